@@ -1,0 +1,91 @@
+// The normalized shape every source and honeypot parser produces: one attack observation.
+import type { HoneypotType } from './honeypots/honeypot-type.js';
+
+/** A username/password pair an attacker tried. Either part may be missing. */
+export interface CredentialAttempt {
+  readonly username?: string;
+  readonly password?: string;
+  /** True when the honeypot reported the login as accepted. */
+  readonly success?: boolean;
+}
+
+/** A file the attacker fetched or uploaded, as far as the honeypot knows it. */
+export interface FileTransfer {
+  readonly url?: string;
+  readonly sha256?: string;
+  readonly md5?: string;
+  readonly filename?: string;
+  readonly size?: number;
+}
+
+/** An HTTP-ish request received by a web honeypot. */
+export interface WebRequest {
+  readonly method?: string;
+  /** Path (and query) requested on the honeypot, never the honeypot's own host name. */
+  readonly path?: string;
+}
+
+/** A network IDS alert (Suricata). */
+export interface IdsAlert {
+  readonly signatureId?: number;
+  readonly signature: string;
+  readonly severity?: number;
+}
+
+export interface AttackEvent {
+  readonly honeypot: HoneypotType;
+  /** Attack time, epoch milliseconds UTC. */
+  readonly time: number;
+  /** Source address exactly as the document gave it (validated later, in indicators). */
+  readonly srcIp: string;
+  readonly srcPort?: number;
+  readonly destPort?: number;
+  /** Transport protocol: tcp or udp, when known. */
+  readonly transport?: string;
+  /** Application protocol or service name (ssh, telnet, smbd, http, sip, …). */
+  readonly protocol?: string;
+  readonly session?: string;
+  /** The sensor's own addresses, as stamped on the document (never attacker addresses). */
+  readonly sensorIps?: readonly string[];
+  readonly credentials?: readonly CredentialAttempt[];
+  readonly commands?: readonly string[];
+  readonly files?: readonly FileTransfer[];
+  readonly requests?: readonly WebRequest[];
+  readonly userAgents?: readonly string[];
+  /** SSH/Telnet client banner, e.g. "SSH-2.0-Go". */
+  readonly clientVersion?: string;
+  readonly hassh?: string;
+  readonly cves?: readonly string[];
+  readonly alerts?: readonly IdsAlert[];
+  /** E-mail addresses the attacker used as senders (SMTP MAIL FROM). */
+  readonly senderEmails?: readonly string[];
+}
+
+/**
+ * Why a document produced no event. A bounded set: these become metric labels and report rows.
+ */
+export const SKIP_REASONS = [
+  'unknown_type',
+  'excluded_type',
+  'nsm_context',
+  'not_an_attack',
+  'malformed',
+  'document_too_large',
+  'no_timestamp',
+  'no_src_ip',
+  'invalid_src_ip',
+  'private_src_ip',
+  'sensor_src_ip',
+  'excluded_src_ip',
+] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
+export interface Skip {
+  readonly skip: SkipReason;
+}
+
+export type NormalizeResult = AttackEvent | Skip;
+
+export function isSkip(result: NormalizeResult): result is Skip {
+  return 'skip' in result;
+}

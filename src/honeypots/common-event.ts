@@ -1,0 +1,64 @@
+// The part of an AttackEvent every honeypot shares: who attacked, when, on which port.
+import type { AttackEvent, Skip } from '../attack-event.js';
+import { attackTime, field, port, sensorIps, text, type Doc } from './fields.js';
+import type { HoneypotType } from './honeypot-type.js';
+
+export type CommonEvent = Pick<AttackEvent, 'honeypot' | 'time' | 'srcIp' | 'srcPort' | 'destPort' | 'sensorIps'>;
+
+export interface CommonEventOptions {
+  /** Field holding the attacker address (default `src_ip`). */
+  readonly srcField?: string;
+  /** Native time fields tried after `@timestamp`. */
+  readonly timeFields?: readonly string[];
+  /** Port the honeypot listens on when the document does not say. */
+  readonly defaultDestPort?: number;
+}
+
+// Longer than any textual IPv6 address (45 chars incl. an embedded IPv4), with room for a zone id.
+const MAX_IP_TEXT = 64;
+
+export function commonEvent(type: HoneypotType, doc: Doc, options: CommonEventOptions = {}): CommonEvent | Skip {
+  const srcField = options.srcField ?? 'src_ip';
+  const raw = field(doc, srcField);
+  if (raw === undefined || raw === null || raw === '') return { skip: 'no_src_ip' };
+  if (typeof raw !== 'string' || raw.length > MAX_IP_TEXT) return { skip: 'invalid_src_ip' };
+  const time = attackTime(doc, ...(options.timeFields ?? ['timestamp']));
+  if (time === undefined) return { skip: 'no_timestamp' };
+  const destPort = port(doc, 'dest_port') ?? options.defaultDestPort;
+  const srcPort = port(doc, 'src_port');
+  const sensors = sensorIps(doc);
+  return {
+    honeypot: type,
+    time,
+    srcIp: raw.trim(),
+    ...(srcPort !== undefined && { srcPort }),
+    ...(destPort !== undefined && { destPort }),
+    ...(sensors.length > 0 && { sensorIps: sensors }),
+  };
+}
+
+/** Renames keys the way Logstash's `mutate { rename => … }` does (missing keys are ignored). */
+export function renamed(record: Doc, renames: Readonly<Record<string, string>>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...record };
+  for (const [from, to] of Object.entries(renames)) {
+    if (Object.hasOwn(out, from)) {
+      out[to] = out[from];
+      delete out[from];
+    }
+  }
+  return out;
+}
+
+/** Sets `@timestamp` from the first native time field that parses (Logstash's `date` filter). */
+export function withTimestamp(record: Record<string, unknown>, ...timeFields: string[]): Record<string, unknown> {
+  for (const name of timeFields) {
+    const t = attackTime({ [name]: record[name] } as Doc, name);
+    if (t !== undefined) {
+      record['@timestamp'] = new Date(t).toISOString();
+      return record;
+    }
+  }
+  return record;
+}
+
+export { text };
