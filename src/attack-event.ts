@@ -75,6 +75,7 @@ export const SKIP_REASONS = [
   'no_src_ip',
   'invalid_src_ip',
   'private_src_ip',
+  'reserved_src_ip',
   'sensor_src_ip',
   'excluded_src_ip',
 ] as const;

@@ -1,0 +1,81 @@
+// Daily buckets: per (UTC day, honeypot) each indicator once, with first/last seen and hit count.
+import type { HoneypotType } from './honeypots/honeypot-type.js';
+import type { Indicator, Observation } from './indicators.js';
+import { mergeTally, tallyOf, type Tally } from './tally.js';
+import { utcDay } from './time.js';
+
+export interface AggregatedIndicator {
+  readonly indicator: Indicator;
+  tally: Tally;
+}
+
+export class DailyBucket {
+  readonly honeypot: HoneypotType;
+  readonly day: string;
+  /** Documents that produced an attack event in this bucket. */
+  events = 0;
+  readonly items = new Map<string, AggregatedIndicator>();
+
+  constructor(honeypot: HoneypotType, day: string) {
+    this.honeypot = honeypot;
+    this.day = day;
+  }
+
+  add(observation: Observation, time: number): void {
+    this.events++;
+    for (const indicator of observation.indicators) {
+      const key = indicatorKey(indicator);
+      // Sessions matter only to objects that carry one (cowrie); leaving them out elsewhere keeps tallies small.
+      const tally = tallyOf({
+        time,
+        port: observation.port,
+        protocol: observation.protocol,
+        session: indicator.kind === 'object' && indicator.template === 'cowrie' ? observation.session : undefined,
+      });
+      const existing = this.items.get(key);
+      if (existing === undefined) this.items.set(key, { indicator, tally });
+      else existing.tally = mergeTally(existing.tally, tally);
+    }
+  }
+}
+
+/** An indicator's identity inside its event: type and value for attributes, template and tuple for objects. */
+export function indicatorKey(indicator: Indicator): string {
+  return indicator.kind === 'attribute'
+    ? `attribute|${indicator.type}|${indicator.value}`
+    : `object|${indicator.template}|${indicator.key}`;
+}
+
+/** All buckets touched since the last flush; memory grows with unique indicators, not documents. */
+export class Aggregator {
+  readonly #buckets = new Map<string, DailyBucket>();
+  #items = 0;
+
+  add(honeypot: HoneypotType, time: number, observation: Observation): void {
+    const day = utcDay(time);
+    const key = `${honeypot}|${day}`;
+    let bucket = this.#buckets.get(key);
+    if (bucket === undefined) {
+      bucket = new DailyBucket(honeypot, day);
+      this.#buckets.set(key, bucket);
+    }
+    const before = bucket.items.size;
+    bucket.add(observation, time);
+    this.#items += bucket.items.size - before;
+  }
+
+  /** Unique (bucket, indicator) pairs held. */
+  get size(): number {
+    return this.#items;
+  }
+
+  /** Buckets in a stable order (day, then honeypot). */
+  buckets(): DailyBucket[] {
+    return [...this.#buckets.values()].sort((a, b) => (a.day === b.day ? (a.honeypot < b.honeypot ? -1 : 1) : a.day < b.day ? -1 : 1));
+  }
+
+  clear(): void {
+    this.#buckets.clear();
+    this.#items = 0;
+  }
+}

@@ -1,0 +1,212 @@
+#!/usr/bin/env node
+// The tpot2misp command line: run the pipeline, or the demo on bundled sample data.
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import type { Logger } from 'pino';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { Tpot2MispError } from './errors.js';
+import { honeypotFor } from './honeypots/registry.js';
+import type { Honeypot } from './honeypots/honeypot.js';
+import { FeedSink } from './misp/feed.js';
+import { MispRestSink } from './misp/rest-sink.js';
+import type { Sink } from './misp/sink.js';
+import { createLogger } from './observability/log.js';
+import { runPipeline } from './pipeline.js';
+import { RunReport } from './report.js';
+import { createFilesSource } from './sources/files.js';
+import type { Source } from './sources/source.js';
+import { StateStore } from './state.js';
+
+const packageRoot = fileURLToPath(new URL('..', import.meta.url));
+const version = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+
+interface RunFlags {
+  readonly once?: boolean;
+  readonly mode?: string;
+  readonly dataDir?: string;
+  readonly output?: string;
+  readonly feedDir?: string;
+  readonly stateDb?: string;
+  readonly envFile?: string;
+}
+
+function createSource(config: Config): Source {
+  if (config.mode === 'files') {
+    let isDirectory = false;
+    try {
+      isDirectory = statSync(config.tpotDataDir).isDirectory();
+    } catch {
+      isDirectory = false;
+    }
+    if (!isDirectory) {
+      throw new Tpot2MispError('T2M_SOURCE_IO', `the T-Pot data directory ${config.tpotDataDir} does not exist or is not a directory`, {
+        hint: 'set TPOT_DATA_DIR (or --data-dir) to the folder holding cowrie/, dionaea/, … (usually ~/tpotce/data)',
+      });
+    }
+    const honeypots = config.honeypots.map((type) => honeypotFor(type)).filter((m): m is Honeypot => m !== undefined);
+    return createFilesSource({ dataDir: config.tpotDataDir, honeypots });
+  }
+  const what = config.mode === 'batch' ? 'Elasticsearch (COLLECTION_MODE=batch)' : 'HPFEEDS (COLLECTION_MODE=realtime)';
+  throw new Tpot2MispError('T2M_CONFIG_INVALID', `${what} is not available in this version yet`, {
+    hint: 'use COLLECTION_MODE=files with TPOT_DATA_DIR pointing at the T-Pot data directory',
+  });
+}
+
+function createSink(config: Config): Sink {
+  if (config.output === 'feed') return new FeedSink(config.misp.feedDir, { name: config.misp.orgName, uuid: config.misp.orgUuid });
+  return new MispRestSink({
+    url: config.misp.url ?? '',
+    key: config.misp.key ?? '',
+    verifySsl: config.misp.verifySsl,
+    batchSize: config.misp.batchSize,
+    ...(config.misp.caFile !== undefined && { caFile: config.misp.caFile }),
+  });
+}
+
+/** One pass over the source: everything new goes to the sink; returns the report. */
+async function runOnce(config: Config, log: Logger): Promise<RunReport> {
+  const state = StateStore.open(config.stateDb);
+  const sink = createSink(config);
+  let source: Source | undefined;
+  try {
+    source = createSource(config);
+    const report = new RunReport({ mode: config.mode, output: config.output, source: source.name, sink: sink.id });
+    await runPipeline({
+      source,
+      sink,
+      state,
+      report,
+      log,
+      honeypots: config.honeypots,
+      build: {
+        uuidNamespace: config.uuidNamespace,
+        distribution: config.misp.distribution,
+        threatLevel: config.misp.threatLevel,
+        analysis: config.misp.analysis,
+        tags: config.misp.tags,
+      },
+      ipPolicy: { sensorIps: config.sensorIps, excludeIps: config.excludeIps, allowPrivate: config.allowPrivateIps },
+    });
+    if (config.report.enabled) report.write(config.report.dir, config.report.formats);
+    return report;
+  } finally {
+    await source?.close();
+    await sink.close();
+    state.close();
+  }
+}
+
+function summary(report: RunReport, config: Config): string {
+  const { totals } = report.toJson();
+  const where = config.output === 'feed' ? `feed ${relative(process.cwd(), config.misp.feedDir) || '.'}` : `MISP ${config.misp.url}`;
+  const lines = [
+    `tpot2misp: ${totals.records} records read, ${totals.attacks} attacks, ${totals.skipped} skipped`,
+    `  → ${where}: ${totals.events} events (${totals.eventsCreated} new), attributes +${totals.attributesAdded} ~${totals.attributesUpdated}, objects +${totals.objectsAdded} ~${totals.objectsUpdated}, rejected ${totals.rejected}`,
+  ];
+  if (config.report.enabled) lines.push(`  report: ${join(relative(process.cwd(), config.report.dir) || '.', 'report.txt')}`);
+  return lines.join('\n');
+}
+
+async function run(config: Config, log: Logger, once: boolean): Promise<void> {
+  if (config.output === 'misp' && !config.misp.verifySsl) log.warn('TLS verification is OFF for MISP (MISP_VERIFY_SSL=false).');
+  const periodic = !once && config.mode !== 'realtime' && config.batchIntervalHours > 0;
+  for (;;) {
+    const report = await runOnce(config, log);
+    process.stdout.write(`${summary(report, config)}\n`);
+    if (!periodic) return;
+    log.info({ hours: config.batchIntervalHours }, 'Waiting for the next run (BATCH_INTERVAL_HOURS).');
+    await new Promise((resolve) => setTimeout(resolve, config.batchIntervalHours * 3_600_000));
+  }
+}
+
+function flagsFor(options: RunFlags): Record<string, string | undefined> {
+  return {
+    COLLECTION_MODE: options.mode,
+    TPOT_DATA_DIR: options.dataDir,
+    OUTPUT: options.output,
+    MISP_FEED_DIR: options.feedDir,
+    STATE_DB: options.stateDb,
+  };
+}
+
+/** Prints an error as one actionable line (the stack only at debug level) and returns the exit code. */
+function reportFailure(error: unknown, debug: boolean): number {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`tpot2misp: invalid configuration:\n${error.problems.map((p) => `  ${p}`).join('\n')}\n`);
+    return 2;
+  }
+  if (error instanceof Tpot2MispError) {
+    process.stderr.write(`tpot2misp: error [${error.code}]: ${error.message}${error.hint ? `\n  hint: ${error.hint}` : ''}\n`);
+  } else {
+    process.stderr.write(`tpot2misp: unexpected error: ${(error as Error)?.message ?? String(error)}\n`);
+  }
+  if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  return 1;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const program = new Command();
+  let exitCode = 0;
+  program.name('tpot2misp').description('Move T-Pot honeypot attacks into MISP as de-duplicated daily events.').version(version);
+
+  program
+    .command('run')
+    .description('read new attacks from the configured source and send them to MISP (or a MISP feed directory)')
+    .option('--once', 'run one pass and exit, whatever BATCH_INTERVAL_HOURS says')
+    .option('--mode <mode>', 'batch | realtime | files (COLLECTION_MODE)')
+    .option('--data-dir <dir>', 'T-Pot data directory for files mode (TPOT_DATA_DIR)')
+    .option('--output <output>', 'misp | feed (OUTPUT)')
+    .option('--feed-dir <dir>', 'MISP feed directory for --output feed (MISP_FEED_DIR)')
+    .option('--state-db <file>', 'state database (STATE_DB)')
+    .option('--env-file <file>', 'settings file', '.env')
+    .action(async (options: RunFlags) => {
+      let debug = false;
+      try {
+        const { config, warnings } = loadConfig({ flags: flagsFor(options), envFile: options.envFile ?? '.env' });
+        debug = config.log.level === 'debug' || config.log.level === 'trace';
+        const log = createLogger({ level: config.log.level, format: config.log.format, secrets: config.secrets });
+        for (const warning of warnings) log.warn(warning);
+        await run(config, log, options.once === true);
+      } catch (error) {
+        exitCode = reportFailure(error, debug);
+      }
+    });
+
+  program
+    .command('demo')
+    .description('run the main job on the bundled sample T-Pot data: writes a MISP feed to out/misp-feed/ and out/report.txt|json')
+    .option('--out <dir>', 'output folder', 'out')
+    .action(async (options: { out: string }) => {
+      const stateDir = mkdtempSync(join(tmpdir(), 'tpot2misp-demo-'));
+      try {
+        const { config } = loadConfig({
+          flags: {
+            COLLECTION_MODE: 'files',
+            OUTPUT: 'feed',
+            TPOT_DATA_DIR: join(packageRoot, 'examples', 'tpot-data'),
+            MISP_FEED_DIR: join(options.out, 'misp-feed'),
+            VALIDATION_REPORT_DIR: options.out,
+            VALIDATION_REPORT_ENABLED: 'true',
+            STATE_DB: join(stateDir, 'demo.db'),
+            LOG_FORMAT: 'text',
+            LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn',
+          },
+          envFile: '/nonexistent/.env',
+        });
+        const log = createLogger({ level: config.log.level, format: config.log.format, secrets: config.secrets });
+        await run(config, log, true);
+      } catch (error) {
+        exitCode = reportFailure(error, false);
+      } finally {
+        rmSync(stateDir, { recursive: true, force: true });
+      }
+    });
+
+  await program.parseAsync([...argv]);
+  return exitCode;
+}
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,278 @@
+// AttackEvent → typed MISP indicators (attributes and object tuples), validated and length-bounded.
+import { isIP } from 'node:net';
+import type { AttackEvent, Skip } from './attack-event.js';
+import type { AttackerIpPolicy } from './attacker-ip-policy.js';
+import type { ObjectTemplateName } from './misp/object-templates.js';
+
+/** MISP rejects attribute values over 65535 bytes ("The entered string is too long…"). */
+export const MAX_VALUE_BYTES = 65_535;
+
+export interface AttributeIndicator {
+  readonly kind: 'attribute';
+  readonly type: string;
+  readonly category: string;
+  readonly value: string;
+  readonly toIds: boolean;
+  /** What the value is, when the type alone does not say (goes first in the MISP comment). */
+  readonly label?: string;
+}
+
+export interface ObjectAttributeValue {
+  readonly relation: string;
+  readonly type: string;
+  readonly category: string;
+  readonly value: string;
+  readonly toIds: boolean;
+}
+
+export interface ObjectIndicator {
+  readonly kind: 'object';
+  readonly template: ObjectTemplateName;
+  /** The aggregated tuple's natural key (the object's identity within its event). */
+  readonly key: string;
+  readonly attributes: readonly ObjectAttributeValue[];
+  /** Noun for the hit count in the object's comment ("attempts", "commands"…). */
+  readonly unit: string;
+}
+
+export type Indicator = AttributeIndicator | ObjectIndicator;
+
+export const DROP_REASONS = ['value_too_long', 'invalid_value'] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+
+/** What one attack event contributes to its daily bucket. */
+export interface Observation {
+  readonly srcIp: string;
+  /** Targeted port as "22/tcp" (or "22" when the transport is unknown). */
+  readonly port?: string;
+  readonly protocol?: string;
+  readonly session?: string;
+  readonly indicators: readonly Indicator[];
+  /** Values left out, by reason (oversized or malformed attacker data). */
+  readonly dropped: readonly DropReason[];
+}
+
+// Honeypots whose logins and commands fit MISP's `cowrie` object template (made for Cowrie's events).
+const COWRIE_OBJECTS = new Set(['Cowrie']);
+// Honeypots whose value is which service was probed: one ip-port object per (attacker, port, service).
+const IP_PORT_OBJECTS = new Set(['Dionaea']);
+
+const HEX = /^[0-9a-f]+$/i;
+const CVE = /^CVE-\d{4}-\d{4,}$/;
+const EMAIL = /^[^\s@<>()[\],;:"]{1,64}@[a-z0-9.-]{1,253}\.[a-z]{2,63}$/i;
+
+class IndicatorList {
+  readonly indicators: Indicator[] = [];
+  readonly dropped: DropReason[] = [];
+
+  /** A value fit for MISP: well-formed UTF-16, not blank, at most MAX_VALUE_BYTES of UTF-8. */
+  bounded(value: string | undefined): string | undefined {
+    if (value === undefined) return undefined;
+    // JSON.parse can produce lone surrogates ("\ud800"); PHP's json_decode rejects them, breaking the whole request.
+    const wellFormed = value.toWellFormed();
+    if (wellFormed.trim().length === 0) return undefined;
+    // Cheap length test first: a UTF-8 encoding is at most 3 bytes per UTF-16 code unit.
+    if (wellFormed.length * 3 > MAX_VALUE_BYTES && Buffer.byteLength(wellFormed, 'utf8') > MAX_VALUE_BYTES) {
+      this.dropped.push('value_too_long');
+      return undefined;
+    }
+    return wellFormed;
+  }
+
+  attribute(type: string, category: string, raw: string | undefined, toIds: boolean, label?: string): string | undefined {
+    const value = this.bounded(raw);
+    if (value !== undefined) this.indicators.push({ kind: 'attribute', type, category, value, toIds, ...(label && { label }) });
+    return value;
+  }
+
+  invalid(): void {
+    this.dropped.push('invalid_value');
+  }
+}
+
+function hash(value: string | undefined, length: number): string | undefined {
+  return value !== undefined && value.length === length && HEX.test(value) ? value.toLowerCase() : undefined;
+}
+
+/** The URL if it is one MISP should hold as `url`, with its host when that host is an IP literal. */
+function parseDownloadUrl(raw: string): { url: string; ipHost?: string } | undefined {
+  if (!/^(https?|ftp|tftp):\/\//i.test(raw)) return undefined;
+  let host: string;
+  try {
+    host = new URL(raw).hostname;
+  } catch {
+    return undefined;
+  }
+  const bare = host.startsWith('[') ? host.slice(1, -1) : host;
+  return isIP(bare) !== 0 ? { url: raw, ipHost: bare } : { url: raw };
+}
+
+function portLabel(event: AttackEvent): string | undefined {
+  if (event.destPort === undefined) return undefined;
+  return event.transport ? `${event.destPort}/${event.transport}` : String(event.destPort);
+}
+
+/**
+ * Turns one attack event into the indicators it proves. The attacker address must pass `policy`
+ * (routable, not the sensor, not excluded); otherwise the whole event is skipped with the reason.
+ */
+export function extractIndicators(event: AttackEvent, policy: AttackerIpPolicy): Observation | Skip {
+  for (const sensorIp of event.sensorIps ?? []) policy.addSensorIp(sensorIp);
+  const verdict = policy.classify(event.srcIp);
+  if ('skip' in verdict) return verdict;
+  const srcIp = verdict.ip;
+  const list = new IndicatorList();
+  const port = portLabel(event);
+  const cowrieStyle = COWRIE_OBJECTS.has(event.honeypot);
+
+  list.attribute('ip-src', 'Network activity', srcIp, true);
+
+  for (const credential of event.credentials ?? []) {
+    const username = list.bounded(credential.username);
+    const password = list.bounded(credential.password);
+    if (username === undefined && password === undefined) continue;
+    const text = (relation: string, value: string): ObjectAttributeValue => ({ relation, type: 'text', category: 'Other', value, toIds: false });
+    if (cowrieStyle) {
+      const outcome = credential.success ? 'cowrie.login.success' : 'cowrie.login.failed';
+      list.indicators.push({
+        kind: 'object',
+        template: 'cowrie',
+        key: JSON.stringify(['login', srcIp, event.protocol ?? '', username ?? null, password ?? null, outcome]),
+        unit: 'attempts',
+        attributes: [
+          { relation: 'src_ip', type: 'ip-src', category: 'Network activity', value: srcIp, toIds: true },
+          ...(username !== undefined ? [text('username', username)] : []),
+          ...(password !== undefined ? [text('password', password)] : []),
+          ...(event.protocol ? [text('protocol', event.protocol)] : []),
+          text('eventid', outcome),
+        ],
+      });
+    } else {
+      list.indicators.push({
+        kind: 'object',
+        template: 'credential',
+        key: JSON.stringify([username ?? null, password ?? null]),
+        unit: 'attempts',
+        attributes: [
+          ...(username !== undefined ? [text('username', username)] : []),
+          ...(password !== undefined ? [text('password', password)] : []),
+          text('type', 'password'),
+          text('origin', 'bruteforce-scanning'),
+          text('format', 'clear-text'),
+        ],
+      });
+    }
+  }
+
+  for (const raw of event.commands ?? []) {
+    const command = list.bounded(raw);
+    if (command === undefined) continue;
+    if (cowrieStyle) {
+      list.indicators.push({
+        kind: 'object',
+        template: 'cowrie',
+        key: JSON.stringify(['command', srcIp, command]),
+        unit: 'times',
+        attributes: [
+          { relation: 'src_ip', type: 'ip-src', category: 'Network activity', value: srcIp, toIds: true },
+          { relation: 'input', type: 'text', category: 'Other', value: command, toIds: false },
+          ...(event.protocol ? [{ relation: 'protocol', type: 'text', category: 'Other', value: event.protocol, toIds: false }] : []),
+          { relation: 'eventid', type: 'text', category: 'Other', value: 'cowrie.command.input', toIds: false },
+        ],
+      });
+    } else {
+      list.indicators.push({
+        kind: 'object',
+        template: 'command-line',
+        key: command,
+        unit: 'times',
+        attributes: [{ relation: 'command_line', type: 'text', category: 'Other', value: command, toIds: false }],
+      });
+    }
+  }
+
+  for (const file of event.files ?? []) {
+    let urlValue: string | undefined;
+    if (file.url !== undefined) {
+      const parsed = parseDownloadUrl(file.url);
+      if (parsed === undefined) list.invalid();
+      else {
+        urlValue = list.attribute('url', 'Payload delivery', parsed.url, true, 'Download URL');
+        if (urlValue !== undefined && parsed.ipHost !== undefined) {
+          const host = policy.classify(parsed.ipHost);
+          if ('ip' in host) list.attribute('ip-dst', 'Network activity', host.ip, true, 'Download host');
+        }
+      }
+    }
+    const sha256 = hash(file.sha256, 64);
+    const md5 = hash(file.md5, 32);
+    if (file.sha256 !== undefined && sha256 === undefined) list.invalid();
+    if (file.md5 !== undefined && md5 === undefined) list.invalid();
+    if (sha256 === undefined && md5 === undefined) continue;
+    const filename = list.bounded(file.filename !== undefined && file.filename.length <= 255 ? file.filename : undefined);
+    list.indicators.push({
+      kind: 'object',
+      template: 'file',
+      key: sha256 ?? `md5:${md5}`,
+      unit: 'transfers',
+      attributes: [
+        ...(sha256 !== undefined ? [{ relation: 'sha256', type: 'sha256', category: 'Payload delivery', value: sha256, toIds: true }] : []),
+        ...(md5 !== undefined ? [{ relation: 'md5', type: 'md5', category: 'Payload delivery', value: md5, toIds: true }] : []),
+        ...(filename !== undefined ? [{ relation: 'filename', type: 'filename', category: 'Payload delivery', value: filename, toIds: false }] : []),
+        ...(file.size !== undefined && Number.isSafeInteger(file.size) && file.size >= 0
+          ? [{ relation: 'size-in-bytes', type: 'size-in-bytes', category: 'Other', value: String(file.size), toIds: false }]
+          : []),
+      ],
+    });
+  }
+
+  for (const request of event.requests ?? []) {
+    if (request.path !== undefined) list.attribute('uri', 'Network activity', request.path, false, 'Requested path');
+  }
+  for (const agent of event.userAgents ?? []) list.attribute('user-agent', 'Network activity', agent, false);
+  if (event.clientVersion !== undefined) list.attribute('text', 'Network activity', event.clientVersion, false, 'SSH client version');
+  if (event.hassh !== undefined) {
+    const hassh = hash(event.hassh, 32);
+    if (hassh === undefined) list.invalid();
+    else list.attribute('hassh-md5', 'Network activity', hassh, false, 'HASSH client fingerprint');
+  }
+  for (const cve of event.cves ?? []) {
+    if (CVE.test(cve)) list.attribute('vulnerability', 'External analysis', cve, false);
+    else list.invalid();
+  }
+  for (const alert of event.alerts ?? []) {
+    const label = [
+      'IDS alert signature',
+      alert.signatureId !== undefined ? `sid ${alert.signatureId}` : undefined,
+      alert.severity !== undefined ? `severity ${alert.severity}` : undefined,
+    ].filter(Boolean).join(', ');
+    list.attribute('text', 'Network activity', alert.signature, false, label);
+  }
+  for (const email of event.senderEmails ?? []) {
+    if (EMAIL.test(email)) list.attribute('email-src', 'Payload delivery', email, true, 'SMTP sender');
+    else list.invalid();
+  }
+  if (IP_PORT_OBJECTS.has(event.honeypot) && event.destPort !== undefined) {
+    const protocol = list.bounded(event.protocol);
+    list.indicators.push({
+      kind: 'object',
+      template: 'ip-port',
+      key: JSON.stringify([srcIp, event.destPort, event.transport ?? '', protocol ?? '']),
+      unit: 'connections',
+      attributes: [
+        { relation: 'ip-src', type: 'ip-src', category: 'Network activity', value: srcIp, toIds: true },
+        { relation: 'dst-port', type: 'port', category: 'Network activity', value: String(event.destPort), toIds: false },
+        ...(protocol !== undefined ? [{ relation: 'protocol', type: 'text', category: 'Network activity', value: protocol, toIds: false }] : []),
+      ],
+    });
+  }
+
+  return {
+    srcIp,
+    ...(port !== undefined && { port }),
+    ...(event.protocol !== undefined && { protocol: event.protocol }),
+    ...(event.session !== undefined && { session: event.session }),
+    indicators: list.indicators,
+    dropped: list.dropped,
+  };
+}

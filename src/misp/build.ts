@@ -1,0 +1,195 @@
+// Pure: (daily bucket, what the sink already holds) → the MISP changes still missing. No I/O, no clock.
+import { createHash } from 'node:crypto';
+import { v5 as uuidv5 } from 'uuid';
+import type { AggregatedIndicator, DailyBucket } from '../aggregate.js';
+import { indicatorKey } from '../aggregate.js';
+import { honeypotFor } from '../honeypots/registry.js';
+import type { HoneypotType } from '../honeypots/honeypot-type.js';
+import type { AttributeIndicator, ObjectAttributeValue, ObjectIndicator } from '../indicators.js';
+import { mergeTally, type Tally } from '../tally.js';
+import { mispDateTime } from '../time.js';
+import type { MispAttribute, MispEventHeader, MispObject, MispTag } from './model.js';
+import { OBJECT_TEMPLATES } from './object-templates.js';
+
+export interface BuildSettings {
+  readonly uuidNamespace: string;
+  readonly distribution: number;
+  readonly threatLevel: number;
+  readonly analysis: number;
+  /** MISP_TAGS: added to every event (a `tlp:` tag here replaces the default tlp:clear). */
+  readonly tags: readonly string[];
+}
+
+/** What the sink already holds for one attribute or object (the state store's ledger row). */
+export interface DeliveredItem {
+  readonly fingerprint: string;
+  readonly tally: Tally;
+}
+
+export interface Ledger {
+  readonly eventDelivered: boolean;
+  item(uuid: string): DeliveredItem | undefined;
+}
+
+export interface ItemChange<T> {
+  readonly item: T;
+  /** Not in the sink yet (as far as the ledger knows). */
+  readonly isNew: boolean;
+  /** The cumulative tally the item now reflects (stored in the ledger once delivered). */
+  readonly tally: Tally;
+  readonly fingerprint: string;
+}
+
+export interface EventChanges {
+  readonly honeypot: HoneypotType;
+  readonly day: string;
+  readonly event: MispEventHeader;
+  readonly createEvent: boolean;
+  readonly attributes: readonly ItemChange<MispAttribute>[];
+  readonly objects: readonly ItemChange<MispObject>[];
+}
+
+/** Attributes inside an event inherit the event's distribution. */
+const INHERIT_EVENT = '5';
+
+export function eventUuid(namespace: string, honeypot: HoneypotType, day: string): string {
+  return uuidv5(`${honeypot}|${day}`, namespace);
+}
+
+export function eventInfo(honeypot: HoneypotType, day: string): string {
+  return `T-Pot ${honeypot} attacks ${day}`;
+}
+
+export function eventTags(honeypot: HoneypotType, extra: readonly string[]): MispTag[] {
+  const module = honeypotFor(honeypot);
+  const names: string[] = [];
+  if (!extra.some((tag) => tag.toLowerCase().startsWith('tlp:'))) names.push('tlp:clear');
+  if (module !== undefined && module.interaction !== 'none') {
+    names.push(`honeypot-basic:interaction-level="${module.interaction}"`);
+  }
+  names.push(module?.role === 'nsm' ? 'honeypot-basic:data-capture="events"' : 'honeypot-basic:data-capture="attacks"');
+  names.push(`tpot:honeypot="${honeypot}"`);
+  for (const tag of extra) if (!names.includes(tag)) names.push(tag);
+  return names.map((name) => ({ name }));
+}
+
+function unixSeconds(ms: number): string {
+  return String(Math.floor(ms / 1000));
+}
+
+function plural(count: number, unit: string): string {
+  return `${count} ${count === 1 ? unit.replace(/s$/, '') : unit}`;
+}
+
+function listText(values: readonly string[], truncated: boolean): string {
+  return values.join(', ') + (truncated ? ', …' : '');
+}
+
+function attributeComment(indicator: AttributeIndicator, tally: Tally): string {
+  const parts = [plural(tally.count, 'hits')];
+  if (indicator.label) parts.unshift(indicator.label);
+  if (tally.ports.length > 0) parts.push(`ports ${listText(tally.ports, tally.portsTruncated)}`);
+  if (tally.protocols.length > 0) parts.push(`protocols ${listText(tally.protocols, tally.protocolsTruncated)}`);
+  return parts.join('; ');
+}
+
+function fingerprintOf(item: MispAttribute | MispObject): string {
+  // Timestamps are derived from last_seen, which is already part of the content.
+  return createHash('sha1').update(JSON.stringify(item)).digest('hex');
+}
+
+function renderAttribute(uuid: string, indicator: AttributeIndicator, tally: Tally): MispAttribute {
+  return {
+    uuid,
+    type: indicator.type,
+    category: indicator.category,
+    value: indicator.value,
+    to_ids: indicator.toIds,
+    comment: attributeComment(indicator, tally),
+    distribution: INHERIT_EVENT,
+    disable_correlation: false,
+    first_seen: mispDateTime(tally.firstSeen),
+    last_seen: mispDateTime(tally.lastSeen),
+    timestamp: unixSeconds(tally.lastSeen),
+    deleted: false,
+  };
+}
+
+function renderObject(uuid: string, indicator: ObjectIndicator, tally: Tally): MispObject {
+  const template = OBJECT_TEMPLATES[indicator.template];
+  const values: ObjectAttributeValue[] = [...indicator.attributes];
+  if (indicator.template === 'cowrie') {
+    // The cowrie template requires a session; an aggregated tuple names the session it was first seen in.
+    values.unshift({ relation: 'session', type: 'text', category: 'Other', value: tally.firstSession ?? 'unknown', toIds: false });
+  }
+  const timestamp = unixSeconds(tally.lastSeen);
+  return {
+    uuid,
+    name: template.name,
+    'meta-category': template.metaCategory,
+    description: template.description,
+    template_uuid: template.uuid,
+    template_version: template.version,
+    comment: plural(tally.count, indicator.unit),
+    distribution: INHERIT_EVENT,
+    first_seen: mispDateTime(tally.firstSeen),
+    last_seen: mispDateTime(tally.lastSeen),
+    timestamp,
+    deleted: false,
+    Attribute: values.map((value) => ({
+      uuid: uuidv5(`${value.relation}|${value.type}|${value.value}`, uuid),
+      type: value.type,
+      category: value.category,
+      value: value.value,
+      to_ids: value.toIds,
+      comment: '',
+      distribution: INHERIT_EVENT,
+      disable_correlation: false,
+      object_relation: value.relation,
+      timestamp,
+      deleted: false,
+    })),
+  };
+}
+
+/** The UUID of an indicator inside the event with UUID `eventId`. */
+export function itemUuid(eventId: string, aggregated: Pick<AggregatedIndicator, 'indicator'>): string {
+  return uuidv5(indicatorKey(aggregated.indicator), eventId);
+}
+
+export function buildEventChanges(bucket: DailyBucket, ledger: Ledger, settings: BuildSettings): EventChanges {
+  const uuid = eventUuid(settings.uuidNamespace, bucket.honeypot, bucket.day);
+  const attributes: ItemChange<MispAttribute>[] = [];
+  const objects: ItemChange<MispObject>[] = [];
+  for (const aggregated of bucket.items.values()) {
+    const id = itemUuid(uuid, aggregated);
+    const delivered = ledger.item(id);
+    const tally = delivered ? mergeTally(delivered.tally, aggregated.tally) : aggregated.tally;
+    const { indicator } = aggregated;
+    const item = indicator.kind === 'attribute' ? renderAttribute(id, indicator, tally) : renderObject(id, indicator, tally);
+    const fingerprint = fingerprintOf(item);
+    if (delivered?.fingerprint === fingerprint) continue;
+    const change = { isNew: delivered === undefined, tally, fingerprint };
+    if (indicator.kind === 'attribute') attributes.push({ ...change, item: item as MispAttribute });
+    else objects.push({ ...change, item: item as MispObject });
+  }
+  const byTypeAndValue = (a: ItemChange<MispAttribute>, b: ItemChange<MispAttribute>) =>
+    a.item.type === b.item.type ? (a.item.value < b.item.value ? -1 : 1) : a.item.type < b.item.type ? -1 : 1;
+  return {
+    honeypot: bucket.honeypot,
+    day: bucket.day,
+    event: {
+      uuid,
+      info: eventInfo(bucket.honeypot, bucket.day),
+      date: bucket.day,
+      distribution: String(settings.distribution),
+      threat_level_id: String(settings.threatLevel),
+      analysis: String(settings.analysis),
+      published: false,
+      Tag: eventTags(bucket.honeypot, settings.tags),
+    },
+    createEvent: !ledger.eventDelivered,
+    attributes: attributes.sort(byTypeAndValue),
+    objects: objects.sort((a, b) => (a.item.uuid < b.item.uuid ? -1 : 1)),
+  };
+}

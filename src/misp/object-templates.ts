@@ -1,0 +1,50 @@
+// The official misp-objects templates this project fills, with the identity MISP checks them by.
+// Values copied from MISP/misp-objects (objects/<name>/definition.json), see shared/reference/misp-objects.
+
+export interface ObjectTemplate {
+  readonly name: string;
+  readonly uuid: string;
+  readonly version: string;
+  readonly metaCategory: string;
+  readonly description: string;
+}
+
+export const OBJECT_TEMPLATES = {
+  cowrie: {
+    name: 'cowrie',
+    uuid: 'ae085d32-6534-4d52-b3eb-063fccb753e7',
+    version: '3',
+    metaCategory: 'network',
+    description: 'Cowrie honeypot object template',
+  },
+  'ip-port': {
+    name: 'ip-port',
+    uuid: '9f8cea74-16fe-4968-a2b4-026676949ac6',
+    version: '10',
+    metaCategory: 'network',
+    description: 'An IP address (or domain or hostname) and a port seen as a tuple (or as a triple) in a specific time frame.',
+  },
+  file: {
+    name: 'file',
+    uuid: '688c46fb-5edb-40a3-8273-1af7923e2215',
+    version: '25',
+    metaCategory: 'file',
+    description: 'File object describing a file with meta-information',
+  },
+  credential: {
+    name: 'credential',
+    uuid: 'a27e98c9-9b0e-414c-8076-d201e039ca09',
+    version: '5',
+    metaCategory: 'misc',
+    description: 'Credential describes one or more credential(s) including password(s), api key(s) or decryption key(s).',
+  },
+  'command-line': {
+    name: 'command-line',
+    uuid: '88ebe222-d3cc-11e9-875d-7f13f460adaf',
+    version: '2',
+    metaCategory: 'misc',
+    description: 'Command line and options related to a specific command executed by a program, whether it is malicious or not.',
+  },
+} as const satisfies Record<string, ObjectTemplate>;
+
+export type ObjectTemplateName = keyof typeof OBJECT_TEMPLATES;

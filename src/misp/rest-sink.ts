@@ -1,0 +1,181 @@
+// MISP REST sink: one event per (honeypot, day), attributes and objects in batches, idempotent by UUID.
+import { Tpot2MispError } from '../errors.js';
+import type { EventChanges, ItemChange } from './build.js';
+import { MispHttpClient, mispMessage, type MispHttpOptions, type MispResponse } from './http-client.js';
+import type { MispAttribute, MispObject } from './model.js';
+import type { EventDelivery, RejectedItem, Sink } from './sink.js';
+
+export interface MispRestSinkOptions extends MispHttpOptions {
+  readonly batchSize: number;
+}
+
+// MISP's answers when it already holds an item: the duplicate rule, or a UUID that exists.
+const ALREADY_THERE = /similar attribute already exists|uuid provided is not unique/i;
+
+type AttributeBody = Omit<MispAttribute, 'timestamp' | 'deleted'>;
+
+/** MISP stamps its own time on writes; data-derived timestamps are for the feed only. */
+function restAttribute(attribute: MispAttribute): AttributeBody {
+  const { timestamp: _t, deleted: _d, ...body } = attribute;
+  return body;
+}
+
+function restObject(object: MispObject): Omit<MispObject, 'timestamp' | 'deleted' | 'Attribute'> & { Attribute: AttributeBody[] } {
+  const { timestamp: _t, deleted: _d, Attribute, ...body } = object;
+  return { ...body, Attribute: Attribute.map(restAttribute) };
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function errorText(errors: unknown): string {
+  const text = typeof errors === 'string' ? errors : JSON.stringify(errors);
+  return text.replace(/\s+/g, ' ').slice(0, 300);
+}
+
+export class MispRestSink implements Sink {
+  readonly id: string;
+  readonly #client: MispHttpClient;
+  readonly #batchSize: number;
+  #checked = false;
+
+  constructor(options: MispRestSinkOptions) {
+    this.#client = new MispHttpClient(options);
+    this.#batchSize = options.batchSize;
+    this.id = `misp:${this.#client.baseUrl}`;
+  }
+
+  get requestCount(): number {
+    return this.#client.requestCount;
+  }
+
+  async apply(all: readonly EventChanges[]): Promise<EventDelivery[]> {
+    const deliveries: EventDelivery[] = [];
+    for (const changes of all) {
+      if (!this.#checked) await this.#checkAccess();
+      deliveries.push(await this.#applyEvent(changes));
+    }
+    return deliveries;
+  }
+
+  /** One read before the first write: a wrong key or URL fails with a clear message instead of mid-batch. */
+  async #checkAccess(): Promise<void> {
+    const response = await this.#client.request('GET', '/servers/getVersion');
+    this.#throwUnlessOk(response, 'GET /servers/getVersion');
+    this.#checked = true;
+  }
+
+  async #applyEvent(changes: EventChanges): Promise<EventDelivery> {
+    const eventUuid = changes.event.uuid;
+    let eventCreated = false;
+    if (changes.createEvent) eventCreated = await this.#createEvent(changes);
+
+    const rejected: RejectedItem[] = [];
+    let alreadyPresent = 0;
+    let attributesAdded = 0;
+    const newAttributes = changes.attributes.filter((c) => c.isNew);
+    for (const batch of chunks(newAttributes, this.#batchSize)) {
+      const result = await this.#addAttributes(eventUuid, batch);
+      attributesAdded += result.saved;
+      alreadyPresent += result.alreadyPresent;
+      rejected.push(...result.rejected);
+    }
+    // Attributes MISP holds already, whose count or last-seen moved: upsert by UUID through an event edit.
+    const updatedAttributes = changes.attributes.filter((c) => !c.isNew);
+    for (const batch of chunks(updatedAttributes, this.#batchSize)) {
+      await this.#editEvent(eventUuid, { Attribute: batch.map((c) => restAttribute(c.item)) });
+    }
+    for (const batch of chunks(changes.objects, this.#batchSize)) {
+      await this.#editEvent(eventUuid, { Object: batch.map((c) => restObject(c.item)) });
+    }
+    return {
+      eventUuid,
+      eventCreated,
+      attributesAdded,
+      attributesUpdated: updatedAttributes.length,
+      objectsAdded: changes.objects.filter((c) => c.isNew).length,
+      objectsUpdated: changes.objects.filter((c) => !c.isNew).length,
+      alreadyPresent,
+      rejected,
+    };
+  }
+
+  /** Creates the daily event; true when it was new, false when MISP already had this UUID. */
+  async #createEvent(changes: EventChanges): Promise<boolean> {
+    const response = await this.#client.request('POST', '/events/add', { Event: changes.event });
+    if (response.status === 200) return true;
+    const message = mispMessage(response.body) ?? '';
+    // MISP answers a known UUID with 404 + Location: the event exists, reuse it.
+    if (response.status === 404 && (response.headers['location'] !== undefined || /already exists/i.test(message))) return false;
+    this.#throwUnlessOk(response, 'POST /events/add');
+    return true;
+  }
+
+  async #addAttributes(eventUuid: string, batch: readonly ItemChange<MispAttribute>[]): Promise<{ saved: number; alreadyPresent: number; rejected: RejectedItem[] }> {
+    const response = await this.#client.request('POST', `/attributes/add/${eventUuid}`, batch.map((c) => restAttribute(c.item)));
+    const body = (response.body ?? {}) as Record<string, unknown>;
+    if (response.status !== 200 && !(response.status === 403 && body['errors'] !== undefined && body['saved'] === false)) {
+      this.#throwUnlessOk(response, `POST /attributes/add/${eventUuid}`);
+    }
+    // Per-item failures: `errors.attribute_<i>` for a list; for a single item MISP keys errors by field.
+    const failures = new Map<number, unknown>();
+    const errors = body['errors'];
+    if (errors !== undefined && errors !== null) {
+      if (batch.length === 1) failures.set(0, errors);
+      else if (typeof errors === 'object') {
+        for (const [key, value] of Object.entries(errors as Record<string, unknown>)) {
+          const match = /^attribute_(\d+)$/.exec(key);
+          if (match) failures.set(Number(match[1]), value);
+        }
+      }
+    }
+    if (response.status === 403 && failures.size === 0) {
+      // Everything failed but MISP did not say which: treat the batch as one failure.
+      batch.forEach((_c, index) => failures.set(index, errors));
+    }
+    let alreadyPresent = 0;
+    const rejected: RejectedItem[] = [];
+    for (const [index, failure] of failures) {
+      const change = batch[index];
+      if (change === undefined) continue;
+      const text = errorText(failure);
+      if (ALREADY_THERE.test(text)) alreadyPresent++;
+      else rejected.push({ uuid: change.item.uuid, reason: text });
+    }
+    return { saved: batch.length - failures.size, alreadyPresent, rejected };
+  }
+
+  async #editEvent(eventUuid: string, content: Record<string, unknown>): Promise<void> {
+    const path = `/events/edit/${eventUuid}`;
+    const response = await this.#client.request('POST', path, { Event: { uuid: eventUuid, ...content } });
+    this.#throwUnlessOk(response, `POST ${path}`);
+  }
+
+  #throwUnlessOk(response: MispResponse, what: string): void {
+    if (response.status >= 200 && response.status < 300 && response.body !== undefined) return;
+    const message = mispMessage(response.body) ?? response.text?.replace(/\s+/g, ' ').slice(0, 200) ?? '';
+    if (response.status === 403 && /authentication failed/i.test(message)) {
+      throw new Tpot2MispError('T2M_MISP_AUTH', `MISP rejected the API key (${what}: 403 ${message})`, {
+        hint: 'check MISP_KEY: it must be the 40-character key of a user whose role may use the API and add events',
+        status: 403,
+      });
+    }
+    if (response.body === undefined && response.status < 400) {
+      throw new Tpot2MispError('T2M_MISP_HTTP', `MISP answered ${what} with HTTP ${response.status} and no JSON (${message})`, {
+        hint: 'MISP_URL must point at MISP itself (e.g. https://misp.example.org), not a login page or proxy',
+        status: response.status,
+      });
+    }
+    throw new Tpot2MispError('T2M_MISP_HTTP', `MISP refused ${what}: HTTP ${response.status} ${message}`, {
+      hint: response.status === 404 ? 'the event was not found: was it deleted in MISP? Delete the state file to re-create it' : 'see MISP\'s message',
+      status: response.status,
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.#client.close();
+  }
+}

@@ -1,0 +1,33 @@
+// The contract of a MISP sink: apply one event's changes, report what the sink now holds.
+import type { EventChanges } from './build.js';
+
+export interface RejectedItem {
+  readonly uuid: string;
+  /** MISP's own validation message (bounded). */
+  readonly reason: string;
+}
+
+export interface EventDelivery {
+  readonly eventUuid: string;
+  /** The event did not exist in the sink before this delivery. */
+  readonly eventCreated: boolean;
+  readonly attributesAdded: number;
+  readonly attributesUpdated: number;
+  readonly objectsAdded: number;
+  readonly objectsUpdated: number;
+  /** Items the sink turned out to hold already (e.g. after the state file was lost). */
+  readonly alreadyPresent: number;
+  /** Items the sink refused for good; they are reported, not retried. */
+  readonly rejected: readonly RejectedItem[];
+}
+
+export interface Sink {
+  /** Ledger key: what this sink holds is tracked separately from other sinks (`feed:<dir>`, `misp:<url>`). */
+  readonly id: string;
+  /**
+   * Makes the sink hold every event's changes (durably, before it returns). Throws a Tpot2MispError when it
+   * cannot; the caller then commits nothing, and a later run sends the same changes again.
+   */
+  apply(changes: readonly EventChanges[]): Promise<EventDelivery[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,121 @@
+// Wires source → normalize → extract → aggregate → build → sink, and owns the commit protocol:
+// a checkpoint moves only after the sink accepted everything read up to it.
+import type { Logger } from 'pino';
+import { Aggregator } from './aggregate.js';
+import { isSkip } from './attack-event.js';
+import { AttackerIpPolicy } from './attacker-ip-policy.js';
+import type { HoneypotType } from './honeypots/honeypot-type.js';
+import { honeypotFor } from './honeypots/registry.js';
+import { extractIndicators } from './indicators.js';
+import { buildEventChanges, eventUuid, type BuildSettings, type EventChanges } from './misp/build.js';
+import type { Sink } from './misp/sink.js';
+import type { RunReport } from './report.js';
+import type { JsonValue, Source } from './sources/source.js';
+import type { StateStore } from './state.js';
+
+export interface PipelineOptions {
+  readonly source: Source;
+  readonly sink: Sink;
+  readonly state: StateStore;
+  readonly report: RunReport;
+  readonly log: Logger;
+  readonly honeypots: readonly HoneypotType[];
+  readonly build: BuildSettings;
+  readonly ipPolicy: { readonly sensorIps: readonly string[]; readonly excludeIps: readonly string[]; readonly allowPrivate: boolean };
+  /** Unique indicators held before an intermediate flush (bounds memory on huge reads). */
+  readonly flushThreshold?: number;
+}
+
+export interface PipelineResult {
+  readonly records: number;
+  readonly attacks: number;
+  readonly eventsDelivered: number;
+}
+
+const DEFAULT_FLUSH_THRESHOLD = 250_000;
+
+export async function runPipeline(options: PipelineOptions): Promise<PipelineResult> {
+  const { source, sink, state, report, log } = options;
+  const enabled = new Set<string>(options.honeypots);
+  const policy = new AttackerIpPolicy({
+    sensorIps: options.ipPolicy.sensorIps,
+    excludeIps: options.ipPolicy.excludeIps,
+    allowPrivate: options.ipPolicy.allowPrivate,
+  });
+  const aggregator = new Aggregator();
+  const threshold = options.flushThreshold ?? DEFAULT_FLUSH_THRESHOLD;
+  let records = 0;
+  let attacks = 0;
+  let eventsDelivered = 0;
+  let pendingCursor: JsonValue | undefined;
+
+  const flush = async (): Promise<void> => {
+    const buckets = aggregator.buckets();
+    const changes: EventChanges[] = [];
+    for (const bucket of buckets) {
+      report.aggregated(bucket);
+      const ledger = state.ledger(sink.id, eventUuid(options.build.uuidNamespace, bucket.honeypot, bucket.day));
+      const built = buildEventChanges(bucket, ledger, options.build);
+      if (built.createEvent || built.attributes.length > 0 || built.objects.length > 0) changes.push(built);
+    }
+    const deliveries = await sink.apply(changes);
+    changes.forEach((c, i) => report.delivered(c, deliveries[i]!));
+    state.commit(sink.id, changes, pendingCursor === undefined ? undefined : { source: source.name, cursor: pendingCursor });
+    eventsDelivered += changes.length;
+    if (changes.length > 0) {
+      log.info(
+        { events: changes.length, attributes: changes.reduce((n, c) => n + c.attributes.length, 0), objects: changes.reduce((n, c) => n + c.objects.length, 0) },
+        'Delivered changes to the sink.',
+      );
+    }
+    aggregator.clear();
+    pendingCursor = undefined;
+  };
+
+  for await (const batch of source.batches(state.checkpoint(source.name))) {
+    for (const record of batch.records) {
+      records++;
+      if ('skip' in record) {
+        report.skip(record.honeypot, record.skip);
+        continue;
+      }
+      const type = typeof record.doc['type'] === 'string' ? record.doc['type'] : undefined;
+      const module = type === undefined ? undefined : honeypotFor(type);
+      if (module === undefined) {
+        report.skip(undefined, 'unknown_type');
+        continue;
+      }
+      if (!enabled.has(module.type)) {
+        report.skip(module.type, 'excluded_type');
+        continue;
+      }
+      let normalized;
+      try {
+        normalized = module.normalize(record.doc);
+      } catch (error) {
+        // A normalizer bug must not stop the run; the document is counted and the bug logged once per type.
+        log.debug({ honeypot: module.type, err: error }, 'Normalizer failed on a document.');
+        report.skip(module.type, 'malformed');
+        continue;
+      }
+      if (isSkip(normalized)) {
+        report.skip(module.type, normalized.skip);
+        continue;
+      }
+      const observation = extractIndicators(normalized, policy);
+      if ('skip' in observation) {
+        report.skip(module.type, observation.skip);
+        continue;
+      }
+      report.drop(observation.dropped);
+      attacks++;
+      aggregator.add(normalized.honeypot, normalized.time, observation);
+    }
+    pendingCursor = batch.cursor;
+    if (aggregator.size >= threshold) await flush();
+  }
+  await flush();
+  report.records += records;
+  report.attacks += attacks;
+  return { records, attacks, eventsDelivered };
+}

@@ -1,0 +1,233 @@
+// The validation report: what was read, skipped and sent to MISP, per honeypot and day (report.txt/json).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DailyBucket } from './aggregate.js';
+import type { SkipReason } from './attack-event.js';
+import type { DropReason } from './indicators.js';
+import type { EventChanges } from './misp/build.js';
+import type { EventDelivery, RejectedItem } from './misp/sink.js';
+
+export interface BucketReport {
+  honeypot: string;
+  day: string;
+  eventUuid?: string;
+  documents: number;
+  /** Unique indicators seen in this run, by MISP attribute type (objects as `object:<template>`). */
+  indicators: Record<string, number>;
+  eventCreated: boolean;
+  attributesAdded: number;
+  attributesUpdated: number;
+  objectsAdded: number;
+  objectsUpdated: number;
+  alreadyPresent: number;
+  rejected: RejectedItem[];
+}
+
+export interface RunReportJson {
+  tool: 'tpot2misp';
+  mode: string;
+  output: string;
+  source: string;
+  sink: string;
+  startedAt: string;
+  finishedAt: string;
+  totals: {
+    records: number;
+    attacks: number;
+    skipped: number;
+    events: number;
+    eventsCreated: number;
+    attributesAdded: number;
+    attributesUpdated: number;
+    objectsAdded: number;
+    objectsUpdated: number;
+    rejected: number;
+    valuesDropped: number;
+  };
+  buckets: BucketReport[];
+  /** Skipped documents: honeypot type (or "unknown") → reason → count. */
+  skipped: Record<string, Partial<Record<SkipReason, number>>>;
+  /** Indicator values left out of otherwise good documents. */
+  valuesDropped: Partial<Record<DropReason, number>>;
+}
+
+const MAX_REJECTED_LISTED = 100;
+
+/** Makes attacker-influenced text safe for a plain-text report line: no control characters, bounded. */
+function printable(text: string, max = 200): string {
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+}
+
+export class RunReport {
+  readonly #startedAt = new Date();
+  readonly #mode: string;
+  readonly #output: string;
+  readonly #source: string;
+  readonly #sink: string;
+  readonly #buckets = new Map<string, BucketReport>();
+  readonly #skipped = new Map<string, Map<SkipReason, number>>();
+  readonly #dropped = new Map<DropReason, number>();
+  records = 0;
+  attacks = 0;
+
+  constructor(meta: { mode: string; output: string; source: string; sink: string }) {
+    this.#mode = meta.mode;
+    this.#output = meta.output;
+    this.#source = meta.source;
+    this.#sink = meta.sink;
+  }
+
+  #bucket(honeypot: string, day: string): BucketReport {
+    const key = `${honeypot}|${day}`;
+    let bucket = this.#buckets.get(key);
+    if (bucket === undefined) {
+      bucket = {
+        honeypot,
+        day,
+        documents: 0,
+        indicators: {},
+        eventCreated: false,
+        attributesAdded: 0,
+        attributesUpdated: 0,
+        objectsAdded: 0,
+        objectsUpdated: 0,
+        alreadyPresent: 0,
+        rejected: [],
+      };
+      this.#buckets.set(key, bucket);
+    }
+    return bucket;
+  }
+
+  skip(honeypot: string | undefined, reason: SkipReason): void {
+    const key = honeypot ?? 'unknown';
+    let reasons = this.#skipped.get(key);
+    if (reasons === undefined) {
+      reasons = new Map();
+      this.#skipped.set(key, reasons);
+    }
+    reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+  }
+
+  drop(reasons: readonly DropReason[]): void {
+    for (const reason of reasons) this.#dropped.set(reason, (this.#dropped.get(reason) ?? 0) + 1);
+  }
+
+  /** Records what a flush saw (documents, unique indicators) before it is sent. */
+  aggregated(bucket: DailyBucket): void {
+    const report = this.#bucket(bucket.honeypot, bucket.day);
+    report.documents += bucket.events;
+    for (const { indicator } of bucket.items.values()) {
+      const type = indicator.kind === 'attribute' ? indicator.type : `object:${indicator.template}`;
+      report.indicators[type] = (report.indicators[type] ?? 0) + 1;
+    }
+  }
+
+  delivered(changes: EventChanges, delivery: EventDelivery): void {
+    const report = this.#bucket(changes.honeypot, changes.day);
+    report.eventUuid = changes.event.uuid;
+    report.eventCreated ||= delivery.eventCreated;
+    report.attributesAdded += delivery.attributesAdded;
+    report.attributesUpdated += delivery.attributesUpdated;
+    report.objectsAdded += delivery.objectsAdded;
+    report.objectsUpdated += delivery.objectsUpdated;
+    report.alreadyPresent += delivery.alreadyPresent;
+    for (const item of delivery.rejected) if (report.rejected.length < MAX_REJECTED_LISTED) report.rejected.push(item);
+  }
+
+  toJson(): RunReportJson {
+    const buckets = [...this.#buckets.values()].sort((a, b) =>
+      a.day === b.day ? (a.honeypot < b.honeypot ? -1 : 1) : a.day < b.day ? -1 : 1,
+    );
+    const skipped = Object.fromEntries(
+      [...this.#skipped.entries()]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([honeypot, reasons]) => [honeypot, Object.fromEntries([...reasons.entries()].sort(([a], [b]) => (a < b ? -1 : 1)))]),
+    );
+    const sum = (pick: (b: BucketReport) => number) => buckets.reduce((total, b) => total + pick(b), 0);
+    const skippedTotal = [...this.#skipped.values()].reduce((t, m) => t + [...m.values()].reduce((a, b) => a + b, 0), 0);
+    return {
+      tool: 'tpot2misp',
+      mode: this.#mode,
+      output: this.#output,
+      source: this.#source,
+      sink: this.#sink,
+      startedAt: this.#startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      totals: {
+        records: this.records,
+        attacks: this.attacks,
+        skipped: skippedTotal,
+        events: buckets.filter((b) => b.eventUuid !== undefined).length,
+        eventsCreated: buckets.filter((b) => b.eventCreated).length,
+        attributesAdded: sum((b) => b.attributesAdded),
+        attributesUpdated: sum((b) => b.attributesUpdated),
+        objectsAdded: sum((b) => b.objectsAdded),
+        objectsUpdated: sum((b) => b.objectsUpdated),
+        rejected: sum((b) => b.rejected.length),
+        valuesDropped: [...this.#dropped.values()].reduce((a, b) => a + b, 0),
+      },
+      buckets,
+      skipped,
+      valuesDropped: Object.fromEntries([...this.#dropped.entries()].sort(([a], [b]) => (a < b ? -1 : 1))),
+    };
+  }
+
+  toText(json: RunReportJson = this.toJson()): string {
+    const t = json.totals;
+    const lines = [
+      `tpot2misp validation report — ${json.mode} mode → ${json.output}`,
+      `source: ${printable(json.source)}`,
+      `sink:   ${printable(json.sink)}`,
+      `run:    ${json.startedAt} → ${json.finishedAt}`,
+      '',
+      `records read: ${t.records}   attacks: ${t.attacks}   skipped: ${t.skipped}   values dropped: ${t.valuesDropped}`,
+      `MISP events touched: ${t.events} (created ${t.eventsCreated})   attributes +${t.attributesAdded} ~${t.attributesUpdated}   objects +${t.objectsAdded} ~${t.objectsUpdated}   rejected: ${t.rejected}`,
+      '',
+      'Per honeypot and day',
+      '--------------------',
+    ];
+    if (json.buckets.length === 0) lines.push('(no new attacks)');
+    for (const b of json.buckets) {
+      const indicators = Object.entries(b.indicators)
+        .sort(([x], [y]) => (x < y ? -1 : 1))
+        .map(([type, n]) => `${type}=${n}`)
+        .join(' ');
+      lines.push(
+        `${b.day}  ${b.honeypot.padEnd(15)} documents ${String(b.documents).padStart(7)}  event ${b.eventCreated ? 'created' : b.eventUuid ? 'updated' : '-'}${b.eventUuid ? ` ${b.eventUuid}` : ''}`,
+        `    indicators: ${indicators || '-'}`,
+        `    attributes +${b.attributesAdded} ~${b.attributesUpdated}   objects +${b.objectsAdded} ~${b.objectsUpdated}   already in MISP ${b.alreadyPresent}   rejected ${b.rejected.length}`,
+      );
+      for (const r of b.rejected.slice(0, 10)) lines.push(`      rejected ${r.uuid}: ${printable(r.reason)}`);
+    }
+    lines.push('', 'Skipped documents', '-----------------');
+    const skippedEntries = Object.entries(json.skipped);
+    if (skippedEntries.length === 0) lines.push('(none)');
+    for (const [honeypot, reasons] of skippedEntries) {
+      lines.push(`${honeypot.padEnd(15)} ${Object.entries(reasons).map(([r, n]) => `${r}=${n}`).join(' ')}`);
+    }
+    if (Object.keys(json.valuesDropped).length > 0) {
+      lines.push('', `Values dropped: ${Object.entries(json.valuesDropped).map(([r, n]) => `${r}=${n}`).join(' ')}`);
+    }
+    return `${lines.join('\n')}\n`;
+  }
+
+  /** Writes report.txt / report.json into `dir`; returns the paths written. */
+  write(dir: string, formats: readonly string[]): string[] {
+    mkdirSync(dir, { recursive: true });
+    const json = this.toJson();
+    const written: string[] = [];
+    if (formats.includes('json')) {
+      const path = join(dir, 'report.json');
+      writeFileSync(path, `${JSON.stringify(json, null, 2)}\n`);
+      written.push(path);
+    }
+    if (formats.includes('txt')) {
+      const path = join(dir, 'report.txt');
+      writeFileSync(path, this.toText(json));
+      written.push(path);
+    }
+    return written;
+  }
+}

@@ -1,0 +1,128 @@
+// The state store (SQLite, WAL): source checkpoints and the ledger of what each sink already holds.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { Tpot2MispError } from './errors.js';
+import type { DeliveredItem, EventChanges, Ledger } from './misp/build.js';
+import type { JsonValue } from './sources/source.js';
+import type { Tally } from './tally.js';
+
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS checkpoint (
+  source TEXT PRIMARY KEY,
+  cursor TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS delivered_event (
+  sink TEXT NOT NULL,
+  uuid TEXT NOT NULL,
+  honeypot TEXT NOT NULL,
+  day TEXT NOT NULL,
+  PRIMARY KEY (sink, uuid)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS delivered_item (
+  sink TEXT NOT NULL,
+  uuid TEXT NOT NULL,
+  event_uuid TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  tally TEXT NOT NULL,
+  PRIMARY KEY (sink, uuid)
+) WITHOUT ROWID;
+`;
+
+export interface CheckpointUpdate {
+  readonly source: string;
+  readonly cursor: JsonValue;
+}
+
+export class StateStore {
+  readonly #db: Database.Database;
+  readonly #getCheckpoint: Database.Statement<[string], { cursor: string }>;
+  readonly #putCheckpoint: Database.Statement<[string, string, number]>;
+  readonly #getEvent: Database.Statement<[string, string], { uuid: string }>;
+  readonly #putEvent: Database.Statement<[string, string, string, string]>;
+  readonly #getItem: Database.Statement<[string, string], { fingerprint: string; tally: string }>;
+  readonly #putItem: Database.Statement<[string, string, string, string, string]>;
+
+  private constructor(db: Database.Database) {
+    this.#db = db;
+    this.#getCheckpoint = db.prepare('SELECT cursor FROM checkpoint WHERE source = ?');
+    this.#putCheckpoint = db.prepare(
+      'INSERT INTO checkpoint (source, cursor, updated_at) VALUES (?, ?, ?) ON CONFLICT(source) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at',
+    );
+    this.#getEvent = db.prepare('SELECT uuid FROM delivered_event WHERE sink = ? AND uuid = ?');
+    this.#putEvent = db.prepare('INSERT OR IGNORE INTO delivered_event (sink, uuid, honeypot, day) VALUES (?, ?, ?, ?)');
+    this.#getItem = db.prepare('SELECT fingerprint, tally FROM delivered_item WHERE sink = ? AND uuid = ?');
+    this.#putItem = db.prepare(
+      'INSERT INTO delivered_item (sink, uuid, event_uuid, fingerprint, tally) VALUES (?, ?, ?, ?, ?) ON CONFLICT(sink, uuid) DO UPDATE SET fingerprint = excluded.fingerprint, tally = excluded.tally',
+    );
+  }
+
+  /** Opens (creating if needed) the state database; its -wal/-shm files live beside it. */
+  static open(path: string): StateStore {
+    try {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      const db = new Database(path);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('busy_timeout = 5000');
+      db.exec(SCHEMA);
+      const version = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").get();
+      if (version === undefined) {
+        db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
+      } else if (Number(version.value) > SCHEMA_VERSION) {
+        db.close();
+        throw new Tpot2MispError('T2M_STATE_CORRUPT', `state database ${path} was written by a newer tpot2misp (schema ${version.value})`, {
+          hint: 'upgrade tpot2misp, or point STATE_DB at a new file',
+        });
+      }
+      return new StateStore(db);
+    } catch (error) {
+      if (error instanceof Tpot2MispError) throw error;
+      throw new Tpot2MispError('T2M_STATE_CORRUPT', `cannot open the state database ${path}: ${(error as Error).message}`, {
+        cause: error,
+        hint: 'check that STATE_DB points to a writable file; if the file is damaged, move it away (MISP content converges without it)',
+      });
+    }
+  }
+
+  checkpoint(source: string): JsonValue | undefined {
+    const row = this.#getCheckpoint.get(source);
+    return row === undefined ? undefined : (JSON.parse(row.cursor) as JsonValue);
+  }
+
+  /** What `sink` holds of the event `eventUuid`. Lookups hit SQLite one indicator at a time (fast, bounded memory). */
+  ledger(sink: string, eventUuid: string): Ledger {
+    const eventDelivered = this.#getEvent.get(sink, eventUuid) !== undefined;
+    return {
+      eventDelivered,
+      item: (uuid: string): DeliveredItem | undefined => {
+        const row = this.#getItem.get(sink, uuid);
+        return row === undefined ? undefined : { fingerprint: row.fingerprint, tally: JSON.parse(row.tally) as Tally };
+      },
+    };
+  }
+
+  /**
+   * Records, in one transaction, that `sink` now holds these changes and that the source may resume
+   * after `checkpoint`. Called only after the sink accepted everything.
+   */
+  commit(sink: string, delivered: readonly EventChanges[], checkpoint?: CheckpointUpdate): void {
+    this.#db.transaction(() => {
+      for (const changes of delivered) {
+        this.#putEvent.run(sink, changes.event.uuid, changes.honeypot, changes.day);
+        for (const change of [...changes.attributes, ...changes.objects]) {
+          this.#putItem.run(sink, change.item.uuid, changes.event.uuid, change.fingerprint, JSON.stringify(change.tally));
+        }
+      }
+      if (checkpoint !== undefined) this.#putCheckpoint.run(checkpoint.source, JSON.stringify(checkpoint.cursor), Date.now());
+    })();
+  }
+
+  close(): void {
+    if (this.#db.open) this.#db.close();
+  }
+}

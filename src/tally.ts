@@ -1,0 +1,68 @@
+// How often, when and where an indicator was seen: merged identically whatever order data arrives in.
+
+/** At most this many distinct ports/protocols are listed per indicator (the smallest, in sort order). */
+export const TALLY_LIST_LIMIT = 12;
+
+export interface Tally {
+  readonly firstSeen: number;
+  readonly lastSeen: number;
+  readonly count: number;
+  /** Targeted ports ("22/tcp"), sorted, at most TALLY_LIST_LIMIT. */
+  readonly ports: readonly string[];
+  readonly portsTruncated: boolean;
+  readonly protocols: readonly string[];
+  readonly protocolsTruncated: boolean;
+  /** Session of the earliest observation (ties: the smallest id), for objects that need one. */
+  readonly firstSession?: string;
+}
+
+export interface TallyObservation {
+  readonly time: number;
+  readonly port?: string;
+  readonly protocol?: string;
+  readonly session?: string;
+}
+
+function mergeList(a: readonly string[], aTruncated: boolean, b: readonly string[], bTruncated: boolean): [string[], boolean] {
+  const union = [...new Set([...a, ...b])].sort();
+  // Keeping the smallest N of a union of "smallest N" lists gives the smallest N of the full union, so the
+  // result does not depend on how the data was split into runs.
+  return [union.slice(0, TALLY_LIST_LIMIT), aTruncated || bTruncated || union.length > TALLY_LIST_LIMIT];
+}
+
+function earlierSession(a: Tally, b: Tally): string | undefined {
+  if (a.firstSession === undefined) return b.firstSession;
+  if (b.firstSession === undefined) return a.firstSession;
+  if (a.firstSeen !== b.firstSeen) return a.firstSeen < b.firstSeen ? a.firstSession : b.firstSession;
+  return a.firstSession < b.firstSession ? a.firstSession : b.firstSession;
+}
+
+export function tallyOf(observation: TallyObservation): Tally {
+  return {
+    firstSeen: observation.time,
+    lastSeen: observation.time,
+    count: 1,
+    ports: observation.port !== undefined ? [observation.port] : [],
+    portsTruncated: false,
+    protocols: observation.protocol !== undefined ? [observation.protocol] : [],
+    protocolsTruncated: false,
+    ...(observation.session !== undefined && { firstSession: observation.session }),
+  };
+}
+
+/** Commutative and associative: merge(a, merge(b, c)) equals merge(merge(a, b), c). */
+export function mergeTally(a: Tally, b: Tally): Tally {
+  const [ports, portsTruncated] = mergeList(a.ports, a.portsTruncated, b.ports, b.portsTruncated);
+  const [protocols, protocolsTruncated] = mergeList(a.protocols, a.protocolsTruncated, b.protocols, b.protocolsTruncated);
+  const firstSession = earlierSession(a, b);
+  return {
+    firstSeen: Math.min(a.firstSeen, b.firstSeen),
+    lastSeen: Math.max(a.lastSeen, b.lastSeen),
+    count: a.count + b.count,
+    ports,
+    portsTruncated,
+    protocols,
+    protocolsTruncated,
+    ...(firstSession !== undefined && { firstSession }),
+  };
+}

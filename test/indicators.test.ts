@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { AttackEvent } from '../src/attack-event.js';
+import { AttackerIpPolicy } from '../src/attacker-ip-policy.js';
+import { extractIndicators, MAX_VALUE_BYTES, type Observation } from '../src/indicators.js';
+
+const T = Date.UTC(2025, 2, 14, 9, 26, 53);
+
+function observe(event: Partial<AttackEvent>, policy = new AttackerIpPolicy()): Observation {
+  const result = extractIndicators({ honeypot: 'Cowrie', time: T, srcIp: '198.51.100.23', ...event } as AttackEvent, policy);
+  assert.ok(!('skip' in result), `unexpected skip ${JSON.stringify(result)}`);
+  return result;
+}
+
+describe('extractIndicators', () => {
+  it('always yields the attacker as an ip-src to_ids attribute, with port and protocol context', () => {
+    const o = observe({ destPort: 22, transport: 'tcp', protocol: 'ssh' });
+    assert.deepEqual(o.indicators, [{ kind: 'attribute', type: 'ip-src', category: 'Network activity', value: '198.51.100.23', toIds: true }]);
+    assert.equal(o.port, '22/tcp');
+    assert.equal(o.protocol, 'ssh');
+  });
+
+  it('skips the whole event when the source is not an attacker address', () => {
+    const policy = new AttackerIpPolicy({ sensorIps: ['203.0.113.10'] });
+    const base = { honeypot: 'Cowrie', time: T, commands: ['id'] } as const;
+    assert.deepEqual(extractIndicators({ ...base, srcIp: '10.13.37.5' }, policy), { skip: 'private_src_ip' });
+    assert.deepEqual(extractIndicators({ ...base, srcIp: '203.0.113.10' }, policy), { skip: 'sensor_src_ip' });
+    assert.deepEqual(extractIndicators({ ...base, srcIp: '203.0.113.11', sensorIps: ['203.0.113.11'] }, policy), { skip: 'sensor_src_ip' });
+  });
+
+  it('turns Cowrie logins and commands into cowrie objects tied to the attacker', () => {
+    const o = observe({ protocol: 'ssh', credentials: [{ username: 'root', password: '123456', success: false }], commands: ['uname -a'] });
+    const [login, command] = o.indicators.filter((i) => i.kind === 'object');
+    assert.equal(login?.kind === 'object' && login.template, 'cowrie');
+    assert.deepEqual(
+      login?.kind === 'object' && login.attributes.map((a) => [a.relation, a.type, a.value]),
+      [['src_ip', 'ip-src', '198.51.100.23'], ['username', 'text', 'root'], ['password', 'text', '123456'], ['protocol', 'text', 'ssh'], ['eventid', 'text', 'cowrie.login.failed']],
+    );
+    assert.deepEqual(command?.kind === 'object' && command.attributes.find((a) => a.relation === 'input')?.value, 'uname -a');
+  });
+
+  it('uses credential and command-line objects for other honeypots', () => {
+    const o = observe({ honeypot: 'Heralding', credentials: [{ username: 'admin', password: 'p@ss"word' }], commands: ['INFO'] });
+    const templates = o.indicators.flatMap((i) => (i.kind === 'object' ? [i.template] : []));
+    assert.deepEqual(templates, ['credential', 'command-line']);
+  });
+
+  it('turns downloads into url + ip-dst (IP hosts) attributes and a file object with the hash', () => {
+    const sha = 'a'.repeat(64);
+    const o = observe({ files: [{ url: 'http://203.0.113.50/bins/x86', sha256: sha.toUpperCase(), filename: 'x86' }] });
+    const attrs = o.indicators.filter((i) => i.kind === 'attribute').map((i) => i.kind === 'attribute' && `${i.type}=${i.value}`);
+    assert.deepEqual(attrs, ['ip-src=198.51.100.23', 'url=http://203.0.113.50/bins/x86', 'ip-dst=203.0.113.50']);
+    const file = o.indicators.find((i) => i.kind === 'object');
+    assert.deepEqual(file?.kind === 'object' && file.attributes.map((a) => `${a.relation}=${a.value}`), [`sha256=${sha}`, 'filename=x86']);
+  });
+
+  it('drops oversized and malformed values, counting them, and keeps the rest', () => {
+    const huge = 'A'.repeat(MAX_VALUE_BYTES + 1);
+    const o = observe({ commands: [huge, 'ls'], hassh: 'not-a-hash', cves: ['CVE-2021-44228', 'CVE-bogus'], files: [{ url: 'javascript:alert(1)' }] });
+    assert.deepEqual([...o.dropped].sort(), ['invalid_value', 'invalid_value', 'invalid_value', 'value_too_long']);
+    assert.ok(o.indicators.some((i) => i.kind === 'object' && i.attributes.some((a) => a.value === 'ls')));
+    assert.ok(o.indicators.some((i) => i.kind === 'attribute' && i.type === 'vulnerability' && i.value === 'CVE-2021-44228'));
+  });
+
+  it('counts multi-byte characters in bytes against MISP\'s limit', () => {
+    const emoji = '😀'.repeat(16_384); // 65,536 bytes of UTF-8 in 32,768 UTF-16 units
+    const o = observe({ commands: [emoji] });
+    assert.deepEqual(o.dropped, ['value_too_long']);
+  });
+
+  it('keeps attacker text verbatim but repairs lone surrogates that would break MISP\'s JSON parser', () => {
+    const o = observe({ commands: ['echo "<script>alert(1)</script>"\u0000\u001b[31m\r\n', 'bad \ud800 surrogate'] });
+    const values = o.indicators.flatMap((i) => (i.kind === 'object' ? i.attributes.filter((a) => a.relation === 'input').map((a) => a.value) : []));
+    assert.deepEqual(values, ['echo "<script>alert(1)</script>"\u0000\u001b[31m\r\n', 'bad \ufffd surrogate']);
+  });
+
+  it('makes Dionaea connections ip-port objects', () => {
+    const o = observe({ honeypot: 'Dionaea', destPort: 445, transport: 'tcp', protocol: 'smbd' });
+    const object = o.indicators.find((i) => i.kind === 'object');
+    assert.deepEqual(object?.kind === 'object' && object.attributes.map((a) => `${a.relation}=${a.value}`), ['ip-src=198.51.100.23', 'dst-port=445', 'protocol=smbd']);
+  });
+});

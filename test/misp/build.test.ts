@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { v5 as uuidv5 } from 'uuid';
+import { DailyBucket } from '../../src/aggregate.js';
+import { AttackerIpPolicy } from '../../src/attacker-ip-policy.js';
+import type { AttackEvent } from '../../src/attack-event.js';
+import { extractIndicators } from '../../src/indicators.js';
+import { buildEventChanges, type DeliveredItem, type Ledger } from '../../src/misp/build.js';
+
+const NAMESPACE = '70423ab8-5c81-4fa9-ae8c-7415a7c21621';
+const settings = { uuidNamespace: NAMESPACE, distribution: 0, threatLevel: 3, analysis: 2, tags: ['team:soc'] };
+const emptyLedger: Ledger = { eventDelivered: false, item: () => undefined };
+
+function bucketOf(events: Partial<AttackEvent>[]): DailyBucket {
+  const bucket = new DailyBucket('Cowrie', '2025-03-14');
+  const policy = new AttackerIpPolicy();
+  for (const e of events) {
+    const event = { honeypot: 'Cowrie', srcIp: '198.51.100.23', time: Date.UTC(2025, 2, 14, 9), destPort: 22, transport: 'tcp', protocol: 'ssh', ...e } as AttackEvent;
+    const observation = extractIndicators(event, policy);
+    assert.ok(!('skip' in observation));
+    bucket.add(observation, event.time);
+  }
+  return bucket;
+}
+
+const sample = [
+  { session: 's1', credentials: [{ username: 'root', password: '123456', success: false }] },
+  { session: 's1', time: Date.UTC(2025, 2, 14, 9, 5), commands: ['uname -a'] },
+  { session: 's2', srcIp: '2001:db8::5', time: Date.UTC(2025, 2, 14, 23, 59, 59), destPort: 23, protocol: 'telnet' },
+  { session: 's3', time: Date.UTC(2025, 2, 14, 12), credentials: [{ username: 'root', password: '123456', success: false }] },
+];
+
+describe('buildEventChanges', () => {
+  it('derives the event from the honeypot and day: UUIDv5, info, date, tags, config enums', () => {
+    const changes = buildEventChanges(bucketOf(sample), emptyLedger, settings);
+    assert.equal(changes.event.uuid, uuidv5('Cowrie|2025-03-14', NAMESPACE));
+    assert.equal(changes.event.info, 'T-Pot Cowrie attacks 2025-03-14');
+    assert.equal(changes.event.date, '2025-03-14');
+    assert.equal(changes.event.published, false);
+    assert.deepEqual([changes.event.distribution, changes.event.threat_level_id, changes.event.analysis], ['0', '3', '2']);
+    assert.deepEqual(changes.event.Tag.map((t) => t.name), [
+      'tlp:clear',
+      'honeypot-basic:interaction-level="medium"',
+      'honeypot-basic:data-capture="attacks"',
+      'tpot:honeypot="Cowrie"',
+      'team:soc',
+    ]);
+    assert.equal(changes.createEvent, true);
+  });
+
+  it('lets a configured TLP tag replace tlp:clear', () => {
+    const changes = buildEventChanges(bucketOf(sample), emptyLedger, { ...settings, tags: ['tlp:amber'] });
+    assert.deepEqual(changes.event.Tag.filter((t) => t.name.startsWith('tlp:')).map((t) => t.name), ['tlp:amber']);
+  });
+
+  it('holds each indicator once with count, ports, protocols and first/last seen', () => {
+    const changes = buildEventChanges(bucketOf(sample), emptyLedger, settings);
+    const ips = changes.attributes.filter((c) => c.item.type === 'ip-src').map((c) => c.item);
+    assert.deepEqual(ips.map((a) => a.value), ['198.51.100.23', '2001:db8::5']);
+    const [v4] = ips;
+    assert.equal(v4?.comment, '3 hits; ports 22/tcp; protocols ssh');
+    assert.equal(v4?.first_seen, '2025-03-14T09:00:00.000000+00:00');
+    assert.equal(v4?.last_seen, '2025-03-14T12:00:00.000000+00:00');
+    assert.equal(v4?.to_ids, true);
+    assert.equal(ips[1]?.comment, '1 hit; ports 23/tcp; protocols telnet');
+    const login = changes.objects.find((c) => c.item.Attribute.some((a) => a.object_relation === 'password'))?.item;
+    assert.equal(login?.comment, '2 attempts');
+    assert.equal(login?.Attribute.find((a) => a.object_relation === 'session')?.value, 's1', 'the session the tuple was first seen in');
+    assert.equal(login?.template_uuid, 'ae085d32-6534-4d52-b3eb-063fccb753e7');
+  });
+
+  it('is a pure function of the data: same input, same output, byte for byte', () => {
+    const a = JSON.stringify(buildEventChanges(bucketOf(sample), emptyLedger, settings));
+    const b = JSON.stringify(buildEventChanges(bucketOf([...sample].reverse()), emptyLedger, settings));
+    assert.equal(a, b);
+  });
+
+  it('sends nothing the sink already holds, and updates what grew', () => {
+    const first = buildEventChanges(bucketOf(sample), emptyLedger, settings);
+    const delivered = new Map<string, DeliveredItem>(
+      [...first.attributes, ...first.objects].map((c) => [c.item.uuid, { fingerprint: c.fingerprint, tally: c.tally }]),
+    );
+    const ledger: Ledger = { eventDelivered: true, item: (uuid) => delivered.get(uuid) };
+    // The same data again (e.g. an overlapping read) merged onto the ledger would double counts — but new data only:
+    const later = buildEventChanges(bucketOf([{ session: 's9', time: Date.UTC(2025, 2, 14, 13) }]), ledger, settings);
+    assert.equal(later.createEvent, false);
+    assert.equal(later.objects.length, 0);
+    assert.equal(later.attributes.length, 1);
+    const updated = later.attributes[0]!;
+    assert.equal(updated.isNew, false);
+    assert.equal(updated.item.comment, '4 hits; ports 22/tcp; protocols ssh');
+    assert.equal(updated.item.last_seen, '2025-03-14T13:00:00.000000+00:00');
+    const nothing = buildEventChanges(new DailyBucket('Cowrie', '2025-03-14'), ledger, settings);
+    assert.deepEqual([nothing.createEvent, nothing.attributes.length, nothing.objects.length], [false, 0, 0]);
+  });
+});

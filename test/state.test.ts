@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { EventChanges } from '../src/misp/build.js';
+import { StateStore } from '../src/state.js';
+import { tallyOf } from '../src/tally.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tpot2misp-state-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function changes(eventUuid: string, itemUuid: string, fingerprint: string): EventChanges {
+  const tally = tallyOf({ time: 1000, port: '22/tcp' });
+  return {
+    honeypot: 'Cowrie',
+    day: '2025-03-14',
+    event: { uuid: eventUuid, info: 'x', date: '2025-03-14', distribution: '0', threat_level_id: '3', analysis: '2', published: false, Tag: [] },
+    createEvent: true,
+    attributes: [{ item: { uuid: itemUuid, type: 'ip-src', category: 'Network activity', value: '198.51.100.1', to_ids: true, comment: '', distribution: '5', disable_correlation: false }, isNew: true, tally, fingerprint }],
+    objects: [],
+  };
+}
+
+describe('StateStore', () => {
+  it('records, per sink, what was delivered together with the checkpoint, and keeps it across reopen', () => {
+    const path = join(dir, 'nested', 'state.db');
+    const state = StateStore.open(path);
+    assert.equal(state.checkpoint('files:/data'), undefined);
+    assert.equal(state.ledger('feed:/out', 'e1').eventDelivered, false);
+    state.commit('feed:/out', [changes('e1', 'a1', 'fp1')], { source: 'files:/data', cursor: { files: { 'x.json': { offset: 42 } } } });
+    state.close();
+
+    const reopened = StateStore.open(path);
+    assert.deepEqual(reopened.checkpoint('files:/data'), { files: { 'x.json': { offset: 42 } } });
+    const ledger = reopened.ledger('feed:/out', 'e1');
+    assert.equal(ledger.eventDelivered, true);
+    assert.equal(ledger.item('a1')?.fingerprint, 'fp1');
+    assert.equal(ledger.item('a1')?.tally.count, 1);
+    assert.equal(reopened.ledger('misp:https://misp', 'e1').eventDelivered, false, 'another sink holds nothing yet');
+    reopened.commit('feed:/out', [changes('e1', 'a1', 'fp2')]);
+    assert.equal(reopened.ledger('feed:/out', 'e1').item('a1')?.fingerprint, 'fp2');
+    reopened.close();
+  });
+
+  it('fails with T2M_STATE_CORRUPT and a hint when the file is not a database', () => {
+    const path = join(dir, 'garbage.db');
+    writeFileSync(path, 'this is not sqlite'.repeat(100));
+    assert.throws(() => StateStore.open(path), (error: { code?: string; hint?: string }) => error.code === 'T2M_STATE_CORRUPT' && typeof error.hint === 'string');
+  });
+});

@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { mergeTally, TALLY_LIST_LIMIT, tallyOf, type Tally } from '../src/tally.js';
+
+function fold(observations: Tally[]): Tally {
+  return observations.reduce((a, b) => mergeTally(a, b));
+}
+
+describe('Tally', () => {
+  const observations = Array.from({ length: 40 }, (_, i) =>
+    tallyOf({ time: 1_000 + ((i * 7919) % 97), port: `${1000 + ((i * 13) % 20)}/tcp`, protocol: i % 3 === 0 ? 'ssh' : 'telnet', session: `s${(i * 31) % 17}` }),
+  );
+
+  it('counts, and keeps first and last seen', () => {
+    const t = fold(observations);
+    assert.equal(t.count, 40);
+    assert.equal(t.firstSeen, Math.min(...observations.map((o) => o.firstSeen)));
+    assert.equal(t.lastSeen, Math.max(...observations.map((o) => o.lastSeen)));
+    assert.deepEqual(t.protocols, ['ssh', 'telnet']);
+  });
+
+  it('gives the same result whatever the order or split of the data (so incremental runs converge)', () => {
+    const whole = fold(observations);
+    const reversed = fold([...observations].reverse());
+    const split = mergeTally(fold(observations.slice(25)), fold(observations.slice(0, 25)));
+    assert.deepEqual(reversed, whole);
+    assert.deepEqual(split, whole);
+  });
+
+  it('bounds the port list and says when it was cut', () => {
+    const t = fold(observations);
+    assert.equal(t.ports.length, TALLY_LIST_LIMIT);
+    assert.equal(t.portsTruncated, true);
+    assert.deepEqual([...t.ports].sort(), t.ports);
+    const few = fold(observations.slice(0, 3));
+    assert.equal(few.portsTruncated, false);
+  });
+
+  it('keeps the session of the earliest observation', () => {
+    const a = tallyOf({ time: 50, session: 'late' });
+    const b = tallyOf({ time: 10, session: 'early' });
+    const c = tallyOf({ time: 10, session: 'aaa' });
+    assert.equal(mergeTally(a, b).firstSession, 'early');
+    assert.equal(mergeTally(mergeTally(a, b), c).firstSession, 'aaa');
+    assert.equal(mergeTally(c, mergeTally(b, a)).firstSession, 'aaa');
+  });
+});
