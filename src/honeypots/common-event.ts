@@ -62,3 +62,34 @@ export function withTimestamp(record: Record<string, unknown>, ...timeFields: st
 }
 
 export { text };
+
+/** Splits Logstash-style "ip:port" (also "[v6]:port" and bare IPv6 with a trailing :port) correctly for IPv6. */
+export function splitHostPort(value: string): { host: string; port?: number } {
+  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(value);
+  if (bracketed) return { host: bracketed[1]!, ...(bracketed[2] !== undefined && { port: Number(bracketed[2]) }) };
+  const colons = value.split(':').length - 1;
+  if (colons === 1) {
+    const [host, port] = value.split(':');
+    return /^\d{1,5}$/.test(port ?? '') ? { host: host!, port: Number(port) } : { host: value };
+  }
+  // Bare IPv6 with a port appended (what Sentrypeer writes): the last group is the port only if what is left is an address.
+  const last = value.lastIndexOf(':');
+  const head = value.slice(0, last);
+  const tail = value.slice(last + 1);
+  if (colons > 1 && /^\d{1,5}$/.test(tail) && head.includes('::') && !value.endsWith('::')) return { host: head, port: Number(tail) };
+  return { host: value };
+}
+
+/** Method and path from an HTTP request line ("GET /x HTTP/1.1"). */
+export function parseRequestLine(line: string): { method?: string; path?: string } {
+  const match = /^([A-Z]{3,12}) (\S+)(?: HTTP\/\d(?:\.\d)?)?/.exec(line);
+  return match ? { method: match[1]!, path: match[2]! } : {};
+}
+
+/** The path and query of a URL that names the honeypot itself ("http://tpot:8080/wp-login.php" → "/wp-login.php"). */
+export function pathOfUrl(url: string): string | undefined {
+  if (url.startsWith('/')) return url;
+  const match = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*([^#]*)/i.exec(url);
+  if (match === null) return undefined;
+  return match[1] === '' ? '/' : match[1]!.startsWith('/') ? match[1] : `/${match[1]}`;
+}

@@ -26,13 +26,8 @@ export function createLogger(settings: LogSettings, destination: NodeJS.Writable
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: ['misp.key', 'key', 'apiKey', '*.apiKey', 'password', '*.password', 'secret', '*.secret', 'headers.authorization'], censor: MASK },
     formatters: { level: (label) => ({ level: label }) },
-    hooks:
-      secrets.length === 0
-        ? undefined
-        : {
-            // Secrets can hide in free text (an error message quoting a URL with credentials): mask the final line.
-            streamWrite: (line: string) => maskSecrets(line, secrets),
-          },
+    // Secrets can hide in free text (an error message quoting a URL with credentials): mask the final line.
+    ...(secrets.length > 0 && { hooks: { streamWrite: (line: string) => maskSecrets(line, secrets) } }),
   };
   const stream =
     settings.format === 'text'

@@ -1,0 +1,347 @@
+// Every setting in one zod schema, read once at the edge: flags > environment > .env > defaults.
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import ipaddr from 'ipaddr.js';
+import { v5 as uuidv5, validate as isUuid } from 'uuid';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+import { ALL_TYPES, resolveHoneypotType, type HoneypotType } from './honeypots/honeypot-type.js';
+
+export interface Config {
+  readonly mode: 'batch' | 'realtime' | 'files';
+  readonly output: 'misp' | 'feed';
+  readonly tpotDataDir: string;
+  readonly honeypots: readonly HoneypotType[];
+  readonly lookbackDays: number;
+  readonly batchIntervalHours: number;
+  readonly stateDb: string;
+  readonly uuidNamespace: string;
+  readonly sensorIps: readonly string[];
+  readonly excludeIps: readonly string[];
+  readonly allowPrivateIps: boolean;
+  readonly misp: {
+    readonly url?: string; readonly key?: string; readonly verifySsl: boolean; readonly caFile?: string; readonly batchSize: number;
+    readonly distribution: 0 | 1 | 2 | 3 | 4; readonly threatLevel: 1 | 2 | 3 | 4; readonly analysis: 0 | 1 | 2; readonly tags: readonly string[];
+    readonly orgName: string; readonly orgUuid: string; readonly autoPublish: boolean; readonly publishDelaySeconds: number; readonly feedDir: string;
+  };
+  readonly elasticsearch: { readonly url?: string; readonly user?: string; readonly password?: string; readonly caFile?: string; readonly verifySsl: boolean };
+  readonly hpfeeds: {
+    readonly host?: string; readonly port: number; readonly ident?: string; readonly secret?: string; readonly channels: readonly string[];
+    readonly tls: boolean; readonly caFile?: string; readonly flushSeconds: number;
+  };
+  readonly enrichment: {
+    readonly enabled: boolean; readonly cacheDurationSeconds: number; readonly maxSeconds: number;
+    readonly virustotal: { readonly enabled: boolean; readonly apiKey?: string };
+    readonly abuseipdb: { readonly enabled: boolean; readonly apiKey?: string };
+    readonly greynoise: { readonly enabled: boolean; readonly apiKey?: string };
+  };
+  readonly log: { readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'; readonly fileEnabled: boolean; readonly filePath: string; readonly format: 'json' | 'text' };
+  readonly report: { readonly enabled: boolean; readonly dir: string; readonly formats: readonly ('txt' | 'json' | 'html')[] };
+  readonly prometheus: { readonly enabled: boolean; readonly port: number };
+  /** Every secret value, for redaction by the logger. */
+  readonly secrets: readonly string[];
+}
+
+export interface Setting {
+  readonly name: string;
+  readonly description: string;
+  readonly default?: string;
+  readonly secret?: boolean;
+  /** The settings group, for the reference documentation. */
+  readonly group: string;
+}
+
+const DEFAULT_NAMESPACE = '70423ab8-5c81-4fa9-ae8c-7415a7c21621';
+const DEFAULT_HONEYPOTS = ALL_TYPES.filter((t) => t !== 'NGINX');
+
+const bool = z.stringbool({ truthy: ['true', '1', 'yes', 'on'], falsy: ['false', '0', 'no', 'off'], case: 'insensitive' });
+const int = (min: number, max: number) =>
+  z.string().trim().regex(/^-?\d+$/, `must be a whole number from ${min} to ${max}`).transform(Number).pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+const httpUrl = z.string().trim().refine((v) => {
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname.length > 0;
+  } catch {
+    return false;
+  }
+}, 'not a valid http(s) URL (example: https://misp.example.org)');
+const list = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0));
+const readableFile = z.string().trim().refine((path) => {
+  try {
+    accessSync(path, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'file does not exist or is not readable');
+const expandHome = (path: string) => (path === '~' ? homedir() : path.startsWith('~/') ? `${homedir()}${path.slice(1)}` : path);
+const isIp = (v: string) => ipaddr.isValid(v) && (v.includes(':') || ipaddr.IPv4.isValidFourPartDecimal(v));
+const LOG_LEVELS: Readonly<Record<string, Config['log']['level']>> = {
+  trace: 'trace', debug: 'debug', info: 'info', warn: 'warn', warning: 'warn', error: 'error', fatal: 'fatal', critical: 'fatal', silent: 'silent',
+};
+
+interface Definition {
+  readonly description: string;
+  readonly default?: string;
+  readonly secret?: boolean;
+  readonly group: string;
+  readonly schema: z.ZodType;
+}
+
+const D = (group: string, description: string, schema: z.ZodType, defaultValue?: string, secret = false): Definition => ({
+  group, description, schema, ...(defaultValue !== undefined && { default: defaultValue }), secret,
+});
+
+/** The catalogue: every environment variable tpot2misp reads. Order = documentation order. */
+const DEFINITIONS = {
+  COLLECTION_MODE: D('General', 'Where attacks come from: `batch` (T-Pot Elasticsearch), `realtime` (HPFEEDS) or `files` (T-Pot log files).', z.enum(['batch', 'realtime', 'files']), 'batch'),
+  OUTPUT: D('General', 'Where they go: `misp` (MISP REST API) or `feed` (a MISP feed directory).', z.enum(['misp', 'feed']), 'misp'),
+  TPOT_HONEYPOTS: D('General', 'Comma-separated T-Pot honeypot types to process (any case). Default: every type except NGINX (T-Pot\'s own web UI log, never attacker data).', list.pipe(z.array(z.string()))),
+  TPOT_DATA_DIR: D('General', 'T-Pot data directory for `files` mode.', z.string().trim().min(1), '~/tpotce/data'),
+  STATE_DB: D('General', 'SQLite state file (checkpoints, what MISP already holds); its -wal/-shm files live beside it.', z.string().trim().min(1), 'state/tpot2misp.db'),
+  LOOKBACK_DAYS: D('General', 'Batch mode: how many days back the first run reads.', int(0, 3650), '1'),
+  BATCH_INTERVAL_HOURS: D('General', 'Run again every N hours (0 = run once and exit; `--once` always runs once).', int(0, 8760), '0'),
+  UUID_NAMESPACE: D('General', 'Namespace of the deterministic (UUIDv5) event, attribute and object UUIDs.', z.string().trim().refine((v) => isUuid(v), 'not a valid UUID'), DEFAULT_NAMESPACE),
+  SENSOR_IPS: D('General', 'Comma-separated addresses of the sensor itself: never reported as attackers.', list.pipe(z.array(z.string().refine(isIp, 'not an IP address')))),
+  EXCLUDE_IPS: D('General', 'Comma-separated addresses or CIDR ranges (IPv4/IPv6) never reported as attackers.', list.pipe(z.array(z.string().refine((v) => (v.includes('/') ? ipaddr.isValidCIDR(v) : isIp(v)), 'not an IP address or CIDR range')))),
+  ALLOW_PRIVATE_IPS: D('General', 'Keep private, CGNAT and loopback sources (deception inside a company network).', bool, 'false'),
+  MISP_URL: D('MISP', 'Base URL of the MISP instance.', httpUrl),
+  MISP_KEY: D('MISP', 'MISP API key (40 characters) of a user allowed to add events.', z.string().trim().regex(/^[A-Za-z0-9]{40}$/, 'must be a 40-character alphanumeric MISP API key'), undefined, true),
+  MISP_VERIFY_SSL: D('MISP', 'Verify MISP\'s TLS certificate. `false` is for tests only and is logged loudly.', bool, 'true'),
+  MISP_CA_FILE: D('MISP', 'PEM file of the CA that signed MISP\'s certificate (private CA).', readableFile),
+  MISP_BATCH_SIZE: D('MISP', 'Attributes or objects per MISP request.', int(1, 10000), '500'),
+  MISP_DISTRIBUTION: D('MISP', 'Event distribution: 0 your organisation, 1 this community, 2 connected communities, 3 all, 4 sharing group.', int(0, 4), '0'),
+  MISP_THREAT_LEVEL: D('MISP', 'Event threat level: 1 high, 2 medium, 3 low, 4 undefined.', int(1, 4), '3'),
+  MISP_ANALYSIS: D('MISP', 'Event analysis: 0 initial, 1 ongoing, 2 completed.', int(0, 2), '2'),
+  MISP_TAGS: D('MISP', 'Comma-separated extra tags on every event (a `tlp:` tag replaces the default tlp:clear).', list.pipe(z.array(z.string().max(255)))),
+  MISP_ORG_NAME: D('MISP', 'Creator organisation named in the feed (`Orgc`).', z.string().trim().min(1).max(255), 'T-Pot'),
+  MISP_ORG_UUID: D('MISP', 'UUID of that organisation. Default: UUIDv5 of UUID_NAMESPACE and `org|<MISP_ORG_NAME>`.', z.string().trim().refine((v) => isUuid(v), 'not a valid UUID')),
+  MISP_FEED_DIR: D('MISP', 'Feed directory for `OUTPUT=feed`.', z.string().trim().min(1), 'out/misp-feed'),
+  AUTO_PUBLISH: D('MISP', 'Publish a daily event once its day has ended and it has been quiet for PUBLISH_DELAY.', bool, 'false'),
+  PUBLISH_DELAY: D('MISP', 'Seconds of quiet before auto-publishing.', int(0, 31_536_000), '3600'),
+  ELASTICSEARCH_URL: D('Elasticsearch (batch)', 'T-Pot Elasticsearch, e.g. https://<tpot>:64297/es/ or http://127.0.0.1:64298.', httpUrl),
+  ELASTICSEARCH_USER: D('Elasticsearch (batch)', 'Basic-auth user (T-Pot web user).', z.string().min(1)),
+  ELASTICSEARCH_PASSWORD: D('Elasticsearch (batch)', 'Basic-auth password. Legacy name: ELASTICSEARCH_PWD.', z.string().min(1), undefined, true),
+  ELASTICSEARCH_CA_FILE: D('Elasticsearch (batch)', 'PEM file to trust T-Pot\'s self-signed certificate.', readableFile),
+  ELASTICSEARCH_VERIFY_SSL: D('Elasticsearch (batch)', 'Verify the Elasticsearch TLS certificate.', bool, 'true'),
+  HPFEEDS_HOST: D('HPFEEDS (realtime)', 'Broker host.', z.string().trim().min(1)),
+  HPFEEDS_PORT: D('HPFEEDS (realtime)', 'Broker port (the broker\'s default is 20000).', int(1, 65535), '20000'),
+  HPFEEDS_IDENT: D('HPFEEDS (realtime)', 'HPFEEDS ident.', z.string().trim().min(1)),
+  HPFEEDS_SECRET: D('HPFEEDS (realtime)', 'HPFEEDS secret.', z.string().min(1), undefined, true),
+  HPFEEDS_CHANNELS: D('HPFEEDS (realtime)', 'Comma-separated channels to subscribe to.', list.pipe(z.array(z.string()).min(1, 'name at least one channel'))),
+  HPFEEDS_TLS: D('HPFEEDS (realtime)', 'Connect to the broker over TLS.', bool, 'false'),
+  HPFEEDS_CA_FILE: D('HPFEEDS (realtime)', 'PEM file of the broker\'s CA.', readableFile),
+  REALTIME_FLUSH_SECONDS: D('HPFEEDS (realtime)', 'Seconds between flushes to MISP in realtime mode.', int(1, 3600), '10'),
+  ENRICHMENT_ENABLED: D('Enrichment', 'Enrich indicators with VirusTotal, AbuseIPDB and GreyNoise.', bool, 'false'),
+  CACHE_DURATION: D('Enrichment', 'Seconds an enrichment answer is cached. Legacy name: ENRICHMENT_CACHE_DURATION.', int(0, 31_536_000), '86400'),
+  ENRICHMENT_MAX_SECONDS: D('Enrichment', 'Seconds a run may spend enriching.', int(0, 86_400), '60'),
+  VIRUSTOTAL_API_KEY: D('Enrichment', 'VirusTotal API key.', z.string().min(1), undefined, true),
+  VIRUSTOTAL_ENABLED: D('Enrichment', 'Use VirusTotal (default: when its key is set).', bool),
+  ABUSEIPDB_API_KEY: D('Enrichment', 'AbuseIPDB API key.', z.string().min(1), undefined, true),
+  ABUSEIPDB_ENABLED: D('Enrichment', 'Use AbuseIPDB (default: when its key is set).', bool),
+  GREYNOISE_API_KEY: D('Enrichment', 'GreyNoise API key.', z.string().min(1), undefined, true),
+  GREYNOISE_ENABLED: D('Enrichment', 'Use GreyNoise (default: when its key is set).', bool),
+  LOG_LEVEL: D('Logs, report, metrics', 'DEBUG, INFO, WARNING, ERROR, CRITICAL (the original tool\'s names) or trace/debug/info/warn/error/fatal/silent, any case.', z.string().trim().transform((v, ctx) => {
+    const level = LOG_LEVELS[v.toLowerCase()];
+    if (level === undefined) ctx.addIssue({ code: 'custom', message: 'must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, trace, fatal, silent' });
+    return level ?? 'info';
+  }), 'INFO'),
+  LOG_FORMAT: D('Logs, report, metrics', 'Log lines as `json` or `text`.', z.enum(['json', 'text']), 'json'),
+  LOG_FILE_ENABLED: D('Logs, report, metrics', 'Also write logs to LOG_FILE_PATH.', bool, 'false'),
+  LOG_FILE_PATH: D('Logs, report, metrics', 'Log file path.', z.string().trim().min(1), 'logs/tpot2misp.log'),
+  VALIDATION_REPORT_ENABLED: D('Logs, report, metrics', 'Write a validation report after each run.', bool, 'true'),
+  VALIDATION_REPORT_DIR: D('Logs, report, metrics', 'Folder for report.txt / report.json.', z.string().trim().min(1), 'out/'),
+  VALIDATION_REPORT_FORMAT: D('Logs, report, metrics', 'Comma-separated report formats: txt, json, html.', list.pipe(z.array(z.enum(['txt', 'json', 'html'])).min(1)), 'txt,json'),
+  PROMETHEUS_ENABLED: D('Logs, report, metrics', 'Serve Prometheus metrics.', bool, 'false'),
+  PROMETHEUS_PORT: D('Logs, report, metrics', 'Port of the /metrics endpoint.', int(1, 65535), '9431'),
+} satisfies Record<string, Definition>;
+
+type SettingName = keyof typeof DEFINITIONS;
+
+/** Names the original Python tool's docs used, accepted with a deprecation warning. */
+const LEGACY: Readonly<Record<string, SettingName>> = { ELASTICSEARCH_PWD: 'ELASTICSEARCH_PASSWORD', ENRICHMENT_CACHE_DURATION: 'CACHE_DURATION' };
+
+export const SETTINGS: readonly Setting[] = Object.entries(DEFINITIONS).map(([name, d]) => ({
+  name, description: d.description, group: d.group, ...(d.default !== undefined && { default: d.default }), ...(d.secret && { secret: true }),
+}));
+
+export interface LoadConfigOptions {
+  /** Overrides keyed by the variable they replace (the CLI maps --mode to COLLECTION_MODE, …). */
+  readonly flags?: Readonly<Record<string, string | boolean | undefined>>;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Path of the .env file (default `.env` in the working directory); a missing file is fine. */
+  readonly envFile?: string;
+}
+
+export interface LoadedConfig {
+  readonly config: Config;
+  readonly warnings: readonly string[];
+}
+
+/** A value as it may appear in an error line: secrets masked, control characters escaped, bounded. */
+function shown(name: string, value: string): string {
+  if ((DEFINITIONS as Record<string, Definition>)[name]?.secret) return '***';
+  const escaped = JSON.stringify(value).slice(1, -1);
+  return escaped.length > 80 ? `${escaped.slice(0, 80)}…` : escaped;
+}
+
+function readEnvFile(path: string, warnings: string[]): Record<string, string> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return {};
+  }
+  const parsed = parseEnv(text) as Record<string, string>;
+  for (const key of Object.keys(parsed)) {
+    if (!(key in DEFINITIONS) && !(key in LEGACY)) warnings.push(`${path}: unknown setting ${key} (ignored; see docs/configuration.md)`);
+  }
+  return parsed;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
+  const warnings: string[] = [];
+  const env = options.env ?? process.env;
+  const fromFile = readEnvFile(options.envFile ?? '.env', warnings);
+  const raw: Record<string, string> = {};
+  // Lowest precedence first: .env, then the environment, then flags.
+  for (const layer of [fromFile, env]) {
+    for (const [legacy, name] of Object.entries(LEGACY)) {
+      const value = layer[legacy];
+      if (value === undefined || value === '') continue;
+      if (layer[name] !== undefined && layer[name] !== '') warnings.push(`${legacy} is deprecated and ignored because ${name} is also set`);
+      else {
+        warnings.push(`${legacy} is deprecated: use ${name}`);
+        raw[name] = value;
+      }
+    }
+    for (const name of Object.keys(DEFINITIONS)) {
+      const value = layer[name];
+      if (value !== undefined && value !== '') raw[name] = value;
+    }
+  }
+  for (const [name, value] of Object.entries(options.flags ?? {})) {
+    if (value !== undefined && value !== false) raw[name] = String(value);
+  }
+
+  const problems: string[] = [];
+  const values: Record<string, unknown> = {};
+  for (const [name, definition] of Object.entries(DEFINITIONS) as [SettingName, Definition][]) {
+    const given = raw[name];
+    const input = given ?? definition.default;
+    if (input === undefined) continue;
+    const result = definition.schema.safeParse(input);
+    if (result.success) values[name] = result.data;
+    else {
+      const message = result.error.issues[0]?.message ?? 'invalid';
+      const allowed = result.error.issues[0]?.code === 'invalid_value' ? `must be one of ${(definition.schema as z.ZodEnum).options.join(', ')}` : message;
+      problems.push(`${name}='${shown(name, input)}': ${allowed}`);
+    }
+  }
+
+  let honeypots: HoneypotType[] = [...DEFAULT_HONEYPOTS];
+  if (Array.isArray(values['TPOT_HONEYPOTS']) && (values['TPOT_HONEYPOTS'] as string[]).length > 0) {
+    honeypots = [];
+    for (const name of values['TPOT_HONEYPOTS'] as string[]) {
+      const type = resolveHoneypotType(name);
+      if (type === undefined) problems.push(`TPOT_HONEYPOTS: unknown honeypot '${shown('TPOT_HONEYPOTS', name)}' (known: ${DEFAULT_HONEYPOTS.join(', ')})`);
+      else if (type === 'NGINX') problems.push("TPOT_HONEYPOTS: 'NGINX' is T-Pot's own web UI access log, never attacker data; remove it");
+      else if (!honeypots.includes(type)) honeypots.push(type);
+    }
+  }
+
+  // Parsed values are typed by their schemas; read them back through one typed accessor.
+  const v = <T = never>(name: SettingName): T => values[name] as T;
+  const mode = v<Config['mode'] | undefined>('COLLECTION_MODE') ?? 'batch';
+  const output = v<Config['output'] | undefined>('OUTPUT') ?? 'misp';
+  const need = (name: SettingName, why: string) => {
+    if (values[name] === undefined && raw[name] === undefined) problems.push(`${name}: required ${why}`);
+  };
+  if (output === 'misp') {
+    need('MISP_URL', 'when OUTPUT=misp');
+    need('MISP_KEY', 'when OUTPUT=misp');
+  }
+  if (mode === 'batch') need('ELASTICSEARCH_URL', 'when COLLECTION_MODE=batch');
+  if (mode === 'realtime') {
+    for (const name of ['HPFEEDS_HOST', 'HPFEEDS_IDENT', 'HPFEEDS_SECRET', 'HPFEEDS_CHANNELS'] as const) need(name, 'when COLLECTION_MODE=realtime');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const namespace = v<string>('UUID_NAMESPACE');
+  const orgName = v<string>('MISP_ORG_NAME');
+  const keyed = (key: string | undefined, flag: boolean | undefined): { enabled: boolean; apiKey?: string } => ({ enabled: flag ?? key !== undefined, ...(key !== undefined && { apiKey: key }) });
+  const optional = <K extends string, T>(key: K, value: T | undefined) => (value === undefined ? {} : { [key]: value }) as Partial<Record<K, T>>;
+  const config: Config = {
+    mode,
+    output,
+    tpotDataDir: resolve(expandHome(v('TPOT_DATA_DIR'))),
+    honeypots,
+    lookbackDays: v('LOOKBACK_DAYS'),
+    batchIntervalHours: v('BATCH_INTERVAL_HOURS'),
+    stateDb: resolve(expandHome(v('STATE_DB'))),
+    uuidNamespace: namespace,
+    sensorIps: v<string[] | undefined>('SENSOR_IPS') ?? [],
+    excludeIps: v<string[] | undefined>('EXCLUDE_IPS') ?? [],
+    allowPrivateIps: v('ALLOW_PRIVATE_IPS'),
+    misp: {
+      ...optional('url', v('MISP_URL') as string | undefined),
+      ...optional('key', v('MISP_KEY') as string | undefined),
+      verifySsl: v('MISP_VERIFY_SSL'),
+      ...optional('caFile', v('MISP_CA_FILE') as string | undefined),
+      batchSize: v('MISP_BATCH_SIZE'),
+      distribution: v('MISP_DISTRIBUTION'),
+      threatLevel: v('MISP_THREAT_LEVEL'),
+      analysis: v('MISP_ANALYSIS'),
+      tags: v<string[] | undefined>('MISP_TAGS') ?? [],
+      orgName,
+      orgUuid: v<string | undefined>('MISP_ORG_UUID') ?? uuidv5(`org|${orgName}`, namespace),
+      autoPublish: v('AUTO_PUBLISH'),
+      publishDelaySeconds: v('PUBLISH_DELAY'),
+      feedDir: resolve(expandHome(v('MISP_FEED_DIR'))),
+    },
+    elasticsearch: {
+      ...optional('url', v('ELASTICSEARCH_URL') as string | undefined),
+      ...optional('user', v('ELASTICSEARCH_USER') as string | undefined),
+      ...optional('password', v('ELASTICSEARCH_PASSWORD') as string | undefined),
+      ...optional('caFile', v('ELASTICSEARCH_CA_FILE') as string | undefined),
+      verifySsl: v('ELASTICSEARCH_VERIFY_SSL'),
+    },
+    hpfeeds: {
+      ...optional('host', v('HPFEEDS_HOST') as string | undefined),
+      port: v('HPFEEDS_PORT'),
+      ...optional('ident', v('HPFEEDS_IDENT') as string | undefined),
+      ...optional('secret', v('HPFEEDS_SECRET') as string | undefined),
+      channels: v<string[] | undefined>('HPFEEDS_CHANNELS') ?? [],
+      tls: v('HPFEEDS_TLS'),
+      ...optional('caFile', v('HPFEEDS_CA_FILE') as string | undefined),
+      flushSeconds: v('REALTIME_FLUSH_SECONDS'),
+    },
+    enrichment: {
+      enabled: v('ENRICHMENT_ENABLED'),
+      cacheDurationSeconds: v('CACHE_DURATION'),
+      maxSeconds: v('ENRICHMENT_MAX_SECONDS'),
+      virustotal: keyed(v('VIRUSTOTAL_API_KEY'), v<boolean | undefined>('VIRUSTOTAL_ENABLED')),
+      abuseipdb: keyed(v('ABUSEIPDB_API_KEY'), v<boolean | undefined>('ABUSEIPDB_ENABLED')),
+      greynoise: keyed(v('GREYNOISE_API_KEY'), v<boolean | undefined>('GREYNOISE_ENABLED')),
+    },
+    log: { level: v('LOG_LEVEL'), fileEnabled: v('LOG_FILE_ENABLED'), filePath: resolve(expandHome(v('LOG_FILE_PATH'))), format: v('LOG_FORMAT') },
+    report: { enabled: v('VALIDATION_REPORT_ENABLED'), dir: resolve(expandHome(v('VALIDATION_REPORT_DIR'))), formats: v('VALIDATION_REPORT_FORMAT') },
+    prometheus: { enabled: v('PROMETHEUS_ENABLED'), port: v('PROMETHEUS_PORT') },
+    secrets: Object.entries(DEFINITIONS)
+      .filter(([name, d]) => (d as Definition).secret && typeof values[name] === 'string')
+      .map(([name]) => values[name] as string),
+  };
+  if (output === 'misp' && !config.misp.verifySsl) warnings.push('TLS verification is OFF for MISP (MISP_VERIFY_SSL=false): anyone on the path can read the API key');
+  if (mode === 'batch' && !config.elasticsearch.verifySsl) warnings.push('TLS verification is OFF for Elasticsearch (ELASTICSEARCH_VERIFY_SSL=false)');
+  return { config: deepFreeze(config), warnings };
+}
