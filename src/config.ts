@@ -267,12 +267,15 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const need = (name: SettingName, why: string) => {
     if (values[name] === undefined && raw[name] === undefined) problems.push(`${name}: required ${why}`);
   };
-  if (output === 'misp') {
+  // Requirements follow from a valid mode/output only: a misspelt OUTPUT is one problem, not three.
+  const outputKnown = raw['OUTPUT'] === undefined || values['OUTPUT'] !== undefined;
+  const modeKnown = raw['COLLECTION_MODE'] === undefined || values['COLLECTION_MODE'] !== undefined;
+  if (output === 'misp' && outputKnown) {
     need('MISP_URL', 'when OUTPUT=misp');
     need('MISP_KEY', 'when OUTPUT=misp');
   }
-  if (mode === 'batch') need('ELASTICSEARCH_URL', 'when COLLECTION_MODE=batch');
-  if (mode === 'realtime') {
+  if (mode === 'batch' && modeKnown) need('ELASTICSEARCH_URL', 'when COLLECTION_MODE=batch');
+  if (mode === 'realtime' && modeKnown) {
     for (const name of ['HPFEEDS_HOST', 'HPFEEDS_IDENT', 'HPFEEDS_SECRET', 'HPFEEDS_CHANNELS'] as const) need(name, 'when COLLECTION_MODE=realtime');
   }
   if (problems.length > 0) throw new ConfigError(problems);

@@ -138,15 +138,16 @@ export function createFilesSource(options: FilesSourceOptions): Source {
           let header: string[] | undefined;
           if (previous === undefined) {
             for (const sibling of await rotatedSiblings(live)) before.push({ path: sibling.path, gzip: sibling.gzip, offset: 0 });
-          } else if (previous.ino === info.ino) {
-            const now = await fingerprintOf(live, false, previous.fingerprintBytes);
-            if (info.size >= previous.offset && now.hash === previous.fingerprint) {
+          } else {
+            const now = previous.ino === info.ino ? await fingerprintOf(live, false, previous.fingerprintBytes) : undefined;
+            if (now !== undefined && info.size >= previous.offset && now.hash === previous.fingerprint) {
               liveOffset = previous.offset;
               header = previous.header;
+            } else {
+              // Rotated (renamed, maybe compressed since) or truncated after a copy: finish the predecessor first.
+              const predecessor = await findPredecessor(live, info.ino, previous);
+              if (predecessor !== undefined) before.push({ ...predecessor, offset: previous.offset, ...(previous.header && { header: previous.header }) });
             }
-          } else {
-            const predecessor = await findPredecessor(live, previous);
-            if (predecessor !== undefined) before.push({ ...predecessor, offset: previous.offset, ...(previous.header && { header: previous.header }) });
           }
 
           for (const old of before) {
@@ -247,9 +248,10 @@ export function createFilesSource(options: FilesSourceOptions): Source {
     return (await listDir(join(dataDir, dir))).filter((name) => pattern.test(name)).map((name) => join(dir, name));
   }
 
-  async function findPredecessor(live: string, previous: FileCursor): Promise<{ path: string; gzip: boolean } | undefined> {
+  async function findPredecessor(live: string, liveIno: number, previous: FileCursor): Promise<{ path: string; gzip: boolean } | undefined> {
     const siblings = await rotatedSiblings(live);
-    const byInode = siblings.find((s) => !s.gzip && s.ino === previous.ino);
+    // An inode can be reused by the new live file once the old one is deleted: only trust it when it differs.
+    const byInode = previous.ino !== liveIno ? siblings.find((s) => !s.gzip && s.ino === previous.ino) : undefined;
     if (byInode !== undefined) return byInode;
     for (const sibling of siblings.reverse()) {
       const fp = await fingerprintOf(sibling.path, sibling.gzip, previous.fingerprintBytes);

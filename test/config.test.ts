@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { loadConfig, SETTINGS } from '../src/config.js';
+import { ConfigError } from '../src/errors.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tpot2misp-config-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const NO_FILE = join(dir, 'absent.env');
+const KEY = 'A'.repeat(40);
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig({ env, envFile: NO_FILE });
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    return [...error.problems];
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('has safe defaults: unpublished, TLS verified, every honeypot but NGINX', () => {
+    const { config } = loadConfig({ env: { COLLECTION_MODE: 'files', OUTPUT: 'feed' }, envFile: NO_FILE });
+    assert.equal(config.misp.verifySsl, true);
+    assert.equal(config.misp.autoPublish, false);
+    assert.equal(config.misp.batchSize, 500);
+    assert.equal(config.hpfeeds.port, 20000);
+    assert.equal(config.honeypots.length, 33);
+    assert.ok(!config.honeypots.includes('NGINX'));
+    assert.equal(config.uuidNamespace, '70423ab8-5c81-4fa9-ae8c-7415a7c21621');
+    assert.deepEqual(config.report.formats, ['txt', 'json']);
+    assert.ok(Object.isFrozen(config.misp));
+  });
+
+  it('applies precedence flag > environment > .env > default', () => {
+    const envFile = join(dir, 'precedence.env');
+    writeFileSync(envFile, 'OUTPUT=feed\nCOLLECTION_MODE=files\nMISP_BATCH_SIZE=100\nLOOKBACK_DAYS=3\nPUBLISH_DELAY="60"\n');
+    const { config } = loadConfig({ env: { MISP_BATCH_SIZE: '200', LOOKBACK_DAYS: '5' }, flags: { LOOKBACK_DAYS: '7' }, envFile });
+    assert.equal(config.misp.batchSize, 200);
+    assert.equal(config.lookbackDays, 7);
+    assert.equal(config.misp.publishDelaySeconds, 60);
+    assert.equal(config.output, 'feed');
+  });
+
+  it('reads booleans the way people write them ("false" is false)', () => {
+    for (const [text, value] of [['false', false], ['FALSE', false], ['0', false], ['no', false], ['true', true], ['Yes', true], ['1', true]] as const) {
+      const { config } = loadConfig({ env: { COLLECTION_MODE: 'files', OUTPUT: 'feed', ALLOW_PRIVATE_IPS: text }, envFile: NO_FILE });
+      assert.equal(config.allowPrivateIps, value, text);
+    }
+  });
+
+  it('accepts the original tool\'s log levels and legacy names, with warnings', () => {
+    const { config, warnings } = loadConfig({
+      env: { COLLECTION_MODE: 'files', OUTPUT: 'feed', LOG_LEVEL: 'WARNING', ELASTICSEARCH_PWD: 'pw', ENRICHMENT_CACHE_DURATION: '60' },
+      envFile: NO_FILE,
+    });
+    assert.equal(config.log.level, 'warn');
+    assert.equal(config.elasticsearch.password, 'pw');
+    assert.equal(config.enrichment.cacheDurationSeconds, 60);
+    assert.ok(warnings.some((w) => w.includes('ELASTICSEARCH_PWD is deprecated')));
+    assert.equal(loadConfig({ env: { COLLECTION_MODE: 'files', OUTPUT: 'feed', LOG_LEVEL: 'critical' }, envFile: NO_FILE }).config.log.level, 'fatal');
+  });
+
+  it('reports every problem at once, one line each, naming the variable and the allowed values', () => {
+    const lines = problems({ COLLECTION_MODE: 'files', MISP_URL: 'notaurl', OUTPUT: 'mispp', MISP_BATCH_SIZE: '0' });
+    assert.equal(lines.length, 3, lines.join('\n'));
+    assert.match(lines[0]!, /^OUTPUT='mispp': must be one of misp, feed$/);
+    assert.ok(lines.some((l) => /^MISP_URL='notaurl': not a valid http\(s\) URL/.test(l)));
+    assert.ok(lines.some((l) => /^MISP_BATCH_SIZE='0': must be at least 1/.test(l)));
+  });
+
+  it('never prints a secret', () => {
+    const lines = problems({ COLLECTION_MODE: 'files', OUTPUT: 'misp', MISP_URL: 'https://misp.example.org', MISP_KEY: 'short-secret-key' });
+    assert.deepEqual(lines, ["MISP_KEY='***': must be a 40-character alphanumeric MISP API key"]);
+  });
+
+  it('requires what the mode and output need', () => {
+    assert.deepEqual(problems({ COLLECTION_MODE: 'batch', OUTPUT: 'misp' }), [
+      'MISP_URL: required when OUTPUT=misp',
+      'MISP_KEY: required when OUTPUT=misp',
+      'ELASTICSEARCH_URL: required when COLLECTION_MODE=batch',
+    ]);
+    assert.equal(problems({ COLLECTION_MODE: 'realtime', OUTPUT: 'feed' }).length, 4);
+    const { config } = loadConfig({ env: { COLLECTION_MODE: 'files', MISP_URL: 'https://misp.example.org/', MISP_KEY: KEY }, envFile: NO_FILE });
+    assert.deepEqual(config.secrets, [KEY]);
+  });
+
+  it('resolves honeypot names in any case and refuses NGINX and unknown names', () => {
+    const { config } = loadConfig({ env: { COLLECTION_MODE: 'files', OUTPUT: 'feed', TPOT_HONEYPOTS: 'cowrie, DIONAEA,go-pot' }, envFile: NO_FILE });
+    assert.deepEqual(config.honeypots, ['Cowrie', 'Dionaea', 'Go-pot']);
+    const lines = problems({ COLLECTION_MODE: 'files', OUTPUT: 'feed', TPOT_HONEYPOTS: 'nginx,cowrei' });
+    assert.ok(lines[0]!.includes("'NGINX' is T-Pot's own web UI access log"));
+    assert.ok(lines[1]!.startsWith("TPOT_HONEYPOTS: unknown honeypot 'cowrei'"));
+  });
+
+  it('validates address lists and CIDR ranges', () => {
+    const { config } = loadConfig({ env: { COLLECTION_MODE: 'files', OUTPUT: 'feed', EXCLUDE_IPS: '192.0.2.0/24, 2001:db8::/32,198.51.100.1', SENSOR_IPS: '203.0.113.10' }, envFile: NO_FILE });
+    assert.deepEqual(config.excludeIps, ['192.0.2.0/24', '2001:db8::/32', '198.51.100.1']);
+    assert.equal(problems({ COLLECTION_MODE: 'files', OUTPUT: 'feed', EXCLUDE_IPS: '10.0.0.0/33' }).length, 1);
+    assert.equal(problems({ COLLECTION_MODE: 'files', OUTPUT: 'feed', SENSOR_IPS: '127.1' }).length, 1);
+  });
+
+  it('warns about unknown keys in .env and loudly about disabled TLS verification', () => {
+    const envFile = join(dir, 'unknown.env');
+    writeFileSync(envFile, `COLLECTION_MODE=files\nMISP_URL=https://misp.example.org\nMISP_KEY=${KEY}\nMISP_VERIFY_SSL=false\nMISP_VERYFY_SSL=false\n`);
+    const { warnings } = loadConfig({ env: {}, envFile });
+    assert.ok(warnings.some((w) => w.includes('unknown setting MISP_VERYFY_SSL')));
+    assert.ok(warnings.some((w) => w.startsWith('TLS verification is OFF for MISP')));
+  });
+
+  it('documents every setting in .env.example', () => {
+    const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+    for (const setting of SETTINGS) assert.ok(new RegExp(`^#? ?${setting.name}=`, 'm').test(example), setting.name);
+  });
+});
+
