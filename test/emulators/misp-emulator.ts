@@ -1,0 +1,470 @@
+// An in-process emulator of MISP's REST API for tests and benchmarks: MISP's behaviour per shared/reference/misp.md,
+// every request body checked against MISP's OpenAPI spec, every request counted.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { attributeErrors, describeTypesResponse, objectTemplateError, type FieldErrors } from './misp-rules.js';
+import { OpenApiValidator, type SchemaName } from './openapi-validator.js';
+
+export interface MispEmulatorOptions {
+  readonly port?: number;
+  /** 40 alphanumeric characters; a fixed test key by default. */
+  readonly apiKey?: string;
+  readonly version?: string;
+}
+
+export interface StoredAttribute {
+  id: string;
+  event_id: string;
+  object_id: string;
+  uuid: string;
+  type: string;
+  category: string;
+  value: string;
+  to_ids: boolean;
+  comment: string;
+  distribution: string;
+  timestamp: string;
+  deleted: boolean;
+  disable_correlation: boolean;
+  object_relation: string | null;
+  first_seen: string | null;
+  last_seen: string | null;
+  Tag: { name: string }[];
+}
+
+export interface StoredObject {
+  id: string;
+  event_id: string;
+  uuid: string;
+  name: string;
+  'meta-category': string;
+  description: string;
+  template_uuid: string;
+  template_version: string;
+  comment: string;
+  distribution: string;
+  timestamp: string;
+  deleted: boolean;
+  first_seen: string | null;
+  last_seen: string | null;
+  Attribute: StoredAttribute[];
+}
+
+export interface MispStoredEvent {
+  id: string;
+  uuid: string;
+  info: string;
+  date: string;
+  distribution: string;
+  threat_level_id: string;
+  analysis: string;
+  published: boolean;
+  timestamp: string;
+  publish_timestamp: string;
+  orgc_id: string;
+  org_id: string;
+  Tag: { name: string }[];
+  Attribute: StoredAttribute[];
+  Object: StoredObject[];
+}
+
+export interface MispEmulator {
+  readonly url: string;
+  readonly apiKey: string;
+  requestCounts(): Record<string, number>;
+  totalRequests(): number;
+  /** Requests that change something (everything but reads and searches). */
+  writeRequests(): number;
+  /** Request bodies that did not validate against misp-openapi.yaml. Tests assert this stays empty. */
+  readonly specViolations: readonly { endpoint: string; errors: string }[];
+  events(): MispStoredEvent[];
+  /** The next `count` requests (optionally under `pathPrefix`) answer `status`, or lose their connection. */
+  injectFaults(spec: { count: number; status?: number; pathPrefix?: string; dropConnection?: boolean }): void;
+  close(): Promise<void>;
+}
+
+type Json = Record<string, unknown>;
+
+const DEFAULT_KEY = 'Tpot2MispTestKey0123456789abcdefghijklmn';
+const AUTH_MESSAGE = 'Authentication failed. Please make sure you pass the API key of an API enabled user along in the Authorization header.';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const READS = new Set(['GET /servers/getVersion', 'GET /servers/getPyMISPVersion', 'GET /users/view/me', 'GET /attributes/describeTypes', 'GET /events/view/{id}', 'POST /events/restSearch', 'POST /attributes/restSearch']);
+
+class HttpAnswer {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    readonly headers: Record<string, string> = {},
+  ) {}
+}
+
+function saveFail(action: string, url: string, errors: unknown): HttpAnswer {
+  const name = `Could not ${action}`;
+  return new HttpAnswer(403, { saved: false, name, message: name, url, errors });
+}
+
+function now(): string {
+  return String(Math.floor(Date.now() / 1000));
+}
+
+export async function startMispEmulator(options: MispEmulatorOptions = {}): Promise<MispEmulator> {
+  const apiKey = options.apiKey ?? DEFAULT_KEY;
+  const version = options.version ?? '2.5.1';
+  const spec = new OpenApiValidator();
+  const counts: Record<string, number> = {};
+  let total = 0;
+  let writes = 0;
+  const violations: { endpoint: string; errors: string }[] = [];
+  const faults: { count: number; status?: number; pathPrefix?: string; dropConnection?: boolean }[] = [];
+  const events = new Map<string, MispStoredEvent>();
+  const attributesByUuid = new Map<string, StoredAttribute>();
+  const objectsByUuid = new Map<string, StoredObject>();
+  let nextId = 1;
+
+  const eventFor = (ref: string): MispStoredEvent | undefined => (UUID.test(ref) ? [...events.values()].find((e) => e.uuid === ref.toLowerCase()) : events.get(ref));
+
+  function specCheck(endpoint: string, schema: SchemaName, value: unknown): string | undefined {
+    const errors = spec.check(schema, value);
+    if (errors !== undefined) violations.push({ endpoint, errors });
+    return errors;
+  }
+
+  function newAttribute(event: MispStoredEvent, input: Json, objectId = '0'): StoredAttribute {
+    const type = String(input['type']);
+    const defaults = describeTypesResponse.result.sane_defaults[type]!;
+    return {
+      id: String(nextId++),
+      event_id: event.id,
+      object_id: objectId,
+      uuid: typeof input['uuid'] === 'string' ? input['uuid'].toLowerCase() : randomUUID(),
+      type,
+      category: typeof input['category'] === 'string' ? input['category'] : defaults.default_category,
+      value: String(input['value']),
+      to_ids: input['to_ids'] === undefined ? defaults.to_ids === 1 : [true, 1, '1'].includes(input['to_ids'] as never),
+      comment: typeof input['comment'] === 'string' ? input['comment'] : '',
+      distribution: input['distribution'] === undefined ? '5' : String(input['distribution']),
+      timestamp: typeof input['timestamp'] === 'string' && /^\d+$/.test(input['timestamp']) ? input['timestamp'] : now(),
+      deleted: false,
+      disable_correlation: input['disable_correlation'] === true,
+      object_relation: typeof input['object_relation'] === 'string' ? input['object_relation'] : null,
+      first_seen: typeof input['first_seen'] === 'string' ? input['first_seen'] : null,
+      last_seen: typeof input['last_seen'] === 'string' ? input['last_seen'] : null,
+      Tag: Array.isArray(input['Tag']) ? (input['Tag'] as Json[]).map((t) => ({ name: String(t['name']) })) : [],
+    };
+  }
+
+  /** Adds a standalone attribute with MISP's checks: field validation, uuid uniqueness, the duplicate rule. */
+  function addAttribute(event: MispStoredEvent, input: Json, breakOnDuplicate: boolean): FieldErrors | StoredAttribute {
+    const errors = attributeErrors(input);
+    if (typeof input['uuid'] === 'string') {
+      if (!UUID.test(input['uuid'])) (errors['uuid'] ??= []).push('Please provide a valid RFC 4122 UUID');
+      else if (attributesByUuid.has(input['uuid'].toLowerCase())) (errors['uuid'] ??= []).push('The UUID provided is not unique');
+    }
+    if (Object.keys(errors).length > 0) return errors;
+    const attribute = newAttribute(event, input);
+    const duplicate = event.Attribute.find(
+      (a) => a.object_id === '0' && !a.deleted && a.type === attribute.type && a.value === attribute.value && a.category === attribute.category,
+    );
+    if (duplicate !== undefined) {
+      if (breakOnDuplicate) return { value: ['A similar attribute already exists for this event.'] };
+      duplicate.timestamp = now();
+      return duplicate;
+    }
+    event.Attribute.push(attribute);
+    attributesByUuid.set(attribute.uuid, attribute);
+    return attribute;
+  }
+
+  /** Creates or (same uuid, same event) updates an object, with the template checks. */
+  function upsertObject(event: MispStoredEvent, input: Json): string | StoredObject {
+    const templateError = objectTemplateError(input);
+    if (templateError !== undefined) return templateError;
+    const inputs = input['Attribute'] as Json[];
+    for (const [index, attribute] of inputs.entries()) {
+      const errors = attributeErrors(attribute);
+      if (Object.keys(errors).length > 0) return `Could not save object as at least one attribute has failed validation (${String(attribute['object_relation'] ?? index)}). ${JSON.stringify(errors)}`;
+    }
+    const uuid = typeof input['uuid'] === 'string' ? input['uuid'].toLowerCase() : randomUUID();
+    const existing = objectsByUuid.get(uuid);
+    if (existing !== undefined && existing.event_id !== event.id) return `Could not save object as at least one attribute has failed validation (uuid). {"uuid":["The UUID provided is not unique"]}`;
+    const object: StoredObject = existing ?? {
+      id: String(nextId++), event_id: event.id, uuid, name: String(input['name']), 'meta-category': String(input['meta-category'] ?? ''),
+      description: String(input['description'] ?? ''), template_uuid: String(input['template_uuid'] ?? ''), template_version: String(input['template_version'] ?? ''),
+      comment: '', distribution: '5', timestamp: now(), deleted: false, first_seen: null, last_seen: null, Attribute: [],
+    };
+    object.comment = typeof input['comment'] === 'string' ? input['comment'] : object.comment;
+    object.distribution = input['distribution'] === undefined ? object.distribution : String(input['distribution']);
+    object.first_seen = typeof input['first_seen'] === 'string' ? input['first_seen'] : object.first_seen;
+    object.last_seen = typeof input['last_seen'] === 'string' ? input['last_seen'] : object.last_seen;
+    object.timestamp = now();
+    for (const attributeInput of inputs) {
+      const attribute = newAttribute(event, attributeInput, object.id);
+      const before = object.Attribute.findIndex((a) => a.uuid === attribute.uuid);
+      if (before >= 0) object.Attribute[before] = attribute;
+      else object.Attribute.push(attribute);
+      attributesByUuid.set(attribute.uuid, attribute);
+    }
+    if (existing === undefined) {
+      event.Object.push(object);
+      objectsByUuid.set(uuid, object);
+    }
+    return object;
+  }
+
+  function unwrap(body: unknown, key: string): unknown {
+    if (body !== null && typeof body === 'object' && !Array.isArray(body)) {
+      const record = body as Json;
+      if (record['request'] !== undefined) return unwrap(record['request'], key);
+      if (record['response'] !== undefined) return unwrap(record['response'], key);
+      if (record[key] !== undefined) return record[key];
+    }
+    return body;
+  }
+
+  function addEvent(body: unknown): HttpAnswer {
+    const input = unwrap(body, 'Event');
+    if (input === null || typeof input !== 'object' || Array.isArray(input) || Object.keys(input).length === 0) {
+      return new HttpAnswer(405, { name: 'No valid event data received.', message: 'No valid event data received.', url: '/events/add' });
+    }
+    const event = input as Json;
+    const specErrors = specCheck('POST /events/add', 'EventNoId', event);
+    if (specErrors !== undefined) return saveFail('add Event', '/events/add', { Event: [specErrors] });
+    const problems: FieldErrors = {};
+    if (typeof event['info'] !== 'string' || event['info'].trim() === '') problems['info'] = ['Info cannot be empty.'];
+    if (event['date'] !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(String(event['date']))) problems['date'] = ['Expected date format: YYYY-MM-DD'];
+    if (event['distribution'] !== undefined && !/^[0-4]$/.test(String(event['distribution']))) problems['distribution'] = ['Options : Your organisation only, This community only, Connected communities, All communities, Sharing group'];
+    if (typeof event['uuid'] === 'string') {
+      const existing = eventFor(event['uuid']);
+      if (existing !== undefined) {
+        const message = 'Event already exists, if you would like to edit it, use the url in the location header.';
+        return new HttpAnswer(404, { name: message, message, url: '/events/add' }, { location: `${server.url}/events/${existing.id}` });
+      }
+    }
+    if (Object.keys(problems).length > 0) return saveFail('add Event', '/events/add', problems);
+    const stored: MispStoredEvent = {
+      id: String(nextId++),
+      uuid: typeof event['uuid'] === 'string' ? event['uuid'].toLowerCase() : randomUUID(),
+      info: String(event['info']),
+      date: typeof event['date'] === 'string' ? event['date'] : new Date().toISOString().slice(0, 10),
+      distribution: event['distribution'] === undefined ? '0' : String(event['distribution']),
+      threat_level_id: event['threat_level_id'] === undefined ? '4' : String(event['threat_level_id']),
+      analysis: event['analysis'] === undefined ? '0' : String(event['analysis']),
+      published: event['published'] === true,
+      timestamp: now(),
+      publish_timestamp: '0',
+      orgc_id: '1',
+      org_id: '1',
+      Tag: [],
+      Attribute: [],
+      Object: [],
+    };
+    events.set(stored.id, stored);
+    const errors = applyContent(stored, event, 'POST /events/add');
+    return new HttpAnswer(200, { Event: stored, ...(errors.length > 0 && { errors }) });
+  }
+
+  /** Inline tags, attributes and objects of an events/add or events/edit body (merged by uuid). */
+  function applyContent(event: MispStoredEvent, input: Json, endpoint: string): string[] {
+    const errors: string[] = [];
+    for (const tag of Array.isArray(input['Tag']) ? (input['Tag'] as Json[]) : []) {
+      if (specCheck(endpoint, 'TagNoId', tag) !== undefined) continue;
+      if (typeof tag['name'] === 'string' && !event.Tag.some((t) => t.name.toLowerCase() === String(tag['name']).toLowerCase())) event.Tag.push({ name: tag['name'] });
+    }
+    for (const attribute of Array.isArray(input['Attribute']) ? (input['Attribute'] as Json[]) : []) {
+      const specErrors = specCheck(endpoint, 'AttributeNoId', attribute);
+      if (specErrors !== undefined) {
+        errors.push(specErrors);
+        continue;
+      }
+      const existing = typeof attribute['uuid'] === 'string' ? attributesByUuid.get(attribute['uuid'].toLowerCase()) : undefined;
+      if (existing !== undefined) {
+        if (existing.event_id !== event.id) {
+          errors.push(`Attribute ${existing.uuid} belongs to another event`);
+          continue;
+        }
+        const fieldErrors = attributeErrors({ ...existing, ...attribute });
+        if (Object.keys(fieldErrors).length > 0) {
+          errors.push(JSON.stringify(fieldErrors));
+          continue;
+        }
+        Object.assign(existing, newAttribute(event, { ...existing, ...attribute }, existing.object_id), { id: existing.id, timestamp: now() });
+        continue;
+      }
+      const result = addAttribute(event, attribute, true);
+      if (!('id' in result)) errors.push(JSON.stringify(result));
+    }
+    for (const object of Array.isArray(input['Object']) ? (input['Object'] as Json[]) : []) {
+      const specErrors = specCheck(endpoint, 'Object', object);
+      if (specErrors !== undefined) {
+        errors.push(specErrors);
+        continue;
+      }
+      const result = upsertObject(event, object);
+      if (typeof result === 'string') errors.push(result);
+    }
+    if (errors.length === 0 && (input['Attribute'] !== undefined || input['Object'] !== undefined)) event.published = false;
+    return errors;
+  }
+
+  function editEvent(ref: string, body: unknown): HttpAnswer {
+    const event = eventFor(ref);
+    if (event === undefined) return new HttpAnswer(404, { name: 'Invalid event', message: 'Invalid event', url: `/events/edit/${ref}` });
+    const input = unwrap(body, 'Event');
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) return saveFail('edit Event', `/events/edit/${ref}`, 'No valid event data received.');
+    const specErrors = specCheck('POST /events/edit/{id}', 'EventNoId', input);
+    if (specErrors !== undefined) return saveFail('edit Event', `/events/edit/${ref}`, { Event: [specErrors] });
+    const record = input as Json;
+    if (record['timestamp'] !== undefined && Number(record['timestamp']) <= Number(event.timestamp)) {
+      return saveFail('edit Event', `/events/edit/${ref}`, 'Event could not be saved: Event in the request not newer than the local copy.');
+    }
+    const errors = applyContent(event, record, 'POST /events/edit/{id}');
+    event.timestamp = now();
+    if (errors.length > 0) return saveFail('edit Event', `/events/edit/${ref}`, errors.join(' | '));
+    return new HttpAnswer(200, { Event: event });
+  }
+
+  function addAttributes(ref: string, body: unknown, breakOnDuplicate: boolean): HttpAnswer {
+    const url = `/attributes/add/${ref}`;
+    const event = eventFor(ref);
+    if (event === undefined) return new HttpAnswer(404, { name: 'Invalid event', message: 'Invalid event', url });
+    const unwrapped = unwrap(body, 'Attribute');
+    const list = Array.isArray(unwrapped) ? (unwrapped as Json[]) : [unwrapped as Json];
+    const saved: StoredAttribute[] = [];
+    const errors: Record<string, FieldErrors> = {};
+    list.forEach((item, index) => {
+      const specErrors = specCheck('POST /attributes/add/{id}', 'AttributeNoId', item);
+      if (specErrors !== undefined) {
+        errors[`attribute_${index}`] = { spec: [specErrors] };
+        return;
+      }
+      const result = addAttribute(event, item, breakOnDuplicate);
+      if ('id' in result) saved.push(result as StoredAttribute);
+      else errors[`attribute_${index}`] = result;
+    });
+    if (saved.length > 0) event.published = false;
+    if (list.length === 1) {
+      return saved.length === 1 ? new HttpAnswer(200, { Attribute: saved[0], AttributeTag: [] }) : saveFail('add Attribute', '/attributes/add', errors['attribute_0']);
+    }
+    if (saved.length === 0) return saveFail('add Attribute', '/attributes/add', errors);
+    const hasErrors = Object.keys(errors).length > 0;
+    if (saved.length === 1) return new HttpAnswer(200, { Attribute: saved[0], AttributeTag: [], ...(hasErrors && { errors }) });
+    return new HttpAnswer(200, { Attribute: saved, ...(hasErrors && { errors }) });
+  }
+
+  function route(method: string, path: string, body: unknown): [string, HttpAnswer] {
+    const segments = path.replace(/\.json$/, '').split('/').filter((s) => s.length > 0);
+    const named = new Map(segments.filter((s) => s.includes(':')).map((s) => s.split(':', 2) as [string, string]));
+    const plain = segments.filter((s) => !s.includes(':'));
+    const [controller, action, ref] = plain;
+    const key = `${controller}/${action}`;
+    if (method === 'GET' && key === 'servers/getVersion') {
+      return ['GET /servers/getVersion', new HttpAnswer(200, { version, pymisp_recommended_version: version, perm_sync: false, perm_sighting: true, perm_galaxy_editor: false, perm_analyst_data: false, uuid: '-', request_encoding: ['gzip', 'br'], filter_sightings: true })];
+    }
+    if (method === 'GET' && key === 'servers/getPyMISPVersion') return ['GET /servers/getPyMISPVersion', new HttpAnswer(200, { version })];
+    if (method === 'GET' && key === 'users/view') return ['GET /users/view/me', new HttpAnswer(200, { User: { id: '1', email: 'admin@admin.test', org_id: '1', role_id: '1' }, Role: { id: '1', name: 'admin', perm_tag_editor: true }, Organisation: { id: '1', name: 'ORGNAME' } })];
+    if (method === 'GET' && key === 'attributes/describeTypes') return ['GET /attributes/describeTypes', new HttpAnswer(200, describeTypesResponse)];
+    if (method === 'POST' && (key === 'events/add' || (controller === 'events' && action === undefined))) return ['POST /events/add', addEvent(body)];
+    if (method === 'GET' && key === 'events/view' && ref !== undefined) {
+      const event = eventFor(ref);
+      return ['GET /events/view/{id}', event ? new HttpAnswer(200, { Event: event }) : new HttpAnswer(404, { name: 'Invalid event', message: 'Invalid event', url: `/events/view/${ref}` })];
+    }
+    if ((method === 'POST' || method === 'PUT') && key === 'events/edit' && ref !== undefined) return ['POST /events/edit/{id}', editEvent(ref, body)];
+    if (method === 'POST' && key === 'attributes/add' && ref !== undefined) return ['POST /attributes/add/{id}', addAttributes(ref, body, named.get('breakOnDuplicate') !== '0')];
+    if (method === 'POST' && key === 'events/restSearch') {
+      const filter = (unwrap(body, 'request') ?? {}) as Json;
+      const found = [...events.values()].filter(
+        (e) => (filter['uuid'] === undefined || [filter['uuid']].flat().includes(e.uuid)) && (filter['eventinfo'] === undefined || e.info === filter['eventinfo']),
+      );
+      return ['POST /events/restSearch', new HttpAnswer(200, { response: found.map((e) => ({ Event: e })) })];
+    }
+    if (method === 'POST' && key === 'events/publish' && ref !== undefined) {
+      const event = eventFor(ref);
+      if (event === undefined) return ['POST /events/publish/{id}', new HttpAnswer(404, { name: 'Invalid event.', message: 'Invalid event.', url: `/events/publish/${ref}` })];
+      event.published = true;
+      event.publish_timestamp = now();
+      return ['POST /events/publish/{id}', new HttpAnswer(200, { saved: true, success: true, name: 'Job queued', message: 'Job queued', url: `/events/publish/${event.id}`, id: event.id })];
+    }
+    if (method === 'POST' && key === 'objects/add' && ref !== undefined) {
+      const event = eventFor(ref);
+      if (event === undefined) return ['POST /objects/add/{id}', new HttpAnswer(404, { name: 'Invalid event.', message: 'Invalid event.', url: `/objects/add/${ref}` })];
+      const input = unwrap(body, 'Object') as Json;
+      if (specCheck('POST /objects/add/{id}', 'Object', input) !== undefined) return ['POST /objects/add/{id}', saveFail('add object', `/objects/add/${ref}`, 'spec')];
+      const result = upsertObject(event, input);
+      return ['POST /objects/add/{id}', typeof result === 'string' ? saveFail('add object', `/objects/add/${ref}`, result) : new HttpAnswer(200, { Object: result })];
+    }
+    return [`${method} /${key}`, new HttpAnswer(404, { name: 'Not Found', message: `${method} ${path} is not emulated`, url: path })];
+  }
+
+  async function readBody(request: IncomingMessage): Promise<unknown> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    let buffer = Buffer.concat(chunks);
+    if (buffer.length === 0) return undefined;
+    if (request.headers['content-encoding'] === 'gzip') buffer = gunzipSync(buffer);
+    return JSON.parse(buffer.toString('utf8')) as unknown;
+  }
+
+  function respond(response: ServerResponse, answer: HttpAnswer): void {
+    const body = JSON.stringify(answer.body);
+    response.writeHead(answer.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...answer.headers });
+    response.end(body);
+  }
+
+  const http = createServer(async (request, response) => {
+    total++;
+    const path = (request.url ?? '/').split('?')[0]!;
+    const fault = faults.find((f) => f.count > 0 && (f.pathPrefix === undefined || path.startsWith(f.pathPrefix)));
+    if (fault !== undefined) {
+      fault.count--;
+      if (fault.dropConnection) {
+        request.socket.destroy();
+        return;
+      }
+      respond(response, new HttpAnswer(fault.status ?? 503, { name: 'Service Unavailable', message: 'Service Unavailable', url: path }));
+      return;
+    }
+    const key = request.headers['x-misp-auth'] ?? request.headers['authorization'];
+    if (typeof key !== 'string' || !key.split(',').map((k) => k.trim()).includes(apiKey)) {
+      respond(response, new HttpAnswer(403, { name: AUTH_MESSAGE, message: AUTH_MESSAGE, url: path }));
+      return;
+    }
+    if (request.headers['accept'] !== 'application/json' && !path.endsWith('.json')) {
+      // Without Accept: application/json MISP treats the call as a browser request.
+      response.writeHead(302, { location: '/users/login', 'content-type': 'text/html' });
+      response.end('<html><body>Redirecting to login</body></html>');
+      return;
+    }
+    let body: unknown;
+    try {
+      body = await readBody(request);
+    } catch {
+      respond(response, new HttpAnswer(400, { name: 'Bad Request', message: 'Invalid JSON', url: path }));
+      return;
+    }
+    const [endpoint, answer] = route(request.method ?? 'GET', path, body);
+    counts[endpoint] = (counts[endpoint] ?? 0) + 1;
+    if (!READS.has(endpoint)) writes++;
+    respond(response, answer);
+  });
+
+  await new Promise<void>((resolve) => http.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const port = (http.address() as AddressInfo).port;
+  const server: MispEmulator = {
+    url: `http://127.0.0.1:${port}`,
+    apiKey,
+    requestCounts: () => ({ ...counts }),
+    totalRequests: () => total,
+    writeRequests: () => writes,
+    specViolations: violations,
+    events: () => [...events.values()],
+    injectFaults: (spec) => faults.push({ ...spec }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        http.closeAllConnections();
+        http.close(() => resolve());
+      }),
+  };
+  return server;
+}

@@ -1,0 +1,35 @@
+// Validates request bodies against MISP's own OpenAPI spec (shared/reference/misp-openapi.yaml) with ajv.
+import { readFileSync } from 'node:fs';
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { parse as parseYaml } from 'yaml';
+
+const SPEC = new URL('../../../shared/reference/misp-openapi.yaml', import.meta.url);
+
+// ajv-formats is CommonJS with a default export; under ESM the function may sit on `.default`.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
+
+export type SchemaName = 'EventNoId' | 'AttributeNoId' | 'Object' | 'TagNoId';
+
+export class OpenApiValidator {
+  readonly #validators = new Map<SchemaName, ValidateFunction>();
+
+  constructor() {
+    const spec = parseYaml(readFileSync(SPEC, 'utf8')) as Record<string, unknown>;
+    // Leniency where MISP itself is lenient: the spec types enum ids and numbers as strings ("distribution": "5"),
+    // while MISP accepts numbers too (misp.md §2). Coercion only changes the copy being validated.
+    const ajv = new Ajv({ strict: false, allErrors: true, coerceTypes: true, validateFormats: true });
+    addFormats(ajv);
+    ajv.addSchema({ ...spec, $id: 'misp' });
+    for (const name of ['EventNoId', 'AttributeNoId', 'Object', 'TagNoId'] as const) {
+      this.#validators.set(name, ajv.compile({ $ref: `misp#/components/schemas/${name}` }));
+    }
+  }
+
+  /** Undefined when `value` conforms to the named schema, else a one-line description of what does not. */
+  check(name: SchemaName, value: unknown): string | undefined {
+    const validate = this.#validators.get(name)!;
+    if (validate(structuredClone(value))) return undefined;
+    return (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'invalid'}`).join('; ');
+  }
+}
