@@ -335,7 +335,9 @@ export async function startMispEmulator(options: MispEmulatorOptions = {}): Prom
     const errors: Record<string, FieldErrors> = {};
     list.forEach((item, index) => {
       const specErrors = specCheck('POST /attributes/add/{id}', 'AttributeNoId', item);
-      if (specErrors !== undefined) {
+      // MISP's own message wins where both object; a body only the spec rejects is still refused.
+      const fieldErrors = attributeErrors(item);
+      if (specErrors !== undefined && Object.keys(fieldErrors).length === 0) {
         errors[`attribute_${index}`] = { spec: [specErrors] };
         return;
       }

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { request } from 'undici';
+import { startMispEmulator, type MispEmulator } from './misp-emulator.js';
+
+let misp: MispEmulator;
+before(async () => {
+  misp = await startMispEmulator();
+});
+after(() => misp.close());
+
+async function call(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, key?: string): Promise<{ status: number; body: Record<string, unknown>; location?: string }> {
+  const response = await request(`${misp.url}${path}`, {
+    method,
+    headers: { authorization: key ?? misp.apiKey, accept: 'application/json', 'content-type': 'application/json' },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const location = response.headers['location'];
+  return { status: response.statusCode, body: (await response.body.json()) as Record<string, unknown>, ...(typeof location === 'string' && { location }) };
+}
+
+const EVENT_UUID = '11111111-2222-4333-8444-555555555555';
+const uuid = (n: number) => `aaaaaaaa-bbbb-4ccc-8ddd-${String(n).padStart(12, '0')}`;
+
+describe('MISP emulator', () => {
+  it('answers a wrong key with MISP\'s 403 authentication message', async () => {
+    const { status, body } = await call('GET', '/servers/getVersion', undefined, 'x'.repeat(40));
+    assert.equal(status, 403);
+    assert.match(String(body['message']), /^Authentication failed\. Please make sure you pass the API key/);
+  });
+
+  it('creates an event once; a repeated UUID answers 404 with a Location header', async () => {
+    const created = await call('POST', '/events/add', { Event: { uuid: EVENT_UUID, info: 'T-Pot Cowrie attacks 2025-03-14', date: '2025-03-14', distribution: '0', threat_level_id: '3', analysis: '2', Tag: [{ name: 'tlp:clear' }] } });
+    assert.equal(created.status, 200);
+    const event = created.body['Event'] as Record<string, unknown>;
+    assert.equal(typeof event['id'], 'string');
+    assert.equal(event['published'], false);
+    const again = await call('POST', '/events/add', { Event: { uuid: EVENT_UUID, info: 'again' } });
+    assert.equal(again.status, 404);
+    assert.match(again.location ?? '', /\/events\/\d+$/);
+  });
+
+  it('rejects what MISP rejects: empty info, a bad date, event distribution 5', async () => {
+    const result = await call('POST', '/events/add', { Event: { info: '', date: '14.03.2025' } });
+    assert.equal(result.status, 403);
+    assert.deepEqual(Object.keys(result.body['errors'] as object).sort(), ['date', 'info']);
+    assert.equal((await call('POST', '/events/add', { Event: { info: 'x', distribution: 5 } })).status, 403);
+  });
+
+  it('adds a batch of attributes with MISP\'s partial-failure shape and duplicate rule', async () => {
+    const batch = [
+      { uuid: uuid(1), type: 'ip-src', category: 'Network activity', value: '198.51.100.1', to_ids: true },
+      { uuid: uuid(2), type: 'ip-src', category: 'Network activity', value: '198.51.100.2', to_ids: true },
+      { uuid: uuid(3), type: 'ip-src', category: 'Network activity', value: '198.51.100.1', to_ids: true },
+      { uuid: uuid(4), type: 'no-such-type', value: 'x' },
+      { uuid: uuid(5), type: 'text', category: 'Other', value: 'y'.repeat(65_536) },
+      { uuid: uuid(6), type: 'ip-src', value: 'not an ip' },
+    ];
+    const { status, body } = await call('POST', `/attributes/add/${EVENT_UUID}`, batch);
+    assert.equal(status, 200);
+    assert.equal((body['Attribute'] as unknown[]).length, 2);
+    const errors = body['errors'] as Record<string, Record<string, string[]>>;
+    assert.deepEqual(Object.keys(errors).sort(), ['attribute_2', 'attribute_3', 'attribute_4', 'attribute_5']);
+    assert.deepEqual(errors['attribute_2']?.['value'], ['A similar attribute already exists for this event.']);
+    assert.deepEqual(errors['attribute_3']?.['type'], ['Invalid type.']);
+    assert.match(errors['attribute_4']?.['value']?.[0] ?? '', /too long/);
+  });
+
+  it('answers 403 when every item of a batch fails, and the single shape for one item', async () => {
+    const all = await call('POST', `/attributes/add/${EVENT_UUID}`, [{ type: 'ip-src', value: '198.51.100.1' }, { type: 'ip-src', value: '198.51.100.2' }]);
+    assert.equal(all.status, 403);
+    assert.equal(all.body['saved'], false);
+    const one = await call('POST', `/attributes/add/${EVENT_UUID}`, { type: 'ip-src', value: '198.51.100.3' });
+    assert.equal(one.status, 200);
+    assert.equal((one.body['Attribute'] as Record<string, unknown>)['value'], '198.51.100.3');
+    const reused = await call('POST', `/attributes/add/${EVENT_UUID}`, { uuid: uuid(1), type: 'ip-src', value: '198.51.100.9' });
+    assert.deepEqual((reused.body['errors'] as Record<string, string[]>)['uuid'], ['The UUID provided is not unique']);
+  });
+
+  it('enforces object templates and upserts attributes and objects by UUID through events/edit', async () => {
+    const ipPort = { uuid: uuid(10), name: 'ip-port', template_uuid: '9f8cea74-16fe-4968-a2b4-026676949ac6', template_version: '10', Attribute: [{ object_relation: 'ip-src', type: 'ip-src', value: '198.51.100.1' }, { object_relation: 'dst-port', type: 'port', value: '445' }] };
+    const commandLine = { uuid: uuid(11), name: 'command-line', template_uuid: '88ebe222-d3cc-11e9-875d-7f13f460adaf', template_version: '2', Attribute: [{ object_relation: 'description', type: 'text', value: 'no command' }] };
+    const bad = await call('POST', `/events/edit/${EVENT_UUID}`, { Event: { Object: [commandLine] } });
+    assert.equal(bad.status, 403);
+    assert.match(String(bad.body['errors']), /required attribute is not set \(command_line\)/);
+    const good = await call('POST', `/events/edit/${EVENT_UUID}`, { Event: { Object: [ipPort], Attribute: [{ uuid: uuid(1), type: 'ip-src', category: 'Network activity', value: '198.51.100.1', comment: '2 hits' }, { uuid: uuid(20), type: 'ip-src', value: '203.0.113.5' }] } });
+    assert.equal(good.status, 200);
+    const event = misp.events().find((e) => e.uuid === EVENT_UUID)!;
+    assert.equal(event.Attribute.find((a) => a.uuid === uuid(1))?.comment, '2 hits', 'updated in place');
+    assert.equal(event.Attribute.filter((a) => a.value === '198.51.100.1').length, 1);
+    assert.ok(event.Attribute.some((a) => a.uuid === uuid(20)), 'new attribute added');
+    await call('POST', `/events/edit/${EVENT_UUID}`, { Event: { Object: [{ ...ipPort, comment: 'seen again' }] } });
+    assert.equal(event.Object.filter((o) => o.uuid === uuid(10)).length, 1);
+    assert.equal(event.Object.find((o) => o.uuid === uuid(10))?.comment, 'seen again');
+  });
+
+  it('records bodies that break MISP\'s OpenAPI spec, counts requests, and injects faults', async () => {
+    const before = misp.specViolations.length;
+    const wrong = await call('POST', `/attributes/add/${EVENT_UUID}`, { type: 'ip-src', value: '198.51.100.77', to_ids: 'maybe', uuid: 'not-a-uuid' });
+    assert.equal(wrong.status, 403);
+    assert.equal(misp.specViolations.length, before + 1);
+    assert.match(misp.specViolations.at(-1)!.errors, /uuid/);
+    assert.ok((misp.requestCounts()['POST /attributes/add/{id}'] ?? 0) >= 4);
+    const writes = misp.writeRequests();
+    await call('GET', '/servers/getVersion');
+    assert.equal(misp.writeRequests(), writes, 'reads are not writes');
+    misp.injectFaults({ count: 1, status: 503, pathPrefix: '/events/view' });
+    assert.equal((await call('GET', `/events/view/${EVENT_UUID}`)).status, 503);
+    assert.equal((await call('GET', `/events/view/${EVENT_UUID}`)).status, 200);
+  });
+});
