@@ -16,7 +16,10 @@ import type { Sink } from './misp/sink.js';
 import { createLogger } from './observability/log.js';
 import { runPipeline } from './pipeline.js';
 import { RunReport } from './report.js';
+import { createElasticsearchSource } from './sources/elasticsearch.js';
+import { displayUrl, EsClient } from './sources/elasticsearch/es-client.js';
 import { createFilesSource } from './sources/files.js';
+import { progressReporter, type ProgressListener } from './observability/progress.js';
 import type { Source } from './sources/source.js';
 import { StateStore } from './state.js';
 
@@ -31,9 +34,52 @@ interface RunFlags {
   readonly feedDir?: string;
   readonly stateDb?: string;
   readonly envFile?: string;
+  readonly since?: string;
+  readonly until?: string;
 }
 
-function createSource(config: Config): Source {
+/** An explicit read window (`--since`/`--until`), batch mode only. */
+interface Window {
+  readonly since?: number;
+  readonly until?: number;
+}
+
+function parseWindow(flags: RunFlags): Window {
+  const parse = (flag: string, value: string | undefined): number | undefined => {
+    if (value === undefined) return undefined;
+    const t = /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(/T|\s/.test(value) && !/(Z|[+-]\d{2}:?\d{2})$/.test(value) ? `${value}Z` : value) : NaN;
+    if (Number.isNaN(t)) throw new ConfigError([`${flag}='${value.slice(0, 40)}': not a date (example: 2025-03-01 or 2025-03-01T00:00:00Z; times without a zone are UTC)`]);
+    return t;
+  };
+  const since = parse('--since', flags.since);
+  const until = parse('--until', flags.until);
+  if (since !== undefined && until !== undefined && since >= until) throw new ConfigError([`--since must be before --until`]);
+  return { ...(since !== undefined && { since }), ...(until !== undefined && { until }) };
+}
+
+function createSource(config: Config, log: Logger, window: Window, onProgress?: ProgressListener): Source {
+  const honeypots = config.honeypots.map((type) => honeypotFor(type)).filter((m): m is Honeypot => m !== undefined);
+  if (config.mode === 'batch') {
+    const es = config.elasticsearch;
+    const client = new EsClient({
+      url: es.url ?? '',
+      verifySsl: es.verifySsl,
+      ...(es.user !== undefined && { user: es.user }),
+      ...(es.password !== undefined && { password: es.password }),
+      ...(es.caFile !== undefined && { caFile: es.caFile }),
+    });
+    return createElasticsearchSource({
+      client,
+      url: es.url ?? '',
+      honeypots,
+      lookbackDays: config.lookbackDays,
+      pageSize: es.pageSize,
+      overlapMs: es.overlapMinutes * 60_000,
+      ...window,
+      onConnected: (info) => log.info({ version: info.version, product: info.product, url: displayUrl(es.url ?? '') }, 'Connected to Elasticsearch.'),
+      ...(onProgress !== undefined && { onProgress }),
+    });
+  }
   if (config.mode === 'files') {
     let isDirectory = false;
     try {
@@ -46,12 +92,10 @@ function createSource(config: Config): Source {
         hint: 'set TPOT_DATA_DIR (or --data-dir) to the folder holding cowrie/, dionaea/, … (usually ~/tpotce/data)',
       });
     }
-    const honeypots = config.honeypots.map((type) => honeypotFor(type)).filter((m): m is Honeypot => m !== undefined);
     return createFilesSource({ dataDir: config.tpotDataDir, honeypots });
   }
-  const what = config.mode === 'batch' ? 'Elasticsearch (COLLECTION_MODE=batch)' : 'HPFEEDS (COLLECTION_MODE=realtime)';
-  throw new Tpot2MispError('T2M_CONFIG_INVALID', `${what} is not available in this version yet`, {
-    hint: 'use COLLECTION_MODE=files with TPOT_DATA_DIR pointing at the T-Pot data directory',
+  throw new Tpot2MispError('T2M_CONFIG_INVALID', 'HPFEEDS (COLLECTION_MODE=realtime) is not available in this version yet', {
+    hint: 'use COLLECTION_MODE=batch (Elasticsearch) or COLLECTION_MODE=files (the T-Pot data directory)',
   });
 }
 
@@ -67,12 +111,13 @@ function createSink(config: Config): Sink {
 }
 
 /** One pass over the source: everything new goes to the sink; returns the report. */
-async function runOnce(config: Config, log: Logger): Promise<RunReport> {
+async function runOnce(config: Config, log: Logger, window: Window): Promise<RunReport> {
   const state = StateStore.open(config.stateDb);
   const sink = createSink(config);
+  const progress = config.mode === 'batch' ? progressReporter('Elasticsearch', log) : undefined;
   let source: Source | undefined;
   try {
-    source = createSource(config);
+    source = createSource(config, log, window, progress?.onProgress);
     const report = new RunReport({ mode: config.mode, output: config.output, source: source.name, sink: sink.id });
     await runPipeline({
       source,
@@ -89,10 +134,12 @@ async function runOnce(config: Config, log: Logger): Promise<RunReport> {
         tags: config.misp.tags,
       },
       ipPolicy: { sensorIps: config.sensorIps, excludeIps: config.excludeIps, allowPrivate: config.allowPrivateIps },
+      flushThreshold: config.maxPendingIndicators,
     });
     if (config.report.enabled) report.write(config.report.dir, config.report.formats);
     return report;
   } finally {
+    progress?.done();
     await source?.close();
     await sink.close();
     state.close();
@@ -110,11 +157,11 @@ function summary(report: RunReport, config: Config): string {
   return lines.join('\n');
 }
 
-async function run(config: Config, log: Logger, once: boolean): Promise<void> {
+async function run(config: Config, log: Logger, once: boolean, window: Window = {}): Promise<void> {
   if (config.output === 'misp' && !config.misp.verifySsl) log.warn('TLS verification is OFF for MISP (MISP_VERIFY_SSL=false).');
   const periodic = !once && config.mode !== 'realtime' && config.batchIntervalHours > 0;
   for (;;) {
-    const report = await runOnce(config, log);
+    const report = await runOnce(config, log, window);
     process.stdout.write(`${summary(report, config)}\n`);
     if (!periodic) return;
     log.info({ hours: config.batchIntervalHours }, 'Waiting for the next run (BATCH_INTERVAL_HOURS).');
@@ -161,6 +208,8 @@ async function main(argv: readonly string[]): Promise<number> {
     .option('--output <output>', 'misp | feed (OUTPUT)')
     .option('--feed-dir <dir>', 'MISP feed directory for --output feed (MISP_FEED_DIR)')
     .option('--state-db <file>', 'state database (STATE_DB)')
+    .option('--since <date>', 'batch mode: read from this date/time (UTC unless it says otherwise), under its own checkpoint')
+    .option('--until <date>', 'batch mode: read up to this date/time (exclusive)')
     .option('--env-file <file>', 'settings file', '.env')
     .action(async (options: RunFlags) => {
       let debug = false;
@@ -169,7 +218,12 @@ async function main(argv: readonly string[]): Promise<number> {
         debug = config.log.level === 'debug' || config.log.level === 'trace';
         const log = createLogger({ level: config.log.level, format: config.log.format, secrets: config.secrets });
         for (const warning of warnings) log.warn(warning);
-        await run(config, log, options.once === true);
+        const window = parseWindow(options);
+        if ((window.since !== undefined || window.until !== undefined) && config.mode !== 'batch') {
+          throw new ConfigError(['--since/--until: only for COLLECTION_MODE=batch (Elasticsearch)']);
+        }
+        // An explicit window is one backfill: it never repeats.
+        await run(config, log, options.once === true || window.since !== undefined || window.until !== undefined, window);
       } catch (error) {
         exitCode = reportFailure(error, debug);
       }

@@ -26,7 +26,12 @@ export interface Config {
     readonly distribution: 0 | 1 | 2 | 3 | 4; readonly threatLevel: 1 | 2 | 3 | 4; readonly analysis: 0 | 1 | 2; readonly tags: readonly string[];
     readonly orgName: string; readonly orgUuid: string; readonly autoPublish: boolean; readonly publishDelaySeconds: number; readonly feedDir: string;
   };
-  readonly elasticsearch: { readonly url?: string; readonly user?: string; readonly password?: string; readonly caFile?: string; readonly verifySsl: boolean };
+  readonly elasticsearch: {
+    readonly url?: string; readonly user?: string; readonly password?: string; readonly caFile?: string; readonly verifySsl: boolean;
+    readonly pageSize: number; readonly overlapMinutes: number;
+  };
+  /** Unique indicators held before an intermediate delivery and checkpoint. */
+  readonly maxPendingIndicators: number;
   readonly hpfeeds: {
     readonly host?: string; readonly port: number; readonly ident?: string; readonly secret?: string; readonly channels: readonly string[];
     readonly tls: boolean; readonly caFile?: string; readonly flushSeconds: number;
@@ -94,6 +99,19 @@ const D = (group: string, description: string, schema: z.ZodType, defaultValue?:
   group, description, schema, ...(defaultValue !== undefined && { default: defaultValue }), secret,
 });
 
+/** Passwords written into URLs (https://user:password@host/) are secrets too. */
+function urlPasswords(...urls: unknown[]): string[] {
+  return urls.flatMap((url) => {
+    if (typeof url !== 'string') return [];
+    try {
+      const password = new URL(url).password;
+      return password === '' ? [] : [password, decodeURIComponent(password)];
+    } catch {
+      return [];
+    }
+  });
+}
+
 /** The catalogue: every environment variable tpot2misp reads. Order = documentation order. */
 const DEFINITIONS = {
   COLLECTION_MODE: D('General', 'Where attacks come from: `batch` (T-Pot Elasticsearch), `realtime` (HPFEEDS) or `files` (T-Pot log files).', z.enum(['batch', 'realtime', 'files']), 'batch'),
@@ -107,6 +125,7 @@ const DEFINITIONS = {
   SENSOR_IPS: D('General', 'Comma-separated addresses of the sensor itself: never reported as attackers.', list.pipe(z.array(z.string().refine(isIp, 'not an IP address')))),
   EXCLUDE_IPS: D('General', 'Comma-separated addresses or CIDR ranges (IPv4/IPv6) never reported as attackers.', list.pipe(z.array(z.string().refine((v) => (v.includes('/') ? ipaddr.isValidCIDR(v) : isIp(v)), 'not an IP address or CIDR range')))),
   ALLOW_PRIVATE_IPS: D('General', 'Keep private, CGNAT and loopback sources (deception inside a company network).', bool, 'false'),
+  MAX_PENDING_INDICATORS: D('General', 'Unique indicators held in memory before an intermediate delivery and checkpoint (bounds memory and the work a crash repeats on long reads).', int(1000, 100_000_000), '250000'),
   MISP_URL: D('MISP', 'Base URL of the MISP instance.', httpUrl),
   MISP_KEY: D('MISP', 'MISP API key (40 characters) of a user allowed to add events.', z.string().trim().regex(/^[A-Za-z0-9]{40}$/, 'must be a 40-character alphanumeric MISP API key'), undefined, true),
   MISP_VERIFY_SSL: D('MISP', 'Verify MISP\'s TLS certificate. `false` is for tests only and is logged loudly.', bool, 'true'),
@@ -126,6 +145,8 @@ const DEFINITIONS = {
   ELASTICSEARCH_PASSWORD: D('Elasticsearch (batch)', 'Basic-auth password. Legacy name: ELASTICSEARCH_PWD.', z.string().min(1), undefined, true),
   ELASTICSEARCH_CA_FILE: D('Elasticsearch (batch)', 'PEM file to trust T-Pot\'s self-signed certificate.', readableFile),
   ELASTICSEARCH_VERIFY_SSL: D('Elasticsearch (batch)', 'Verify the Elasticsearch TLS certificate.', bool, 'true'),
+  ELASTICSEARCH_PAGE_SIZE: D('Elasticsearch (batch)', 'Documents per search page (point in time + search_after; at most 10000).', int(100, 10_000), '5000'),
+  ELASTICSEARCH_OVERLAP_MINUTES: D('Elasticsearch (batch)', 'Each run re-reads this many minutes before its checkpoint, for documents indexed late; documents already read are recognised by id and never counted twice.', int(0, 1440), '10'),
   HPFEEDS_HOST: D('HPFEEDS (realtime)', 'Broker host.', z.string().trim().min(1)),
   HPFEEDS_PORT: D('HPFEEDS (realtime)', 'Broker port (the broker\'s default is 20000).', int(1, 65535), '20000'),
   HPFEEDS_IDENT: D('HPFEEDS (realtime)', 'HPFEEDS ident.', z.string().trim().min(1)),
@@ -318,7 +339,10 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       ...optional('password', v('ELASTICSEARCH_PASSWORD') as string | undefined),
       ...optional('caFile', v('ELASTICSEARCH_CA_FILE') as string | undefined),
       verifySsl: v('ELASTICSEARCH_VERIFY_SSL'),
+      pageSize: v('ELASTICSEARCH_PAGE_SIZE'),
+      overlapMinutes: v('ELASTICSEARCH_OVERLAP_MINUTES'),
     },
+    maxPendingIndicators: v('MAX_PENDING_INDICATORS'),
     hpfeeds: {
       ...optional('host', v('HPFEEDS_HOST') as string | undefined),
       port: v('HPFEEDS_PORT'),
@@ -342,7 +366,8 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     prometheus: { enabled: v('PROMETHEUS_ENABLED'), port: v('PROMETHEUS_PORT') },
     secrets: Object.entries(DEFINITIONS)
       .filter(([name, d]) => (d as Definition).secret && typeof values[name] === 'string')
-      .map(([name]) => values[name] as string),
+      .map(([name]) => values[name] as string)
+      .concat(urlPasswords(v('ELASTICSEARCH_URL'), v('MISP_URL'))),
   };
   if (output === 'misp' && !config.misp.verifySsl) warnings.push('TLS verification is OFF for MISP (MISP_VERIFY_SSL=false): anyone on the path can read the API key');
   if (mode === 'batch' && !config.elasticsearch.verifySsl) warnings.push('TLS verification is OFF for Elasticsearch (ELASTICSEARCH_VERIFY_SSL=false)');

@@ -8,6 +8,7 @@ export const fatt: Honeypot = {
   interaction: 'none',
   logs: [{ path: 'fatt/log/fatt.log', format: 'json' }],
   fields: [],
+  esSelect: 'none',
   fromNative(record) {
     return withTimestamp(
       renamed(record, {

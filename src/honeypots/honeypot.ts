@@ -31,6 +31,12 @@ export interface Honeypot {
    */
   readonly fields: readonly string[];
   /**
+   * Batch mode: which of the type's Elasticsearch documents are worth fetching. Absent: all of them.
+   * `{ field, values }`: only those whose `<field>.keyword` is one of `values` (the rest is context that
+   * `normalize` skips anyway); `'none'`: nothing, the type never yields an attack.
+   */
+  readonly esSelect?: { readonly field: string; readonly values: readonly string[] } | 'none';
+  /**
    * Turns one native log record into the document T-Pot's Logstash would index: its renames, its
    * added fields and an ISO `@timestamp` from the native time (the common fields `type`, `path` and
    * `t-pot_*` are added by the caller). Returns undefined where Logstash would drop the record.

@@ -8,6 +8,7 @@ export const p0f: Honeypot = {
   interaction: 'none',
   logs: [{ path: 'p0f/log/p0f.json', format: 'json' }],
   fields: [],
+  esSelect: 'none',
   fromNative(record) {
     const out = withTimestamp(
       renamed(record, { client_ip: 'src_ip', client_port: 'src_port', server_ip: 'dest_ip', server_port: 'dest_port' }),

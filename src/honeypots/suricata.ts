@@ -19,6 +19,7 @@ export const suricata: Honeypot = {
   interaction: 'none',
   logs: [{ path: 'suricata/log/eve.json', format: 'json' }],
   fields: ['src_ip', 'src_port', 'dest_port', 'timestamp', 'event_type', 'proto', 'app_proto', 'alert.signature', 'alert.signature_id', 'alert.severity', 'alert.cve_id', 'alert.metadata.cve'],
+  esSelect: { field: 'event_type', values: ['alert'] },
   fromNative(record) {
     return withTimestamp({ ...record }, 'timestamp');
   },

@@ -77,14 +77,18 @@ export class MispRestSink implements Sink {
     let alreadyPresent = 0;
     let attributesAdded = 0;
     const newAttributes = changes.attributes.filter((c) => c.isNew);
+    // New to us but already in MISP (a crash between MISP's answer and our commit, or a lost state file):
+    // MISP's copy may hold an older count or last-seen, so these are sent again as updates.
+    const presentInMisp: ItemChange<MispAttribute>[] = [];
     for (const batch of chunks(newAttributes, this.#batchSize)) {
       const result = await this.#addAttributes(eventUuid, batch);
       attributesAdded += result.saved;
-      alreadyPresent += result.alreadyPresent;
+      alreadyPresent += result.alreadyPresent.length;
+      presentInMisp.push(...result.alreadyPresent);
       rejected.push(...result.rejected);
     }
     // Attributes MISP holds already, whose count or last-seen moved: upsert by UUID through an event edit.
-    const updatedAttributes = changes.attributes.filter((c) => !c.isNew);
+    const updatedAttributes = [...changes.attributes.filter((c) => !c.isNew), ...presentInMisp];
     for (const batch of chunks(updatedAttributes, this.#batchSize)) {
       await this.#editEvent(eventUuid, { Attribute: batch.map((c) => restAttribute(c.item)) });
     }
@@ -114,7 +118,7 @@ export class MispRestSink implements Sink {
     return true;
   }
 
-  async #addAttributes(eventUuid: string, batch: readonly ItemChange<MispAttribute>[]): Promise<{ saved: number; alreadyPresent: number; rejected: RejectedItem[] }> {
+  async #addAttributes(eventUuid: string, batch: readonly ItemChange<MispAttribute>[]): Promise<{ saved: number; alreadyPresent: ItemChange<MispAttribute>[]; rejected: RejectedItem[] }> {
     const response = await this.#client.request('POST', `/attributes/add/${eventUuid}`, batch.map((c) => restAttribute(c.item)));
     const body = (response.body ?? {}) as Record<string, unknown>;
     if (response.status !== 200 && !(response.status === 403 && body['errors'] !== undefined && body['saved'] === false)) {
@@ -136,20 +140,21 @@ export class MispRestSink implements Sink {
       // Everything failed but MISP did not say which: treat the batch as one failure.
       batch.forEach((_c, index) => failures.set(index, errors));
     }
-    let alreadyPresent = 0;
+    const alreadyPresent: ItemChange<MispAttribute>[] = [];
     const rejected: RejectedItem[] = [];
     for (const [index, failure] of failures) {
       const change = batch[index];
       if (change === undefined) continue;
       const text = errorText(failure);
-      if (ALREADY_THERE.test(text)) alreadyPresent++;
+      if (ALREADY_THERE.test(text)) alreadyPresent.push(change);
       else rejected.push({ uuid: change.item.uuid, reason: text });
     }
     return { saved: batch.length - failures.size, alreadyPresent, rejected };
   }
 
   async #editEvent(eventUuid: string, content: Record<string, unknown>): Promise<void> {
-    const path = `/events/edit/${eventUuid}`;
+    // `metadata:1`: MISP answers with the event's metadata instead of the whole (possibly huge) event.
+    const path = `/events/edit/${eventUuid}/metadata:1`;
     const response = await this.#client.request('POST', path, { Event: { uuid: eventUuid, ...content } });
     this.#throwUnlessOk(response, `POST ${path}`);
   }

@@ -120,6 +120,8 @@ export async function startMispEmulator(options: MispEmulatorOptions = {}): Prom
   const faults: { count: number; status?: number; pathPrefix?: string; dropConnection?: boolean }[] = [];
   const events = new Map<string, MispStoredEvent>();
   const attributesByUuid = new Map<string, StoredAttribute>();
+  /** `<event id>|type|category|value` of standalone attributes: MISP's duplicate rule, without a scan. */
+  const standaloneByValue = new Map<string, StoredAttribute>();
   const objectsByUuid = new Map<string, StoredObject>();
   let nextId = 1;
 
@@ -164,9 +166,9 @@ export async function startMispEmulator(options: MispEmulatorOptions = {}): Prom
     }
     if (Object.keys(errors).length > 0) return errors;
     const attribute = newAttribute(event, input);
-    const duplicate = event.Attribute.find(
-      (a) => a.object_id === '0' && !a.deleted && a.type === attribute.type && a.value === attribute.value && a.category === attribute.category,
-    );
+    const duplicateKey = `${event.id}|${attribute.type}|${attribute.category}|${attribute.value}`;
+    const candidate = standaloneByValue.get(duplicateKey);
+    const duplicate = candidate !== undefined && !candidate.deleted ? candidate : undefined;
     if (duplicate !== undefined) {
       if (breakOnDuplicate) return { value: ['A similar attribute already exists for this event.'] };
       duplicate.timestamp = now();
@@ -174,6 +176,7 @@ export async function startMispEmulator(options: MispEmulatorOptions = {}): Prom
     }
     event.Attribute.push(attribute);
     attributesByUuid.set(attribute.uuid, attribute);
+    standaloneByValue.set(duplicateKey, attribute);
     return attribute;
   }
 
@@ -308,7 +311,7 @@ export async function startMispEmulator(options: MispEmulatorOptions = {}): Prom
     return errors;
   }
 
-  function editEvent(ref: string, body: unknown): HttpAnswer {
+  function editEvent(ref: string, body: unknown, metadataOnly: boolean): HttpAnswer {
     const event = eventFor(ref);
     if (event === undefined) return new HttpAnswer(404, { name: 'Invalid event', message: 'Invalid event', url: `/events/edit/${ref}` });
     const input = unwrap(body, 'Event');
@@ -322,6 +325,10 @@ export async function startMispEmulator(options: MispEmulatorOptions = {}): Prom
     const errors = applyContent(event, record, 'POST /events/edit/{id}');
     event.timestamp = now();
     if (errors.length > 0) return saveFail('edit Event', `/events/edit/${ref}`, errors.join(' | '));
+    if (metadataOnly) {
+      const { Attribute: _attributes, Object: _objects, ...metadata } = event;
+      return new HttpAnswer(200, { Event: metadata });
+    }
     return new HttpAnswer(200, { Event: event });
   }
 
@@ -372,7 +379,7 @@ export async function startMispEmulator(options: MispEmulatorOptions = {}): Prom
       const event = eventFor(ref);
       return ['GET /events/view/{id}', event ? new HttpAnswer(200, { Event: event }) : new HttpAnswer(404, { name: 'Invalid event', message: 'Invalid event', url: `/events/view/${ref}` })];
     }
-    if ((method === 'POST' || method === 'PUT') && key === 'events/edit' && ref !== undefined) return ['POST /events/edit/{id}', editEvent(ref, body)];
+    if ((method === 'POST' || method === 'PUT') && key === 'events/edit' && ref !== undefined) return ['POST /events/edit/{id}', editEvent(ref, body, named.get('metadata') === '1')];
     if (method === 'POST' && key === 'attributes/add' && ref !== undefined) return ['POST /attributes/add/{id}', addAttributes(ref, body, named.get('breakOnDuplicate') !== '0')];
     if (method === 'POST' && key === 'events/restSearch') {
       const filter = (unwrap(body, 'request') ?? {}) as Json;

@@ -1,0 +1,115 @@
+// Synthetic T-Pot Elasticsearch documents, deterministic from a seed, shaped like the shared fixtures:
+// several honeypots and days, Cowrie logins and commands, Suricata alerts among flow events, IPv6,
+// private and sensor sources, and NGINX/P0f documents that must never become attacks. Also answers
+// which attacker IPs each (honeypot, day) event must hold.
+
+export interface GeneratedSet {
+  readonly docs: Record<string, unknown>[];
+  /** `<type>|<YYYY-MM-DD>` → attacker IPs that must be in that event. */
+  readonly expected: Map<string, Set<string>>;
+}
+
+export interface GenerateOptions {
+  readonly docs: number;
+  readonly uniqueIps: number;
+  readonly days: number;
+  /** First UTC day, `YYYY-MM-DD`. */
+  readonly firstDay?: string;
+  readonly seed?: number;
+}
+
+const SENSOR_EXT = '203.0.113.10';
+const SENSOR_INT = '10.20.0.5';
+const DAY_MS = 86_400_000;
+
+/** mulberry32: a tiny seeded generator, so that data sets are reproducible. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The i-th attacker address: documentation IPv4 ranges first, then 2001:db8::/32. */
+export function attackerIp(i: number): string {
+  const v4 = ['192.0.2', '198.51.100', '203.0.113'];
+  if (i < 3 * 240) return `${v4[Math.floor(i / 240)]}.${(i % 240) + 11}`;
+  // Written canonically (no zero group before `::`), as the pipeline will report it.
+  const n = i - 720;
+  return `2001:db8:${(Math.floor(n / 0xffff) + 1).toString(16)}:${((n % 0xffff) + 1).toString(16)}::1`;
+}
+
+export function generateTpotDocs(options: GenerateOptions): GeneratedSet {
+  const next = random(options.seed ?? 1);
+  const first = Date.parse(`${options.firstDay ?? '2025-03-10'}T00:00:00Z`);
+  const docs: Record<string, unknown>[] = [];
+  const expected = new Map<string, Set<string>>();
+  const expect = (type: string, ts: number, ip: string) => {
+    const key = `${type}|${new Date(ts).toISOString().slice(0, 10)}`;
+    let set = expected.get(key);
+    if (set === undefined) expected.set(key, (set = new Set()));
+    set.add(ip);
+  };
+  const common = (type: string, ts: number, path: string) => ({
+    '@timestamp': new Date(ts).toISOString(),
+    '@version': '1',
+    type,
+    path,
+    host: '8f3a2b1c9d4e',
+    't-pot_hostname': 'tpot-hive-01',
+    't-pot_ip_ext': SENSOR_EXT,
+    't-pot_ip_int': SENSOR_INT,
+    // Real documents carry both GeoIP blocks: most of their bytes, none of which the collector needs.
+    geoip_ext: { ip: SENSOR_EXT, country_code2: 'DE', country_code3: 'DE', country_name: 'Germany', continent_code: 'EU', region_code: 'HE', region_name: 'Hesse', city_name: 'Frankfurt am Main', postal_code: '60313', timezone: 'Europe/Berlin', latitude: 50.1169, longitude: 8.6837, location: { lat: 50.1169, lon: 8.6837 }, asn: 64496, as_org: 'Example Telecom AG' },
+  });
+  for (let i = 0; i < options.docs; i++) {
+    const ts = first + Math.floor(next() * options.days * DAY_MS);
+    const pick = next();
+    // 4 % private or sensor sources: never attackers.
+    const odd = next();
+    const ip = odd < 0.02 ? `10.${i % 250}.0.${(i % 200) + 1}` : odd < 0.04 ? SENSOR_EXT : attackerIp(Math.floor(next() * options.uniqueIps));
+    const valid = odd >= 0.04;
+    const geo = { geoip: { ip, country_code2: 'US', country_code3: 'US', country_name: 'United States', continent_code: 'NA', region_code: 'VA', region_name: 'Virginia', city_name: 'Ashburn', postal_code: '20149', dma_code: 511, timezone: 'America/New_York', latitude: 39.0469, longitude: -77.4903, location: { lat: 39.0469, lon: -77.4903 }, asn: 64502, as_org: 'Example Networks LLC' }, ip_rep: 'mass scanner' };
+    if (pick < 0.45) {
+      const kind = next();
+      const session = (i * 2654435761 >>> 0).toString(16).padStart(12, '0').slice(0, 12);
+      const base = { ...common('Cowrie', ts, '/data/cowrie/log/cowrie.json'), ...geo, src_ip: ip, session, protocol: 'ssh', sensor: 'c0ffee42ab17', timestamp: new Date(ts).toISOString() };
+      if (kind < 0.5) docs.push({ ...base, eventid: 'cowrie.session.connect', src_port: 40000 + (i % 20000), dest_ip: '172.18.0.4', dest_port: 22, message: `New connection: ${ip}` });
+      else if (kind < 0.8) docs.push({ ...base, eventid: 'cowrie.login.failed', username: 'root', password: `pw${i % 97}`, message: 'login attempt failed' });
+      else docs.push({ ...base, eventid: 'cowrie.command.input', input: `uname -a; echo ${i % 13}`, message: 'CMD' });
+      if (valid) expect('Cowrie', ts, ip);
+    } else if (pick < 0.65) {
+      docs.push({ ...common('Dionaea', ts, '/data/dionaea/log/dionaea.json'), ...geo, connection: { protocol: 'smbd', transport: 'tcp', type: 'accept' }, src_hostname: '', src_ip: ip, src_port: 49812, timestamp: new Date(ts).toISOString().replace('Z', ''), dest_ip: '172.22.0.3', dest_port: 445 });
+      if (valid) expect('Dionaea', ts, ip);
+    } else if (pick < 0.8) {
+      docs.push({ ...common('Honeytrap', ts, '/data/honeytrap/log/attackers.json'), ...geo, timestamp: new Date(ts).toISOString(), attack_connection: { protocol: 'tcp', payload: { length: 3, data_hex: '474554' } }, src_ip: ip, src_port: 51000, dest_ip: '172.20.0.2', dest_port: 8000 + (i % 7) });
+      if (valid) expect('Honeytrap', ts, ip);
+    } else if (pick < 0.9) {
+      const alert = next() < 0.5;
+      docs.push({
+        ...common('Suricata', ts, '/data/suricata/log/eve.json'),
+        ...geo,
+        timestamp: new Date(ts).toISOString(),
+        flow_id: i,
+        event_type: alert ? 'alert' : 'flow',
+        src_ip: ip,
+        src_port: 41111,
+        dest_ip: SENSOR_INT,
+        dest_port: 8080,
+        proto: 'TCP',
+        ...(alert && { alert: { action: 'allowed', gid: 1, signature_id: 2034647, rev: 2, signature: 'ET EXPLOIT Apache log4j RCE Attempt (http ldap) (CVE-2021-44228)', category: 'Attempted Administrator Privilege Gain', severity: 1, cve_id: 'CVE-2021-44228' } }),
+        app_proto: 'http',
+      });
+      if (alert && valid) expect('Suricata', ts, ip);
+    } else if (pick < 0.95) {
+      docs.push({ ...common('P0f', ts, '/data/p0f/log/p0f.json'), src_ip: ip, src_port: 40001, dest_ip: SENSOR_INT, dest_port: 22, mod: 'syn', subject: 'cli', os: 'Linux 2.2.x-3.x' });
+    } else {
+      docs.push({ ...common('NGINX', ts, '/data/nginx/log/access.log'), src_ip: ip, request: 'GET /kibana HTTP/1.1', status: 200, remote_user: 'webuser', http_user_agent: 'Mozilla/5.0' });
+    }
+  }
+  return { docs, expected };
+}
