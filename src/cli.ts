@@ -6,6 +6,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import type { Logger } from 'pino';
+import { runChecks } from './check.js';
 import { loadConfig, type Config } from './config.js';
 import { ConfigError, Tpot2MispError } from './errors.js';
 import { honeypotFor } from './honeypots/registry.js';
@@ -226,6 +227,25 @@ async function main(argv: readonly string[]): Promise<number> {
         await run(config, log, options.once === true || window.since !== undefined || window.until !== undefined, window);
       } catch (error) {
         exitCode = reportFailure(error, debug);
+      }
+    });
+
+  program
+    .command('check')
+    .description('connect to the configured Elasticsearch and MISP (or data directory) and say what works, with the fix for what does not')
+    .option('--mode <mode>', 'batch | realtime | files (COLLECTION_MODE)')
+    .option('--data-dir <dir>', 'T-Pot data directory for files mode (TPOT_DATA_DIR)')
+    .option('--output <output>', 'misp | feed (OUTPUT)')
+    .option('--env-file <file>', 'settings file', '.env')
+    .action(async (options: RunFlags) => {
+      try {
+        const { config, warnings } = loadConfig({ flags: flagsFor(options), envFile: options.envFile ?? '.env' });
+        for (const warning of warnings) process.stdout.write(`! ${warning}\n`);
+        const findings = await runChecks(config);
+        for (const finding of findings) process.stdout.write(`${finding.ok ? '✓' : '✗'} ${finding.line}\n`);
+        exitCode = findings.every((f) => f.ok) ? 0 : 1;
+      } catch (error) {
+        exitCode = reportFailure(error, false);
       }
     });
 

@@ -15,6 +15,13 @@ export interface EsEmulatorOptions {
   readonly version?: string;
   /** Put it behind an nginx like T-Pot's: `/es/` prefix, basic auth, HTML errors. */
   readonly nginx?: { readonly prefix?: string; readonly user: string; readonly password: string };
+  /**
+   * Serve `count` documents made on demand by `doc(i)` (its @timestamp must never decrease with i)
+   * instead of stored ones, so that benchmarks can serve millions without holding them.
+   */
+  readonly generated?: { readonly count: number; doc(i: number): Json };
+  /** Loopback port (0: any free one). */
+  readonly port?: number;
   /** Serve HTTPS with this key and certificate. */
   readonly tls?: { readonly key: string | Buffer; readonly cert: string | Buffer };
 }
@@ -175,6 +182,8 @@ export async function startEsEmulator(options: EsEmulatorOptions = {}): Promise<
     }
     const sort = JSON.stringify(body['sort'] ?? []);
     if (!sort.includes('@timestamp') || !sort.includes('_shard_doc')) return esError(400, 'illegal_argument_exception', `this emulator sorts by @timestamp and _shard_doc only, got ${sort}`);
+    const includes = (body['_source'] as Json | undefined)?.['includes'] as string[] | undefined;
+    if (options.generated !== undefined) return searchGenerated(options.generated, body, size, includes, pit);
     const key = JSON.stringify(body['query'] ?? {});
     let hits = state.cache.get(key);
     if (hits === undefined) {
@@ -196,11 +205,7 @@ export async function startEsEmulator(options: EsEmulatorOptions = {}): Promise<
       }
       start = lo;
     }
-    const includes = (body['_source'] as Json | undefined)?.['includes'] as string[] | undefined;
-    const page = hits.slice(start, start + size).map((d) => {
-      bytesOfFullSource += Buffer.byteLength(JSON.stringify(d.source));
-      return { _index: d.index, _id: d.id, _score: null, _source: filterSource(d.source, includes), sort: [d.ts, d.seq] };
-    });
+    const page = hits.slice(start, start + size).map((d) => hitOf(d, includes));
     return [
       200,
       {
@@ -211,6 +216,53 @@ export async function startEsEmulator(options: EsEmulatorOptions = {}): Promise<
         hits: { ...(body['track_total_hits'] !== false && { total: { value: hits.length, relation: 'eq' } }), max_score: null, hits: page },
       },
     ];
+  }
+
+  function hitOf(d: StoredDoc, includes: readonly string[] | undefined): Json {
+    bytesOfFullSource += Buffer.byteLength(JSON.stringify(d.source));
+    return { _index: d.index, _id: d.id, _score: null, _source: filterSource(d.source, includes), sort: [d.ts, d.seq] };
+  }
+
+  function storedOf(source: Json, seq: number): StoredDoc {
+    const ts = Date.parse(String(source['@timestamp']));
+    const day = new Date(ts).toISOString().slice(0, 10).replaceAll('-', '.');
+    return { index: `logstash-${day}`, id: `g${seq.toString(36).padStart(9, '0')}`, source, ts, seq };
+  }
+
+  /** Generated documents are in time order already: find the start by bisection, then filter while paging. */
+  function searchGenerated(generated: NonNullable<EsEmulatorOptions['generated']>, body: Json, size: number, includes: readonly string[] | undefined, pit: Json): [number, Json] {
+    const query = body['query'] as Json | undefined;
+    const tsAt = (i: number) => Date.parse(String(generated.doc(i)['@timestamp']));
+    let start = 0;
+    const after = body['search_after'] as [number, number] | undefined;
+    if (after !== undefined) start = after[1] + 1;
+    else {
+      // The range filter's lower bound, if any, found by bisection on the time-ordered documents.
+      const gte = /"gte":"([^"]+)"/.exec(JSON.stringify(query ?? {}))?.[1];
+      if (gte !== undefined) {
+        const bound = Date.parse(gte);
+        let lo = 0;
+        let hi = generated.count;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (tsAt(mid) < bound) lo = mid + 1;
+          else hi = mid;
+        }
+        start = lo;
+      }
+    }
+    const page: Json[] = [];
+    for (let i = start; i < generated.count && page.length < size; i++) {
+      const d = storedOf(generated.doc(i), i);
+      if (matches(query, d)) page.push(hitOf(d, includes));
+    }
+    let totalHits: Json | undefined;
+    if (body['track_total_hits'] === true) {
+      let n = 0;
+      for (let i = start; i < generated.count; i++) if (matches(query, storedOf(generated.doc(i), i))) n++;
+      totalHits = { value: n, relation: 'eq' };
+    }
+    return [200, { pit_id: pit['id'], took: 1, timed_out: false, _shards: { total: 1, successful: 1, skipped: 0, failed: 0 }, hits: { ...(totalHits && { total: totalHits }), max_score: null, hits: page } }];
   }
 
   function route(method: string, path: string, query: URLSearchParams, body: Json | undefined, accept: string): [number, Json] {
@@ -233,6 +285,25 @@ export async function startEsEmulator(options: EsEmulatorOptions = {}): Promise<
       return [200, { succeeded: true, num_freed: freed ? 1 : 0 }];
     }
     if ((method === 'POST' || method === 'GET') && path === '/_search') return search(body ?? {});
+    const catIndices = /^\/_cat\/indices\/([^/]+)$/.exec(path);
+    if (method === 'GET' && catIndices) {
+      const pattern = new RegExp(`^${decodeURIComponent(catIndices[1]!).replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
+      const counts = new Map<string, number>();
+      for (const d of docs) if (pattern.test(d.index)) counts.set(d.index, (counts.get(d.index) ?? 0) + 1);
+      return [200, [...counts].map(([index, n]) => ({ index, 'docs.count': String(n) })) as unknown as Json];
+    }
+    if (/^\/[^/]+\/_search$/.test(path) && body?.['pit'] === undefined && body?.['aggs'] !== undefined) {
+      // The diagnostics' terms aggregation: counts per `type` of the matching documents.
+      const terms = ((body['aggs'] as Json)['types'] as Json | undefined)?.['terms'] as Json | undefined;
+      const field = String(terms?.['field'] ?? 'type.keyword');
+      const counts = new Map<string, number>();
+      for (const d of docs) {
+        if (!matches(body['query'] as Json | undefined, d)) continue;
+        for (const v of keywordValues(d.source, field)) counts.set(v, (counts.get(v) ?? 0) + 1);
+      }
+      const buckets = [...counts].sort((a, b) => b[1] - a[1]).map(([key, doc_count]) => ({ key, doc_count }));
+      return [200, { took: 1, timed_out: false, hits: { total: { value: buckets.reduce((n, b) => n + b.doc_count, 0), relation: 'eq' }, max_score: null, hits: [] }, aggregations: { types: { doc_count_error_upper_bound: 0, sum_other_doc_count: 0, buckets } } }];
+    }
     if (/^\/[^/]+\/_search$/.test(path) && body?.['pit'] !== undefined) {
       return esError(400, 'action_request_validation_exception', 'Validation Failed: 1: [indices] cannot be used with point in time. Do not specify any index with point in time.;');
     }
@@ -298,7 +369,7 @@ export async function startEsEmulator(options: EsEmulatorOptions = {}): Promise<
   };
   const server: Server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, listener) : createHttpServer(listener);
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
 
   return {

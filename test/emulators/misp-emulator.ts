@@ -372,7 +372,7 @@ export async function startMispEmulator(options: MispEmulatorOptions = {}): Prom
       return ['GET /servers/getVersion', new HttpAnswer(200, { version, pymisp_recommended_version: version, perm_sync: false, perm_sighting: true, perm_galaxy_editor: false, perm_analyst_data: false, uuid: '-', request_encoding: ['gzip', 'br'], filter_sightings: true })];
     }
     if (method === 'GET' && key === 'servers/getPyMISPVersion') return ['GET /servers/getPyMISPVersion', new HttpAnswer(200, { version })];
-    if (method === 'GET' && key === 'users/view') return ['GET /users/view/me', new HttpAnswer(200, { User: { id: '1', email: 'admin@admin.test', org_id: '1', role_id: '1' }, Role: { id: '1', name: 'admin', perm_tag_editor: true }, Organisation: { id: '1', name: 'ORGNAME' } })];
+    if (method === 'GET' && key === 'users/view') return ['GET /users/view/me', new HttpAnswer(200, { User: { id: '1', email: 'admin@admin.test', org_id: '1', role_id: '1' }, Role: { id: '1', name: 'admin', perm_add: true, perm_modify: true, perm_tag_editor: true }, Organisation: { id: '1', name: 'ORGNAME' } })];
     if (method === 'GET' && key === 'attributes/describeTypes') return ['GET /attributes/describeTypes', new HttpAnswer(200, describeTypesResponse)];
     if (method === 'POST' && (key === 'events/add' || (controller === 'events' && action === undefined))) return ['POST /events/add', addEvent(body)];
     if (method === 'GET' && key === 'events/view' && ref !== undefined) {

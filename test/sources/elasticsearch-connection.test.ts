@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startEsEmulator, type EsEmulator } from '../emulators/es-emulator.js';
+import { startMispEmulator } from '../emulators/misp-emulator.js';
 import { runCliAsync as runCli, type CliResult } from '../support/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'tpot2misp-es-conn-'));
@@ -114,5 +115,27 @@ describe('connecting to T-Pot\'s Elasticsearch the way users reach it', () => {
     const result = await run(proxied.url, { ELASTICSEARCH_PASSWORD: 'wrong', LOG_LEVEL: 'debug' });
     assert.equal(result.status, 1);
     assert.match(result.stderr, /^\s+at /m);
+  });
+
+  it('`tpot2misp check` reports versions, indices and per-type counts, and what cannot work with its fix', async () => {
+    const misp = await startMispEmulator();
+    try {
+      const env = { ELASTICSEARCH_URL: proxied.url, ELASTICSEARCH_USER: USER, ELASTICSEARCH_PASSWORD: PASSWORD, MISP_URL: misp.url, MISP_KEY: misp.apiKey };
+      const good = await runCli(['check', '--mode', 'batch', '--output', 'misp'], env);
+      assert.equal(good.status, 0, good.stdout + good.stderr);
+      assert.match(good.stdout, /✓ Elasticsearch .*: Elasticsearch 9\.3\.5/);
+      assert.match(good.stdout, /1 logstash-\* indices, 1 documents, newest logstash-\d{4}\.\d{2}\.\d{2}/);
+      assert.match(good.stdout, /last 24 h: Honeytrap 1/);
+      assert.match(good.stdout, /✓ MISP .*: MISP \d/);
+      assert.match(good.stdout, /may create events/);
+      assert.equal(misp.writeRequests(), 0, 'check writes nothing');
+      const bad = await runCli(['check', '--mode', 'batch', '--output', 'misp'], { ...env, ELASTICSEARCH_PASSWORD: 'wrong', MISP_KEY: 'x'.repeat(40) });
+      assert.equal(bad.status, 1);
+      assert.match(bad.stdout, /✗ Elasticsearch .*refused the credentials .* fix: check ELASTICSEARCH_USER/);
+      assert.match(bad.stdout, /✗ MISP .*the API key was refused/);
+      assert.ok(!bad.stdout.includes(PASSWORD) && !bad.stdout.includes(misp.apiKey));
+    } finally {
+      await misp.close();
+    }
   });
 });

@@ -136,6 +136,26 @@ export class EsClient {
     return { version, clusterName: String(body?.cluster_name ?? ''), product };
   }
 
+  /** Indices matching `pattern` with their document counts (newest first). */
+  async indices(pattern: string): Promise<{ index: string; docs: number }[]> {
+    const url = this.#url(`_cat/indices/${encodeURIComponent(pattern)}?format=json&h=index,docs.count&expand_wildcards=open`);
+    const response = await this.#request(this.#retrying, 'GET', url, undefined);
+    const rows = Array.isArray(response.json) ? (response.json as { index?: string; 'docs.count'?: string }[]) : [];
+    return rows.map((r) => ({ index: String(r.index), docs: Number(r['docs.count'] ?? 0) })).sort((a, b) => (a.index < b.index ? 1 : -1));
+  }
+
+  /** Documents per `type` with @timestamp at or after `since` (ms). */
+  async countByType(pattern: string, since: number): Promise<Map<string, number>> {
+    const url = this.#url(`${encodeURIComponent(pattern)}/_search?ignore_unavailable=true`);
+    const response = await this.#request(this.#retrying, 'POST', url, {
+      size: 0,
+      query: { range: { '@timestamp': { gte: new Date(since).toISOString() } } },
+      aggs: { types: { terms: { field: 'type.keyword', size: 200 } } },
+    });
+    const buckets = (response.json as { aggregations?: { types?: { buckets?: { key: string; doc_count: number }[] } } } | undefined)?.aggregations?.types?.buckets ?? [];
+    return new Map(buckets.map((b) => [b.key, b.doc_count]));
+  }
+
   async openPit(index: string, keepAlive: string): Promise<string> {
     const url = this.#url(`${encodeURIComponent(index)}/_pit?keep_alive=${keepAlive}&ignore_unavailable=true`);
     const response = await this.#request(this.#retrying, 'POST', url, undefined);

@@ -1,7 +1,8 @@
 // Synthetic T-Pot Elasticsearch documents, deterministic from a seed, shaped like the shared fixtures:
 // several honeypots and days, Cowrie logins and commands, Suricata alerts among flow events, IPv6,
-// private and sensor sources, and NGINX/P0f documents that must never become attacks. Also answers
-// which attacker IPs each (honeypot, day) event must hold.
+// private and sensor sources, and NGINX/P0f documents that must never become attacks. Document i is a
+// pure function of (options, i) with non-decreasing @timestamp, so an emulator can serve millions of
+// them without holding them. Also answers which attacker IPs each (honeypot, day) event must hold.
 
 export interface GeneratedSet {
   readonly docs: Record<string, unknown>[];
@@ -43,17 +44,21 @@ export function attackerIp(i: number): string {
   return `2001:db8:${(Math.floor(n / 0xffff) + 1).toString(16)}:${((n % 0xffff) + 1).toString(16)}::1`;
 }
 
-export function generateTpotDocs(options: GenerateOptions): GeneratedSet {
-  const next = random(options.seed ?? 1);
+export interface SyntheticDoc {
+  readonly doc: Record<string, unknown>;
+  /** The attacker this document must put into MISP, with its event key; absent for non-attacks. */
+  readonly attacker?: { readonly key: string; readonly ip: string };
+}
+
+/** Document `i` of the set described by `options` (its @timestamp never decreases with i). */
+export function tpotDoc(options: GenerateOptions, i: number): SyntheticDoc {
+  const next = random(((options.seed ?? 1) * 0x9e3779b1) ^ Math.imul(i + 1, 0x85ebca6b));
   const first = Date.parse(`${options.firstDay ?? '2025-03-10'}T00:00:00Z`);
-  const docs: Record<string, unknown>[] = [];
-  const expected = new Map<string, Set<string>>();
-  const expect = (type: string, ts: number, ip: string) => {
-    const key = `${type}|${new Date(ts).toISOString().slice(0, 10)}`;
-    let set = expected.get(key);
-    if (set === undefined) expected.set(key, (set = new Set()));
-    set.add(ip);
-  };
+  const span = options.days * DAY_MS;
+  const ts = first + Math.floor((i * span) / options.docs);
+  const day = new Date(ts).toISOString().slice(0, 10);
+  const out = (doc: Record<string, unknown>, attackerType?: string): SyntheticDoc =>
+    attackerType === undefined ? { doc } : { doc, attacker: { key: `${attackerType}|${day}`, ip: doc['src_ip'] as string } };
   const common = (type: string, ts: number, path: string) => ({
     '@timestamp': new Date(ts).toISOString(),
     '@version': '1',
@@ -66,31 +71,28 @@ export function generateTpotDocs(options: GenerateOptions): GeneratedSet {
     // Real documents carry both GeoIP blocks: most of their bytes, none of which the collector needs.
     geoip_ext: { ip: SENSOR_EXT, country_code2: 'DE', country_code3: 'DE', country_name: 'Germany', continent_code: 'EU', region_code: 'HE', region_name: 'Hesse', city_name: 'Frankfurt am Main', postal_code: '60313', timezone: 'Europe/Berlin', latitude: 50.1169, longitude: 8.6837, location: { lat: 50.1169, lon: 8.6837 }, asn: 64496, as_org: 'Example Telecom AG' },
   });
-  for (let i = 0; i < options.docs; i++) {
-    const ts = first + Math.floor(next() * options.days * DAY_MS);
     const pick = next();
     // 4 % private or sensor sources: never attackers.
     const odd = next();
-    const ip = odd < 0.02 ? `10.${i % 250}.0.${(i % 200) + 1}` : odd < 0.04 ? SENSOR_EXT : attackerIp(Math.floor(next() * options.uniqueIps));
+    const attacker = Math.floor(next() * options.uniqueIps);
+  const ip = odd < 0.02 ? `10.0.${(attacker >> 8) & 255}.${attacker & 255}` : odd < 0.04 ? SENSOR_EXT : attackerIp(attacker);
     const valid = odd >= 0.04;
     const geo = { geoip: { ip, country_code2: 'US', country_code3: 'US', country_name: 'United States', continent_code: 'NA', region_code: 'VA', region_name: 'Virginia', city_name: 'Ashburn', postal_code: '20149', dma_code: 511, timezone: 'America/New_York', latitude: 39.0469, longitude: -77.4903, location: { lat: 39.0469, lon: -77.4903 }, asn: 64502, as_org: 'Example Networks LLC' }, ip_rep: 'mass scanner' };
     if (pick < 0.45) {
+      // One password and one command per attacker: unique indicators grow with attackers, not documents.
       const kind = next();
       const session = (i * 2654435761 >>> 0).toString(16).padStart(12, '0').slice(0, 12);
       const base = { ...common('Cowrie', ts, '/data/cowrie/log/cowrie.json'), ...geo, src_ip: ip, session, protocol: 'ssh', sensor: 'c0ffee42ab17', timestamp: new Date(ts).toISOString() };
-      if (kind < 0.5) docs.push({ ...base, eventid: 'cowrie.session.connect', src_port: 40000 + (i % 20000), dest_ip: '172.18.0.4', dest_port: 22, message: `New connection: ${ip}` });
-      else if (kind < 0.8) docs.push({ ...base, eventid: 'cowrie.login.failed', username: 'root', password: `pw${i % 97}`, message: 'login attempt failed' });
-      else docs.push({ ...base, eventid: 'cowrie.command.input', input: `uname -a; echo ${i % 13}`, message: 'CMD' });
-      if (valid) expect('Cowrie', ts, ip);
+      if (kind < 0.5) return out({ ...base, eventid: 'cowrie.session.connect', src_port: 40000 + (i % 20000), dest_ip: '172.18.0.4', dest_port: 22, message: `New connection: ${ip}` }, valid ? 'Cowrie' : undefined);
+      else if (kind < 0.8) return out({ ...base, eventid: 'cowrie.login.failed', username: 'root', password: `pw${attacker % 97}`, message: 'login attempt failed' }, valid ? 'Cowrie' : undefined);
+      else return out({ ...base, eventid: 'cowrie.command.input', input: `uname -a; echo ${attacker % 13}`, message: 'CMD' }, valid ? 'Cowrie' : undefined);
     } else if (pick < 0.65) {
-      docs.push({ ...common('Dionaea', ts, '/data/dionaea/log/dionaea.json'), ...geo, connection: { protocol: 'smbd', transport: 'tcp', type: 'accept' }, src_hostname: '', src_ip: ip, src_port: 49812, timestamp: new Date(ts).toISOString().replace('Z', ''), dest_ip: '172.22.0.3', dest_port: 445 });
-      if (valid) expect('Dionaea', ts, ip);
+      return out({ ...common('Dionaea', ts, '/data/dionaea/log/dionaea.json'), ...geo, connection: { protocol: 'smbd', transport: 'tcp', type: 'accept' }, src_hostname: '', src_ip: ip, src_port: 49812, timestamp: new Date(ts).toISOString().replace('Z', ''), dest_ip: '172.22.0.3', dest_port: 445 }, valid ? 'Dionaea' : undefined);
     } else if (pick < 0.8) {
-      docs.push({ ...common('Honeytrap', ts, '/data/honeytrap/log/attackers.json'), ...geo, timestamp: new Date(ts).toISOString(), attack_connection: { protocol: 'tcp', payload: { length: 3, data_hex: '474554' } }, src_ip: ip, src_port: 51000, dest_ip: '172.20.0.2', dest_port: 8000 + (i % 7) });
-      if (valid) expect('Honeytrap', ts, ip);
+      return out({ ...common('Honeytrap', ts, '/data/honeytrap/log/attackers.json'), ...geo, timestamp: new Date(ts).toISOString(), attack_connection: { protocol: 'tcp', payload: { length: 3, data_hex: '474554' } }, src_ip: ip, src_port: 51000, dest_ip: '172.20.0.2', dest_port: 8000 + (i % 7) }, valid ? 'Honeytrap' : undefined);
     } else if (pick < 0.9) {
       const alert = next() < 0.5;
-      docs.push({
+      return out({
         ...common('Suricata', ts, '/data/suricata/log/eve.json'),
         ...geo,
         timestamp: new Date(ts).toISOString(),
@@ -103,13 +105,24 @@ export function generateTpotDocs(options: GenerateOptions): GeneratedSet {
         proto: 'TCP',
         ...(alert && { alert: { action: 'allowed', gid: 1, signature_id: 2034647, rev: 2, signature: 'ET EXPLOIT Apache log4j RCE Attempt (http ldap) (CVE-2021-44228)', category: 'Attempted Administrator Privilege Gain', severity: 1, cve_id: 'CVE-2021-44228' } }),
         app_proto: 'http',
-      });
-      if (alert && valid) expect('Suricata', ts, ip);
+      }, alert && valid ? 'Suricata' : undefined);
     } else if (pick < 0.95) {
-      docs.push({ ...common('P0f', ts, '/data/p0f/log/p0f.json'), src_ip: ip, src_port: 40001, dest_ip: SENSOR_INT, dest_port: 22, mod: 'syn', subject: 'cli', os: 'Linux 2.2.x-3.x' });
+      return out({ ...common('P0f', ts, '/data/p0f/log/p0f.json'), src_ip: ip, src_port: 40001, dest_ip: SENSOR_INT, dest_port: 22, mod: 'syn', subject: 'cli', os: 'Linux 2.2.x-3.x' });
     } else {
-      docs.push({ ...common('NGINX', ts, '/data/nginx/log/access.log'), src_ip: ip, request: 'GET /kibana HTTP/1.1', status: 200, remote_user: 'webuser', http_user_agent: 'Mozilla/5.0' });
+      return out({ ...common('NGINX', ts, '/data/nginx/log/access.log'), src_ip: ip, request: 'GET /kibana HTTP/1.1', status: 200, remote_user: 'webuser', http_user_agent: 'Mozilla/5.0' });
     }
+}
+
+export function generateTpotDocs(options: GenerateOptions): GeneratedSet {
+  const docs: Record<string, unknown>[] = [];
+  const expected = new Map<string, Set<string>>();
+  for (let i = 0; i < options.docs; i++) {
+    const { doc, attacker } = tpotDoc(options, i);
+    docs.push(doc);
+    if (attacker === undefined) continue;
+    let set = expected.get(attacker.key);
+    if (set === undefined) expected.set(attacker.key, (set = new Set()));
+    set.add(attacker.ip);
   }
   return { docs, expected };
 }

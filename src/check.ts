@@ -1,0 +1,114 @@
+// `tpot2misp check`: can this configuration work? Connects to what the settings name and reports, one
+// line per finding, what answered and, for every failure, the likely fix. Writes nothing anywhere.
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from './config.js';
+import { Tpot2MispError } from './errors.js';
+import { allHoneypots } from './honeypots/registry.js';
+import { MispHttpClient, mispMessage } from './misp/http-client.js';
+import { displayUrl, EsClient } from './sources/elasticsearch/es-client.js';
+
+export interface Finding {
+  readonly ok: boolean;
+  readonly line: string;
+}
+
+const INDEX_PATTERN = 'logstash-*';
+
+function failure(what: string, error: unknown): Finding {
+  if (error instanceof Tpot2MispError) return { ok: false, line: `${what}: ${error.message}${error.hint ? ` — fix: ${error.hint}` : ''}` };
+  return { ok: false, line: `${what}: ${(error as Error)?.message ?? String(error)}` };
+}
+
+async function checkElasticsearch(config: Config): Promise<Finding[]> {
+  const es = config.elasticsearch;
+  if (es.url === undefined) return [{ ok: false, line: 'Elasticsearch: ELASTICSEARCH_URL is not set — fix: https://<tpot>:64297/es/ or, on the T-Pot host, http://127.0.0.1:64298' }];
+  const client = new EsClient({
+    url: es.url,
+    verifySsl: es.verifySsl,
+    ...(es.user !== undefined && { user: es.user }),
+    ...(es.password !== undefined && { password: es.password }),
+    ...(es.caFile !== undefined && { caFile: es.caFile }),
+    retry: { maxRetries: 0 },
+  });
+  const where = `Elasticsearch ${displayUrl(es.url)}`;
+  const findings: Finding[] = [];
+  try {
+    const info = await client.info();
+    findings.push({ ok: true, line: `${where}: ${info.product} ${info.version}${es.verifySsl ? '' : ' (TLS verification OFF)'}` });
+    const indices = await client.indices(INDEX_PATTERN);
+    if (indices.length === 0) {
+      findings.push({ ok: false, line: `${where}: no ${INDEX_PATTERN} index — fix: is this T-Pot's Elasticsearch, and is Logstash running?` });
+      return findings;
+    }
+    const docs = indices.reduce((n, i) => n + i.docs, 0);
+    findings.push({ ok: true, line: `  ${indices.length} ${INDEX_PATTERN} indices, ${docs.toLocaleString('en')} documents, newest ${indices[0]!.index}` });
+    const byType = await client.countByType(INDEX_PATTERN, Date.now() - 86_400_000);
+    const wanted = new Set<string>(config.honeypots);
+    const rows = [...byType].sort((a, b) => b[1] - a[1]);
+    const known = new Set(allHoneypots().map((h) => h.type as string));
+    findings.push({
+      ok: true,
+      line: rows.length === 0
+        ? '  last 24 h: no documents (is T-Pot receiving attacks?)'
+        : `  last 24 h: ${rows.map(([type, n]) => `${type} ${n.toLocaleString('en')}${!known.has(type) ? ' (unknown type)' : wanted.has(type) ? '' : ' (not in TPOT_HONEYPOTS)'}`).join(', ')}`,
+    });
+  } catch (error) {
+    findings.push(failure(where, error));
+  } finally {
+    await client.close();
+  }
+  return findings;
+}
+
+async function checkMisp(config: Config): Promise<Finding[]> {
+  const misp = config.misp;
+  if (misp.url === undefined || misp.key === undefined) return [{ ok: false, line: 'MISP: MISP_URL and MISP_KEY must be set for OUTPUT=misp' }];
+  const client = new MispHttpClient({ url: misp.url, key: misp.key, verifySsl: misp.verifySsl, ...(misp.caFile !== undefined && { caFile: misp.caFile }), retry: { maxRetries: 0 } });
+  const where = `MISP ${misp.url}`;
+  try {
+    const version = await client.request('GET', '/servers/getVersion');
+    const versionText = (version.body as { version?: string } | undefined)?.version;
+    if (version.status === 403) return [{ ok: false, line: `${where}: the API key was refused (403 ${mispMessage(version.body) ?? ''}) — fix: MISP_KEY must be the 40-character key of a user allowed to use the API` }];
+    if (version.status !== 200 || versionText === undefined) {
+      return [{ ok: false, line: `${where}: GET /servers/getVersion answered HTTP ${version.status} without a MISP version — fix: MISP_URL must point at MISP itself` }];
+    }
+    const me = await client.request('GET', '/users/view/me');
+    const role = (me.body as { Role?: { name?: string; perm_add?: boolean; perm_tag_editor?: boolean } } | undefined)?.Role;
+    const canAdd = role?.perm_add === true;
+    const findings: Finding[] = [{ ok: true, line: `${where}: MISP ${versionText}${misp.verifySsl ? '' : ' (TLS verification OFF)'}` }];
+    findings.push(
+      canAdd
+        ? { ok: true, line: `  the key's role (${role?.name ?? '?'}) may create events${role?.perm_tag_editor ? '' : '; it may not create tags, so new tags (tpot:honeypot=…) must exist already'}` }
+        : { ok: false, line: `  the key's role (${role?.name ?? '?'}) may not create events — fix: give the user a role with "Add events" (perm_add), e.g. User or Org Admin` },
+    );
+    return findings;
+  } catch (error) {
+    return [failure(where, error)];
+  } finally {
+    await client.close();
+  }
+}
+
+function checkDataDir(config: Config): Finding[] {
+  const dir = config.tpotDataDir;
+  try {
+    if (!statSync(dir).isDirectory()) throw new Error('not a directory');
+  } catch {
+    return [{ ok: false, line: `T-Pot data directory ${dir}: missing — fix: set TPOT_DATA_DIR (or --data-dir) to the folder holding cowrie/, dionaea/, … (usually ~/tpotce/data)` }];
+  }
+  const present = new Set(readdirSync(dir));
+  const found = allHoneypots().filter((h) => h.logs.some((log) => present.has(log.path.split('/')[0]!)));
+  if (found.length === 0) return [{ ok: false, line: `T-Pot data directory ${dir}: no honeypot folder in it — fix: point TPOT_DATA_DIR at ~/tpotce/data` }];
+  return [{ ok: true, line: `T-Pot data directory ${join(dir)}: ${found.map((h) => h.type).join(', ')}` }];
+}
+
+/** Runs every check the configuration calls for. */
+export async function runChecks(config: Config): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  if (config.mode === 'batch' || config.elasticsearch.url !== undefined) findings.push(...(await checkElasticsearch(config)));
+  if (config.mode === 'files') findings.push(...checkDataDir(config));
+  if (config.output === 'misp') findings.push(...(await checkMisp(config)));
+  else findings.push({ ok: true, line: `MISP feed directory ${config.misp.feedDir} (OUTPUT=feed)` });
+  return findings;
+}
