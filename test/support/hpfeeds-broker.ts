@@ -1,0 +1,78 @@
+// Starts the real HPFEEDS broker (the `hpfeeds` package from PyPI, in .venv) on a loopback port.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { connect, createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { venvPython } from './pymisp.js';
+
+export interface BrokerUser {
+  readonly ident: string;
+  readonly secret: string;
+  readonly pubchans?: readonly string[];
+  readonly subchans?: readonly string[];
+}
+
+export interface Broker {
+  readonly port: number;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  /** Publishes with the Python reference client (`hpfeeds publish`). */
+  publishWithPython(user: BrokerUser, channel: string, payload: string): void;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function accepting(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+}
+
+export async function startBroker(users: readonly BrokerUser[]): Promise<Broker> {
+  const bin = dirname(venvPython());
+  const port = await freePort();
+  const env: Record<string, string> = { PATH: process.env['PATH'] ?? '' };
+  for (const user of users) {
+    const key = user.ident.toUpperCase();
+    env[`HPFEEDS_${key}_SECRET`] = user.secret;
+    env[`HPFEEDS_${key}_PUBCHANS`] = (user.pubchans ?? []).join(',');
+    env[`HPFEEDS_${key}_SUBCHANS`] = (user.subchans ?? []).join(',');
+  }
+  let child: ChildProcess | undefined;
+  const start = async (): Promise<void> => {
+    child = spawn(join(bin, 'hpfeeds-broker'), [`--endpoint=tcp:interface=127.0.0.1:port=${port}`, '--auth=env', '--name', 'hpfeeds'], { env, stdio: 'ignore' });
+    const deadline = Date.now() + 20_000;
+    while (!(await accepting(port))) {
+      if (Date.now() > deadline) throw new Error('the hpfeeds broker did not start');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const stop = async (): Promise<void> => {
+    const running = child;
+    if (running === undefined || running.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      running.once('exit', () => resolve());
+      running.kill('SIGKILL');
+    });
+  };
+  await start();
+  return {
+    port,
+    start,
+    stop,
+    publishWithPython(user, channel, payload) {
+      const result = spawnSync(join(bin, 'hpfeeds'), ['publish', '--host', '127.0.0.1', '-p', String(port), '-i', user.ident, '-s', user.secret, '-c', channel, payload], { encoding: 'utf8' });
+      if (result.status !== 0) throw new Error(`hpfeeds publish failed: ${result.stderr}`);
+    },
+  };
+}
