@@ -15,7 +15,9 @@ import { FeedSink } from './misp/feed.js';
 import { MispRestSink } from './misp/rest-sink.js';
 import type { Sink } from './misp/sink.js';
 import { createLogger } from './observability/log.js';
-import { runPipeline } from './pipeline.js';
+import type { BuildSettings } from './misp/build.js';
+import { runPipeline, type PipelineOptions } from './pipeline.js';
+import { runRealtime } from './realtime.js';
 import { RunReport } from './report.js';
 import { createElasticsearchSource } from './sources/elasticsearch.js';
 import { displayUrl, EsClient } from './sources/elasticsearch/es-client.js';
@@ -95,9 +97,8 @@ function createSource(config: Config, log: Logger, window: Window, onProgress?: 
     }
     return createFilesSource({ dataDir: config.tpotDataDir, honeypots });
   }
-  throw new Tpot2MispError('T2M_CONFIG_INVALID', 'HPFEEDS (COLLECTION_MODE=realtime) is not available in this version yet', {
-    hint: 'use COLLECTION_MODE=batch (Elasticsearch) or COLLECTION_MODE=files (the T-Pot data directory)',
-  });
+  // Realtime mode reads the outbox through runRealtime, never through here.
+  throw new Tpot2MispError('T2M_CONFIG_INVALID', `no batch source for COLLECTION_MODE=${config.mode}`);
 }
 
 function createSink(config: Config): Sink {
@@ -109,6 +110,30 @@ function createSink(config: Config): Sink {
     batchSize: config.misp.batchSize,
     ...(config.misp.caFile !== undefined && { caFile: config.misp.caFile }),
   });
+}
+
+function buildSettings(config: Config): BuildSettings {
+  return { uuidNamespace: config.uuidNamespace, distribution: config.misp.distribution, threatLevel: config.misp.threatLevel, analysis: config.misp.analysis, tags: config.misp.tags };
+}
+
+function ipPolicy(config: Config): PipelineOptions['ipPolicy'] {
+  return { sensorIps: config.sensorIps, excludeIps: config.excludeIps, allowPrivate: config.allowPrivateIps };
+}
+
+/** Runs until SIGINT/SIGTERM (or, with `--once`, only drains the outbox). */
+async function realtime(config: Config, log: Logger, once: boolean): Promise<void> {
+  const state = StateStore.open(config.stateDb);
+  const sink = createSink(config);
+  const stopSignal = new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  try {
+    await runRealtime({ config, log, state, sink, build: buildSettings(config), ipPolicy: ipPolicy(config), drainOnly: once, stopSignal });
+  } finally {
+    await sink.close();
+    state.close();
+  }
 }
 
 /** One pass over the source: everything new goes to the sink; returns the report. */
@@ -127,14 +152,8 @@ async function runOnce(config: Config, log: Logger, window: Window): Promise<Run
       report,
       log,
       honeypots: config.honeypots,
-      build: {
-        uuidNamespace: config.uuidNamespace,
-        distribution: config.misp.distribution,
-        threatLevel: config.misp.threatLevel,
-        analysis: config.misp.analysis,
-        tags: config.misp.tags,
-      },
-      ipPolicy: { sensorIps: config.sensorIps, excludeIps: config.excludeIps, allowPrivate: config.allowPrivateIps },
+      build: buildSettings(config),
+      ipPolicy: ipPolicy(config),
       flushThreshold: config.maxPendingIndicators,
     });
     if (config.report.enabled) report.write(config.report.dir, config.report.formats);
@@ -160,7 +179,8 @@ function summary(report: RunReport, config: Config): string {
 
 async function run(config: Config, log: Logger, once: boolean, window: Window = {}): Promise<void> {
   if (config.output === 'misp' && !config.misp.verifySsl) log.warn('TLS verification is OFF for MISP (MISP_VERIFY_SSL=false).');
-  const periodic = !once && config.mode !== 'realtime' && config.batchIntervalHours > 0;
+  if (config.mode === 'realtime') return realtime(config, log, once);
+  const periodic = !once && config.batchIntervalHours > 0;
   for (;;) {
     const report = await runOnce(config, log, window);
     process.stdout.write(`${summary(report, config)}\n`);

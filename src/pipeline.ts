@@ -79,6 +79,21 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
         report.skip(record.honeypot, record.skip);
         continue;
       }
+      if ('attack' in record) {
+        if (!enabled.has(record.attack.honeypot)) {
+          report.skip(record.attack.honeypot, 'excluded_type');
+          continue;
+        }
+        const parsed = extractIndicators(record.attack, policy);
+        if ('skip' in parsed) {
+          report.skip(record.attack.honeypot, parsed.skip);
+          continue;
+        }
+        report.drop(parsed.dropped);
+        attacks++;
+        aggregator.add(record.attack.honeypot, record.attack.time, parsed);
+        continue;
+      }
       const type = typeof record.doc['type'] === 'string' ? record.doc['type'] : undefined;
       const module = type === undefined ? undefined : honeypotFor(type);
       if (module === undefined) {

@@ -1,4 +1,5 @@
-// The state store (SQLite, WAL): source checkpoints and the ledger of what each sink already holds.
+// The state store (SQLite, WAL): source checkpoints, the ledger of what each sink already holds, and the
+// outbox where realtime messages are kept safe the moment they arrive (HPFEEDS has no replay).
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -31,7 +32,22 @@ CREATE TABLE IF NOT EXISTS delivered_item (
   tally TEXT NOT NULL,
   PRIMARY KEY (sink, uuid)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  received_at INTEGER NOT NULL,
+  channel TEXT NOT NULL,
+  publisher TEXT NOT NULL,
+  payload BLOB NOT NULL
+);
 `;
+
+export interface OutboxMessage {
+  readonly id: number;
+  readonly receivedAt: number;
+  readonly channel: string;
+  readonly publisher: string;
+  readonly payload: Buffer;
+}
 
 export interface CheckpointUpdate {
   readonly source: string;
@@ -46,6 +62,10 @@ export class StateStore {
   readonly #putEvent: Database.Statement<[string, string, string, string]>;
   readonly #getItem: Database.Statement<[string, string], { fingerprint: string; tally: string }>;
   readonly #putItem: Database.Statement<[string, string, string, string, string]>;
+  readonly #appendOutbox: Database.Statement<[number, string, string, Buffer]>;
+  readonly #readOutbox: Database.Statement<[number, number], { id: number; received_at: number; channel: string; publisher: string; payload: Buffer }>;
+  readonly #pruneOutbox: Database.Statement<[number]>;
+  readonly #countOutbox: Database.Statement<[], { n: number }>;
 
   private constructor(db: Database.Database) {
     this.#db = db;
@@ -56,9 +76,32 @@ export class StateStore {
     this.#getEvent = db.prepare('SELECT uuid FROM delivered_event WHERE sink = ? AND uuid = ?');
     this.#putEvent = db.prepare('INSERT OR IGNORE INTO delivered_event (sink, uuid, honeypot, day) VALUES (?, ?, ?, ?)');
     this.#getItem = db.prepare('SELECT fingerprint, tally FROM delivered_item WHERE sink = ? AND uuid = ?');
+    this.#appendOutbox = db.prepare('INSERT INTO outbox (received_at, channel, publisher, payload) VALUES (?, ?, ?, ?)');
+    this.#readOutbox = db.prepare('SELECT id, received_at, channel, publisher, payload FROM outbox WHERE id > ? ORDER BY id LIMIT ?');
+    this.#pruneOutbox = db.prepare('DELETE FROM outbox WHERE id <= ?');
+    this.#countOutbox = db.prepare('SELECT count(*) AS n FROM outbox');
     this.#putItem = db.prepare(
       'INSERT INTO delivered_item (sink, uuid, event_uuid, fingerprint, tally) VALUES (?, ?, ?, ?, ?) ON CONFLICT(sink, uuid) DO UPDATE SET fingerprint = excluded.fingerprint, tally = excluded.tally',
     );
+  }
+
+  /** Keeps one received message safe (durable once this returns); its id orders the outbox. */
+  appendOutbox(channel: string, publisher: string, payload: Buffer, receivedAt: number): number {
+    return Number(this.#appendOutbox.run(receivedAt, channel, publisher, payload).lastInsertRowid);
+  }
+
+  /** Up to `limit` messages after `afterId`, oldest first. */
+  outboxAfter(afterId: number, limit: number): OutboxMessage[] {
+    return this.#readOutbox.all(afterId, limit).map((r) => ({ id: r.id, receivedAt: r.received_at, channel: r.channel, publisher: r.publisher, payload: r.payload }));
+  }
+
+  /** Forgets messages whose content the sink has accepted. */
+  pruneOutbox(uptoId: number): void {
+    this.#pruneOutbox.run(uptoId);
+  }
+
+  get outboxSize(): number {
+    return this.#countOutbox.get()?.n ?? 0;
   }
 
   /** Opens (creating if needed) the state database; its -wal/-shm files live beside it. */

@@ -1,5 +1,5 @@
 // The contract of a data source: batches of Logstash-shaped documents, each with a resumable cursor.
-import type { SkipReason } from '../attack-event.js';
+import type { AttackEvent, SkipReason } from '../attack-event.js';
 import type { Doc } from '../honeypots/fields.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -11,6 +11,8 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
  */
 export type SourceRecord =
   | { readonly doc: Doc }
+  /** An attack a source parsed itself (HPFEEDS payloads are not shaped like Elasticsearch documents). */
+  | { readonly attack: AttackEvent }
   | { readonly skip: SkipReason; readonly honeypot?: string };
 
 export interface SourceBatch {

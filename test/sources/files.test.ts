@@ -33,7 +33,7 @@ async function readAll(dataDir: string, honeypots: Honeypot[], resume?: JsonValu
   return { records, cursor };
 }
 
-const ids = (records: SourceRecord[]) => records.map((r) => ('doc' in r ? String(r.doc['n'] ?? r.doc['message'] ?? r.doc['username']) : `skip:${r.skip}`));
+const ids = (records: SourceRecord[]) => records.map((r) => ('doc' in r ? String(r.doc['n'] ?? r.doc['message'] ?? r.doc['username']) : 'skip' in r ? `skip:${r.skip}` : 'attack'));
 const line = (n: number) => `${JSON.stringify({ n })}\n`;
 
 describe('files source', () => {

@@ -1,0 +1,83 @@
+// Realtime mode: the HPFEEDS client writes every message to the outbox the moment it arrives; a flush
+// loop, every REALTIME_FLUSH_SECONDS, runs the pipeline over the outbox into the sink. Reading never
+// waits for MISP: MISP slow or down only grows the outbox, which drains once MISP answers again.
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { BuildSettings } from './misp/build.js';
+import type { Sink } from './misp/sink.js';
+import { runPipeline, type PipelineOptions } from './pipeline.js';
+import { RunReport } from './report.js';
+import { HpfeedsClient } from './sources/hpfeeds/client.js';
+import { createOutboxSource } from './sources/hpfeeds.js';
+import type { StateStore } from './state.js';
+import { readFileSync } from 'node:fs';
+
+export interface RealtimeOptions {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly state: StateStore;
+  readonly sink: Sink;
+  readonly build: BuildSettings;
+  readonly ipPolicy: PipelineOptions['ipPolicy'];
+  /** Only drain what the outbox holds, without connecting (`--once`). */
+  readonly drainOnly?: boolean;
+  /** Resolves when the process should stop (SIGINT/SIGTERM). */
+  readonly stopSignal: Promise<void>;
+}
+
+export async function runRealtime(options: RealtimeOptions): Promise<void> {
+  const { config, log, state, sink } = options;
+  const hp = config.hpfeeds;
+  const sourceName = `hpfeeds:${hp.host ?? ''}:${hp.port}`;
+  const source = createOutboxSource({
+    state,
+    name: sourceName,
+    onUnusable: (channel, format, reason) => log.warn({ channel, format, reason }, 'HPFEEDS: a channel carries payloads that cannot be used (reported once).'),
+  });
+
+  let flushing: Promise<void> | undefined;
+  const flush = (): Promise<void> => {
+    flushing ??= (async () => {
+      const report = new RunReport({ mode: 'realtime', output: config.output, source: sourceName, sink: sink.id });
+      try {
+        const result = await runPipeline({ source, sink, state, report, log, honeypots: config.honeypots, build: options.build, ipPolicy: options.ipPolicy, flushThreshold: config.maxPendingIndicators });
+        const checkpoint = state.checkpoint(sourceName);
+        if (typeof checkpoint === 'number') state.pruneOutbox(checkpoint);
+        if (result.records > 0) log.info({ messages: result.records, attacks: result.attacks, events: result.eventsDelivered, backlog: state.outboxSize }, 'Realtime flush delivered.');
+      } catch (error) {
+        // MISP down or refusing: the outbox keeps everything; the next flush tries again.
+        log.warn({ err: error, backlog: state.outboxSize }, 'Realtime flush failed; the messages stay in the outbox.');
+      } finally {
+        flushing = undefined;
+      }
+    })();
+    return flushing;
+  };
+
+  if (options.drainOnly) {
+    await flush();
+    return;
+  }
+
+  const client = new HpfeedsClient({
+    host: hp.host ?? '',
+    port: hp.port,
+    ident: hp.ident ?? '',
+    secret: hp.secret ?? '',
+    channels: hp.channels,
+    log,
+    ...(hp.tls && { tls: { ...(hp.caFile !== undefined && { ca: readFileSync(hp.caFile) }) } }),
+    // Kept safe first: nothing else happens to a message before it is in the outbox.
+    onMessage: (message) => state.appendOutbox(message.channel, message.ident, message.payload, Date.now()),
+  });
+  client.start();
+  const timer = setInterval(() => void flush(), hp.flushSeconds * 1000);
+  try {
+    await options.stopSignal;
+  } finally {
+    clearInterval(timer);
+    await client.stop();
+    await flushing;
+    await flush();
+  }
+}

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import pino from 'pino';
+import { attackerIp } from '../../bench/synthetic-tpot.js';
+import { HpfeedsClient } from '../../src/sources/hpfeeds/client.js';
+import { startMispEmulator, type MispEmulator } from '../emulators/misp-emulator.js';
+import { startCli } from '../support/cli.js';
+import { startBroker, type Broker, type BrokerUser } from '../support/hpfeeds-broker.js';
+
+const CHANNELS = ['cowrie.sessions', 'dionaea.connections', 't-pot.events'];
+const SUBSCRIBER: BrokerUser = { ident: 'tpot2misp', secret: 'example-secret', subchans: CHANNELS };
+const SENSOR: BrokerUser = { ident: 'sensor01', secret: 'sensor-secret', pubchans: CHANNELS };
+const work = mkdtempSync(join(tmpdir(), 'tpot2misp-e2e-hpfeeds-'));
+
+function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const poll = setInterval(() => {
+      if (condition()) {
+        clearInterval(poll);
+        resolve();
+      } else if (Date.now() - started > timeoutMs) {
+        clearInterval(poll);
+        reject(new Error(`timed out waiting for ${what}`));
+      }
+    }, 50);
+  });
+}
+
+const fixture = (file: string) => readFileSync(new URL(`../../../shared/fixtures/hpfeeds/${file}`, import.meta.url), 'utf8').split('\n').filter((l) => l.trim() !== '');
+
+describe('realtime: HPFEEDS (real broker) → outbox → MISP (emulated)', () => {
+  let broker: Broker;
+  let misp: MispEmulator;
+  before(async () => {
+    broker = await startBroker([SUBSCRIBER, SENSOR]);
+    misp = await startMispEmulator();
+  });
+  after(async () => {
+    await broker.stop();
+    await misp.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('delivers every message exactly once, also through a MISP outage, and stops cleanly on SIGTERM', async () => {
+    const { child, done } = startCli(['run', '--mode', 'realtime', '--output', 'misp', '--state-db', join(work, 'state.db')], {
+      HPFEEDS_HOST: '127.0.0.1',
+      HPFEEDS_PORT: String(broker.port),
+      HPFEEDS_IDENT: SUBSCRIBER.ident,
+      HPFEEDS_SECRET: SUBSCRIBER.secret,
+      HPFEEDS_CHANNELS: CHANNELS.join(','),
+      REALTIME_FLUSH_SECONDS: '1',
+      MISP_URL: misp.url,
+      MISP_KEY: misp.apiKey,
+      LOG_LEVEL: 'info',
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const publisher = new HpfeedsClient({ host: '127.0.0.1', port: broker.port, ident: SENSOR.ident, secret: SENSOR.secret, channels: [], log: pino({ level: 'silent' }) });
+    try {
+      await until(() => /HPFEEDS: connected/.test(stderr), 20_000, 'the subscriber to connect');
+      await new Promise((r) => setTimeout(r, 300));
+
+      // The reference Python client publishes real payloads; ewsposter's go to an operator-chosen channel.
+      for (const payload of fixture('cowrie.sessions.jsonl')) broker.publishWithPython(SENSOR, 'cowrie.sessions', payload);
+      for (const payload of fixture('ewsposter.json.jsonl')) broker.publishWithPython(SENSOR, 't-pot.events', payload);
+      for (const payload of fixture('dionaea.connections.jsonl')) broker.publishWithPython(SENSOR, 'dionaea.connections', payload);
+      await until(() => misp.events().some((e) => e.info === 'T-Pot Cowrie attacks 2024-05-01'), 20_000, 'the Cowrie event');
+      const cowrie = misp.events().find((e) => e.info === 'T-Pot Cowrie attacks 2024-05-01')!;
+      assert.ok(cowrie.Attribute.some((a) => a.type === 'ip-src' && a.value === '198.51.100.23'));
+      assert.ok(cowrie.Object.some((o) => o.name === 'cowrie' && o.Attribute.some((a) => a.object_relation === 'password' && a.value === 'admin123')));
+
+      // 10,000 sessions at full speed while MISP answers 503 for a while: the outbox holds them.
+      publisher.start();
+      await publisher.waitConnected();
+      misp.injectFaults({ count: 12, status: 503 });
+      for (let i = 0; i < 10_000; i++) {
+        publisher.publish('cowrie.sessions', JSON.stringify({ session: `s${i}`, startTime: '2025-03-20T08:00:00.000000Z', endTime: '2025-03-20T08:00:01.000000Z', peerIP: attackerIp(i), peerPort: 40000, hostIP: '172.18.0.2', hostPort: 22, protocol: 'ssh', loggedin: null, credentials: [], commands: [], unknownCommands: [], urls: [], hashes: [], version: null, ttylog: null }));
+      }
+      const ipsIn = () => misp.events().find((e) => e.info === 'T-Pot Cowrie attacks 2025-03-20')?.Attribute.filter((a) => a.type === 'ip-src') ?? [];
+      await until(() => ipsIn().length >= 10_000, 120_000, '10,000 attackers in MISP');
+      await new Promise((r) => setTimeout(r, 2_500));
+      const ips = ipsIn();
+      assert.equal(ips.length, 10_000);
+      assert.equal(new Set(ips.map((a) => a.value)).size, 10_000);
+      assert.ok(ips.every((a) => a.comment.startsWith('1 hit;')), 'no message counted twice');
+      assert.match(stderr, /Realtime flush failed; the messages stay in the outbox/, 'the outage was noticed');
+    } finally {
+      await publisher.stop();
+      child.kill('SIGTERM');
+    }
+    const result = await done;
+    assert.equal(result.status, 0, result.stderr.slice(-2000));
+  });
+});
