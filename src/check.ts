@@ -1,12 +1,14 @@
 // `tpot2misp check`: can this configuration work? Connects to what the settings name and reports, one
 // line per finding, what answered and, for every failure, the likely fix. Writes nothing anywhere.
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from './config.js';
 import { Tpot2MispError } from './errors.js';
 import { allHoneypots } from './honeypots/registry.js';
 import { MispHttpClient, mispMessage } from './misp/http-client.js';
 import { displayUrl, EsClient } from './sources/elasticsearch/es-client.js';
+import { HpfeedsClient, type HpfeedsStatus } from './sources/hpfeeds/client.js';
+import pino from 'pino';
 
 export interface Finding {
   readonly ok: boolean;
@@ -90,6 +92,45 @@ async function checkMisp(config: Config): Promise<Finding[]> {
   }
 }
 
+/** The broker acknowledges nothing: connect, authenticate, subscribe, and see whether it hangs up on us. */
+async function checkHpfeeds(config: Config): Promise<Finding[]> {
+  const hp = config.hpfeeds;
+  const where = `HPFEEDS ${hp.host ?? '?'}:${hp.port}`;
+  let reason: string | undefined;
+  const client = new HpfeedsClient({
+    host: hp.host ?? '',
+    port: hp.port,
+    ident: hp.ident ?? '',
+    secret: hp.secret ?? '',
+    channels: hp.channels,
+    log: pino({ level: 'silent' }),
+    ...(hp.tls && { tls: { ...(hp.caFile !== undefined && { ca: readFileSync(hp.caFile) }) } }),
+    onStatus: (_status, why) => {
+      if (why !== undefined) reason = why;
+    },
+    backoff: { minMs: 60_000, refusedMs: 60_000 },
+    connectTimeoutMs: 10_000,
+  });
+  client.start();
+  const deadline = Date.now() + 12_000;
+  // Connected, then 2 s without an ERROR: the broker took the credentials and every channel.
+  let connectedSince = 0;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    const status: HpfeedsStatus = client.status;
+    if (status === 'connected') connectedSince ||= Date.now();
+    else if (status === 'refused' || (status === 'disconnected' && reason !== undefined)) break;
+    if (connectedSince > 0 && Date.now() - connectedSince > 2_000) break;
+  }
+  const status: HpfeedsStatus = client.status;
+  await client.stop();
+  if (connectedSince > 0 && status === 'connected') {
+    return [{ ok: true, line: `${where}: authenticated as ${hp.ident ?? '?'}, subscribed to ${hp.channels.join(', ')}` }];
+  }
+  if (status === 'refused') return [{ ok: false, line: `${where}: the broker refused us (${reason ?? '?'}) — fix: check HPFEEDS_IDENT and HPFEEDS_SECRET, and that the ident may subscribe to every channel in HPFEEDS_CHANNELS` }];
+  return [{ ok: false, line: `${where}: cannot connect (${reason ?? 'no answer'}) — fix: check HPFEEDS_HOST and HPFEEDS_PORT (the broker's default port is 20000) and HPFEEDS_TLS` }];
+}
+
 function checkDataDir(config: Config): Finding[] {
   const dir = config.tpotDataDir;
   try {
@@ -108,6 +149,7 @@ export async function runChecks(config: Config): Promise<Finding[]> {
   const findings: Finding[] = [];
   if (config.mode === 'batch' || config.elasticsearch.url !== undefined) findings.push(...(await checkElasticsearch(config)));
   if (config.mode === 'files') findings.push(...checkDataDir(config));
+  if (config.mode === 'realtime') findings.push(...(await checkHpfeeds(config)));
   if (config.output === 'misp') findings.push(...(await checkMisp(config)));
   else findings.push({ ok: true, line: `MISP feed directory ${config.misp.feedDir} (OUTPUT=feed)` });
   return findings;

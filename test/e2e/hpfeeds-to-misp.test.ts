@@ -95,4 +95,52 @@ describe('realtime: HPFEEDS (real broker) → outbox → MISP (emulated)', () =>
     const result = await done;
     assert.equal(result.status, 0, result.stderr.slice(-2000));
   });
+
+  it('the broker restarts midway: resubscribed within seconds, every delivered message in MISP once', async () => {
+    const fresh = await startMispEmulator();
+    const { child, done } = startCli(['run', '--mode', 'realtime', '--output', 'misp', '--state-db', join(work, 'restart.db')], {
+      HPFEEDS_HOST: '127.0.0.1',
+      HPFEEDS_PORT: String(broker.port),
+      HPFEEDS_IDENT: SUBSCRIBER.ident,
+      HPFEEDS_SECRET: SUBSCRIBER.secret,
+      HPFEEDS_CHANNELS: CHANNELS.join(','),
+      REALTIME_FLUSH_SECONDS: '1',
+      MISP_URL: fresh.url,
+      MISP_KEY: fresh.apiKey,
+      LOG_LEVEL: 'info',
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const publisher = new HpfeedsClient({ host: '127.0.0.1', port: broker.port, ident: SENSOR.ident, secret: SENSOR.secret, channels: [], log: pino({ level: 'silent' }), backoff: { minMs: 100, maxMs: 500 } });
+    const session = (i: number) => JSON.stringify({ session: `r${i}`, startTime: '2025-03-21T08:00:00.000000Z', peerIP: attackerIp(i), peerPort: 40000, hostIP: '172.18.0.2', hostPort: 22, protocol: 'ssh', credentials: [], commands: [] });
+    const ipsIn = () => fresh.events().find((e) => e.info === 'T-Pot Cowrie attacks 2025-03-21')?.Attribute.filter((a) => a.type === 'ip-src') ?? [];
+    try {
+      await until(() => /HPFEEDS: connected/.test(stderr), 20_000, 'the subscriber to connect');
+      publisher.start();
+      await publisher.waitConnected();
+      await new Promise((r) => setTimeout(r, 300));
+      for (let i = 0; i < 3_000; i++) publisher.publish('cowrie.sessions', session(i));
+      await until(() => ipsIn().length === 3_000, 60_000, 'the first 3,000');
+
+      await broker.stop();
+      await new Promise((r) => setTimeout(r, 500));
+      await broker.start();
+      const back = Date.now();
+      await until(() => (stderr.match(/HPFEEDS: connected/g) ?? []).length >= 2, 15_000, 'the subscriber to come back');
+      assert.ok(Date.now() - back < 10_000, 'subscribed again within seconds');
+      await publisher.waitConnected(15_000);
+      await new Promise((r) => setTimeout(r, 300));
+      for (let i = 3_000; i < 6_000; i++) publisher.publish('cowrie.sessions', session(i));
+      await until(() => ipsIn().length === 6_000, 60_000, 'the next 3,000');
+      await new Promise((r) => setTimeout(r, 2_000));
+      const ips = ipsIn();
+      assert.equal(ips.length, 6_000);
+      assert.ok(ips.every((a) => a.comment.startsWith('1 hit;')), 'each message once');
+    } finally {
+      await publisher.stop();
+      child.kill('SIGTERM');
+      await done;
+      await fresh.close();
+    }
+  });
 });

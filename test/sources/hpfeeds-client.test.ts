@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
 import { HpfeedsClient, type HpfeedsMessage, type HpfeedsStatus } from '../../src/sources/hpfeeds/client.js';
 import { encode } from '../../src/sources/hpfeeds/protocol.js';
+import { runCliAsync } from '../support/cli.js';
 import { startBroker, type Broker, type BrokerUser } from '../support/hpfeeds-broker.js';
 
 const SUBSCRIBER: BrokerUser = { ident: 'tpot2misp', secret: 'example-secret', subchans: ['cowrie.sessions', 'ews.json'] };
@@ -113,6 +114,31 @@ describe('HPFEEDS client against the real broker (hpfeeds 3.1.0 from PyPI)', () 
     } finally {
       await channel.stop();
     }
+  });
+});
+
+describe('`tpot2misp check` in realtime mode', () => {
+  let broker: Broker;
+  before(async () => {
+    broker = await startBroker([SUBSCRIBER, SENSOR]);
+  });
+  after(async () => {
+    await broker.stop();
+  });
+
+  const env = (secret: string, channels: string) => ({ HPFEEDS_HOST: '127.0.0.1', HPFEEDS_PORT: String(broker.port), HPFEEDS_IDENT: SUBSCRIBER.ident, HPFEEDS_SECRET: secret, HPFEEDS_CHANNELS: channels });
+
+  it('says the broker took the credentials and channels, or why it refused them', async () => {
+    const good = await runCliAsync(['check', '--mode', 'realtime', '--output', 'feed'], env(SUBSCRIBER.secret, 'cowrie.sessions'));
+    assert.equal(good.status, 0, good.stdout + good.stderr);
+    assert.match(good.stdout, /✓ HPFEEDS 127\.0\.0\.1:\d+: authenticated as tpot2misp, subscribed to cowrie\.sessions/);
+    const wrong = await runCliAsync(['check', '--mode', 'realtime', '--output', 'feed'], env('not-the-secret', 'cowrie.sessions'));
+    assert.equal(wrong.status, 1);
+    assert.match(wrong.stdout, /✗ HPFEEDS .*refused us \(Authentication failed for tpot2misp\)/);
+    assert.ok(!wrong.stdout.includes('not-the-secret'));
+    const channel = await runCliAsync(['check', '--mode', 'realtime', '--output', 'feed'], env(SUBSCRIBER.secret, 'dionaea.capture'));
+    assert.equal(channel.status, 1);
+    assert.match(channel.stdout, /not allowed to sub here/);
   });
 });
 
