@@ -82,6 +82,8 @@ export interface MispEmulator {
   events(): MispStoredEvent[];
   /** The next `count` requests (optionally under `pathPrefix`) answer `status`, or lose their connection. */
   injectFaults(spec: { count: number; status?: number; pathPrefix?: string; dropConnection?: boolean }): void;
+  /** Every request until `untilMs` (epoch ms) answers `status` (503 by default): MISP down for a while. */
+  outage(untilMs: number, status?: number): void;
   close(): Promise<void>;
 }
 
@@ -118,6 +120,7 @@ export async function startMispEmulator(options: MispEmulatorOptions = {}): Prom
   let writes = 0;
   const violations: { endpoint: string; errors: string }[] = [];
   const faults: { count: number; status?: number; pathPrefix?: string; dropConnection?: boolean }[] = [];
+  let outage: { untilMs: number; status: number } | undefined;
   const events = new Map<string, MispStoredEvent>();
   const attributesByUuid = new Map<string, StoredAttribute>();
   /** `<event id>|type|category|value` of standalone attributes: MISP's duplicate rule, without a scan. */
@@ -424,6 +427,10 @@ export async function startMispEmulator(options: MispEmulatorOptions = {}): Prom
   const http = createServer(async (request, response) => {
     total++;
     const path = (request.url ?? '/').split('?')[0]!;
+    if (outage !== undefined && Date.now() < outage.untilMs) {
+      respond(response, new HttpAnswer(outage.status, { name: 'Service Unavailable', message: 'Service Unavailable', url: path }));
+      return;
+    }
     const fault = faults.find((f) => f.count > 0 && (f.pathPrefix === undefined || path.startsWith(f.pathPrefix)));
     if (fault !== undefined) {
       fault.count--;
@@ -469,6 +476,9 @@ export async function startMispEmulator(options: MispEmulatorOptions = {}): Prom
     specViolations: violations,
     events: () => [...events.values()],
     injectFaults: (spec) => faults.push({ ...spec }),
+    outage: (untilMs, status = 503) => {
+      outage = { untilMs, status };
+    },
     close: () =>
       new Promise<void>((resolve) => {
         http.closeAllConnections();

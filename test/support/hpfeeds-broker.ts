@@ -1,6 +1,8 @@
 // Starts the real HPFEEDS broker (the `hpfeeds` package from PyPI, in .venv) on a loopback port.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { connect, createServer } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { venvPython } from './pymisp.js';
 
@@ -42,21 +44,20 @@ export async function startBroker(users: readonly BrokerUser[]): Promise<Broker>
   const bin = dirname(venvPython());
   const port = await freePort();
   const env: Record<string, string> = { PATH: process.env['PATH'] ?? '' };
-  for (const user of users) {
-    const key = user.ident.toUpperCase();
-    env[`HPFEEDS_${key}_SECRET`] = user.secret;
-    env[`HPFEEDS_${key}_PUBCHANS`] = (user.pubchans ?? []).join(',');
-    env[`HPFEEDS_${key}_SUBCHANS`] = (user.subchans ?? []).join(',');
-  }
+  // The broker's JSON auth file: every ident with its owner, secret and channels.
+  const authDir = mkdtempSync(join(tmpdir(), 'hpfeeds-auth-'));
+  const authFile = join(authDir, 'auth.json');
+  writeFileSync(authFile, JSON.stringify(Object.fromEntries(users.map((u) => [u.ident, { owner: u.ident, secret: u.secret, pubchans: u.pubchans ?? [], subchans: u.subchans ?? [] }]))));
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
-    child = spawn(join(bin, 'hpfeeds-broker'), [`--endpoint=tcp:interface=127.0.0.1:port=${port}`, '--auth=env', '--name', 'hpfeeds'], { env, stdio: 'ignore' });
+    child = spawn(join(bin, 'hpfeeds-broker'), [`--endpoint=tcp:interface=127.0.0.1:port=${port}`, `--auth=${authFile}`, '--name', 'hpfeeds'], { env, stdio: 'ignore' });
     const deadline = Date.now() + 20_000;
     while (!(await accepting(port))) {
       if (Date.now() > deadline) throw new Error('the hpfeeds broker did not start');
       await new Promise((r) => setTimeout(r, 100));
     }
   };
+  process.once('exit', () => rmSync(authDir, { recursive: true, force: true }));
   const stop = async (): Promise<void> => {
     const running = child;
     if (running === undefined || running.exitCode !== null) return;
