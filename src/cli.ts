@@ -15,6 +15,7 @@ import { FeedSink } from './misp/feed.js';
 import { MispRestSink } from './misp/rest-sink.js';
 import type { Sink } from './misp/sink.js';
 import { createLogger } from './observability/log.js';
+import { Metrics } from './observability/metrics.js';
 import type { BuildSettings } from './misp/build.js';
 import { runPipeline, type PipelineOptions } from './pipeline.js';
 import { runRealtime } from './realtime.js';
@@ -101,7 +102,7 @@ function createSource(config: Config, log: Logger, window: Window, onProgress?: 
   throw new Tpot2MispError('T2M_CONFIG_INVALID', `no batch source for COLLECTION_MODE=${config.mode}`);
 }
 
-function createSink(config: Config): Sink {
+function createSink(config: Config, metrics?: Metrics): Sink {
   if (config.output === 'feed') return new FeedSink(config.misp.feedDir, { name: config.misp.orgName, uuid: config.misp.orgUuid });
   return new MispRestSink({
     url: config.misp.url ?? '',
@@ -109,6 +110,7 @@ function createSink(config: Config): Sink {
     verifySsl: config.misp.verifySsl,
     batchSize: config.misp.batchSize,
     ...(config.misp.caFile !== undefined && { caFile: config.misp.caFile }),
+    ...(metrics !== undefined && { onResponse: (endpoint: string, status: number) => metrics.mispRequests.inc({ endpoint, status: String(status) }) }),
   });
 }
 
@@ -121,15 +123,15 @@ function ipPolicy(config: Config): PipelineOptions['ipPolicy'] {
 }
 
 /** Runs until SIGINT/SIGTERM (or, with `--once`, only drains the outbox). */
-async function realtime(config: Config, log: Logger, once: boolean): Promise<void> {
+async function realtime(config: Config, log: Logger, once: boolean, metrics: Metrics): Promise<void> {
   const state = StateStore.open(config.stateDb);
-  const sink = createSink(config);
+  const sink = createSink(config, metrics);
   const stopSignal = new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
   });
   try {
-    await runRealtime({ config, log, state, sink, build: buildSettings(config), ipPolicy: ipPolicy(config), drainOnly: once, stopSignal });
+    await runRealtime({ config, log, state, sink, build: buildSettings(config), ipPolicy: ipPolicy(config), drainOnly: once, stopSignal, metrics });
   } finally {
     await sink.close();
     state.close();
@@ -137,9 +139,10 @@ async function realtime(config: Config, log: Logger, once: boolean): Promise<voi
 }
 
 /** One pass over the source: everything new goes to the sink; returns the report. */
-async function runOnce(config: Config, log: Logger, window: Window): Promise<RunReport> {
+async function runOnce(config: Config, log: Logger, window: Window, metrics: Metrics): Promise<RunReport> {
   const state = StateStore.open(config.stateDb);
-  const sink = createSink(config);
+  const sink = createSink(config, metrics);
+  const endTimer = metrics.processingDuration.startTimer({ mode: config.mode });
   const progress = config.mode === 'batch' ? progressReporter('Elasticsearch', log) : undefined;
   let source: Source | undefined;
   try {
@@ -155,7 +158,10 @@ async function runOnce(config: Config, log: Logger, window: Window): Promise<Run
       build: buildSettings(config),
       ipPolicy: ipPolicy(config),
       flushThreshold: config.maxPendingIndicators,
+      metrics,
+      mode: config.mode,
     });
+    endTimer();
     if (config.report.enabled) report.write(config.report.dir, config.report.formats);
     return report;
   } finally {
@@ -179,14 +185,21 @@ function summary(report: RunReport, config: Config): string {
 
 async function run(config: Config, log: Logger, once: boolean, window: Window = {}): Promise<void> {
   if (config.output === 'misp' && !config.misp.verifySsl) log.warn('TLS verification is OFF for MISP (MISP_VERIFY_SSL=false).');
-  if (config.mode === 'realtime') return realtime(config, log, once);
-  const periodic = !once && config.batchIntervalHours > 0;
-  for (;;) {
-    const report = await runOnce(config, log, window);
-    process.stdout.write(`${summary(report, config)}\n`);
-    if (!periodic) return;
-    log.info({ hours: config.batchIntervalHours }, 'Waiting for the next run (BATCH_INTERVAL_HOURS).');
-    await new Promise((resolve) => setTimeout(resolve, config.batchIntervalHours * 3_600_000));
+  const metrics = new Metrics();
+  const server = config.prometheus.enabled ? await metrics.serve(config.prometheus.port) : undefined;
+  if (server !== undefined) log.info({ port: server.port }, 'Serving /metrics and /healthz.');
+  try {
+    if (config.mode === 'realtime') return await realtime(config, log, once, metrics);
+    const periodic = !once && config.batchIntervalHours > 0;
+    for (;;) {
+      const report = await runOnce(config, log, window, metrics);
+      process.stdout.write(`${summary(report, config)}\n`);
+      if (!periodic) return;
+      log.info({ hours: config.batchIntervalHours }, 'Waiting for the next run (BATCH_INTERVAL_HOURS).');
+      await new Promise((resolve) => setTimeout(resolve, config.batchIntervalHours * 3_600_000));
+    }
+  } finally {
+    await server?.close();
   }
 }
 

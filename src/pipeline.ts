@@ -9,6 +9,8 @@ import { honeypotFor } from './honeypots/registry.js';
 import { extractIndicators } from './indicators.js';
 import { buildEventChanges, eventUuid, type BuildSettings, type EventChanges } from './misp/build.js';
 import type { Sink } from './misp/sink.js';
+import type { Metrics, Mode } from './observability/metrics.js';
+import type { SkipReason } from './attack-event.js';
 import type { RunReport } from './report.js';
 import type { JsonValue, Source } from './sources/source.js';
 import type { StateStore } from './state.js';
@@ -24,7 +26,11 @@ export interface PipelineOptions {
   readonly ipPolicy: { readonly sensorIps: readonly string[]; readonly excludeIps: readonly string[]; readonly allowPrivate: boolean };
   /** Unique indicators held before an intermediate flush (bounds memory on huge reads). */
   readonly flushThreshold?: number;
+  readonly metrics?: Metrics;
+  readonly mode?: Mode;
 }
+
+const SOURCE_KIND: Readonly<Record<Mode, string>> = { batch: 'elasticsearch', realtime: 'hpfeeds', files: 'files' };
 
 export interface PipelineResult {
   readonly records: number;
@@ -48,6 +54,17 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   let attacks = 0;
   let eventsDelivered = 0;
   let pendingCursor: JsonValue | undefined;
+  let newestAttack = 0;
+  const { metrics } = options;
+  const mode = options.mode ?? 'files';
+  const skip = (honeypot: string | undefined, reason: SkipReason): void => {
+    report.skip(honeypot, reason);
+    metrics?.documentsSkipped.inc({ honeypot: honeypot ?? 'unknown', reason });
+  };
+  const processed = (honeypot: string): void => {
+    attacks++;
+    metrics?.eventsProcessed.inc({ mode, honeypot });
+  };
 
   const flush = async (): Promise<void> => {
     const buckets = aggregator.buckets();
@@ -58,9 +75,18 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       const built = buildEventChanges(bucket, ledger, options.build);
       if (built.createEvent || built.attributes.length > 0 || built.objects.length > 0) changes.push(built);
     }
-    const deliveries = await sink.apply(changes);
+    let deliveries: Awaited<ReturnType<Sink['apply']>>;
+    try {
+      deliveries = await sink.apply(changes);
+      metrics?.setHealth(true);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      metrics?.setHealth(false, `the sink (${sink.id.split(':')[0]}) failed: ${typeof code === 'string' ? code : 'error'}`);
+      throw error;
+    }
     changes.forEach((c, i) => report.delivered(c, deliveries[i]!));
     state.commit(sink.id, changes, pendingCursor === undefined ? undefined : { source: source.name, cursor: pendingCursor });
+    if (newestAttack > 0) metrics?.checkpointLag.set({ source: SOURCE_KIND[mode] }, Math.max(0, (Date.now() - newestAttack) / 1000));
     eventsDelivered += changes.length;
     if (changes.length > 0) {
       log.info(
@@ -73,35 +99,37 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   };
 
   for await (const batch of source.batches(state.checkpoint(source.name))) {
+    metrics?.documentsReceived.inc({ source: SOURCE_KIND[mode] }, batch.records.length);
     for (const record of batch.records) {
       records++;
       if ('skip' in record) {
-        report.skip(record.honeypot, record.skip);
+        skip(record.honeypot, record.skip);
         continue;
       }
       if ('attack' in record) {
         if (!enabled.has(record.attack.honeypot)) {
-          report.skip(record.attack.honeypot, 'excluded_type');
+          skip(record.attack.honeypot, 'excluded_type');
           continue;
         }
         const parsed = extractIndicators(record.attack, policy);
         if ('skip' in parsed) {
-          report.skip(record.attack.honeypot, parsed.skip);
+          skip(record.attack.honeypot, parsed.skip);
           continue;
         }
         report.drop(parsed.dropped);
-        attacks++;
+        processed(record.attack.honeypot);
+        newestAttack = Math.max(newestAttack, record.attack.time);
         aggregator.add(record.attack.honeypot, record.attack.time, parsed);
         continue;
       }
       const type = typeof record.doc['type'] === 'string' ? record.doc['type'] : undefined;
       const module = type === undefined ? undefined : honeypotFor(type);
       if (module === undefined) {
-        report.skip(undefined, 'unknown_type');
+        skip(undefined, 'unknown_type');
         continue;
       }
       if (!enabled.has(module.type)) {
-        report.skip(module.type, 'excluded_type');
+        skip(module.type, 'excluded_type');
         continue;
       }
       let normalized;
@@ -110,20 +138,21 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       } catch (error) {
         // A normalizer bug must not stop the run; the document is counted and the bug logged once per type.
         log.debug({ honeypot: module.type, err: error }, 'Normalizer failed on a document.');
-        report.skip(module.type, 'malformed');
+        skip(module.type, 'malformed');
         continue;
       }
       if (isSkip(normalized)) {
-        report.skip(module.type, normalized.skip);
+        skip(module.type, normalized.skip);
         continue;
       }
       const observation = extractIndicators(normalized, policy);
       if ('skip' in observation) {
-        report.skip(module.type, observation.skip);
+        skip(module.type, observation.skip);
         continue;
       }
       report.drop(observation.dropped);
-      attacks++;
+      processed(normalized.honeypot);
+      newestAttack = Math.max(newestAttack, normalized.time);
       aggregator.add(normalized.honeypot, normalized.time, observation);
     }
     pendingCursor = batch.cursor;

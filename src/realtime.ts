@@ -10,6 +10,7 @@ import { RunReport } from './report.js';
 import { HpfeedsClient } from './sources/hpfeeds/client.js';
 import { createOutboxSource } from './sources/hpfeeds.js';
 import type { StateStore } from './state.js';
+import type { Metrics } from './observability/metrics.js';
 import { readFileSync } from 'node:fs';
 
 export interface RealtimeOptions {
@@ -21,12 +22,13 @@ export interface RealtimeOptions {
   readonly ipPolicy: PipelineOptions['ipPolicy'];
   /** Only drain what the outbox holds, without connecting (`--once`). */
   readonly drainOnly?: boolean;
+  readonly metrics?: Metrics;
   /** Resolves when the process should stop (SIGINT/SIGTERM). */
   readonly stopSignal: Promise<void>;
 }
 
 export async function runRealtime(options: RealtimeOptions): Promise<void> {
-  const { config, log, state, sink } = options;
+  const { config, log, state, sink, metrics } = options;
   const hp = config.hpfeeds;
   const sourceName = `hpfeeds:${hp.host ?? ''}:${hp.port}`;
   const source = createOutboxSource({
@@ -39,8 +41,10 @@ export async function runRealtime(options: RealtimeOptions): Promise<void> {
   const flush = (): Promise<void> => {
     flushing ??= (async () => {
       const report = new RunReport({ mode: 'realtime', output: config.output, source: sourceName, sink: sink.id });
+      const endTimer = metrics?.processingDuration.startTimer({ mode: 'realtime' });
       try {
-        const result = await runPipeline({ source, sink, state, report, log, honeypots: config.honeypots, build: options.build, ipPolicy: options.ipPolicy, flushThreshold: config.maxPendingIndicators });
+        const result = await runPipeline({ source, sink, state, report, log, honeypots: config.honeypots, build: options.build, ipPolicy: options.ipPolicy, flushThreshold: config.maxPendingIndicators, mode: 'realtime', ...(metrics !== undefined && { metrics }) });
+        endTimer?.();
         const checkpoint = state.checkpoint(sourceName);
         if (typeof checkpoint === 'number') state.pruneOutbox(checkpoint);
         if (result.records > 0) log.info({ messages: result.records, attacks: result.attacks, events: result.eventsDelivered, backlog: state.outboxSize }, 'Realtime flush delivered.');
@@ -48,6 +52,7 @@ export async function runRealtime(options: RealtimeOptions): Promise<void> {
         // MISP down or refusing: the outbox keeps everything; the next flush tries again.
         log.warn({ err: error, backlog: state.outboxSize }, 'Realtime flush failed; the messages stay in the outbox.');
       } finally {
+        metrics?.outboxItems.set(state.outboxSize);
         flushing = undefined;
       }
     })();
@@ -68,7 +73,11 @@ export async function runRealtime(options: RealtimeOptions): Promise<void> {
     log,
     ...(hp.tls && { tls: { ...(hp.caFile !== undefined && { ca: readFileSync(hp.caFile) }) } }),
     // Kept safe first: nothing else happens to a message before it is in the outbox.
-    onMessage: (message) => state.appendOutbox(message.channel, message.ident, message.payload, Date.now()),
+    onMessage: (message) => {
+      state.appendOutbox(message.channel, message.ident, message.payload, Date.now());
+      metrics?.outboxItems.inc();
+    },
+    onStatus: (status) => metrics?.hpfeedsConnectionStatus.set(status === 'connected' ? 1 : 0),
   });
   client.start();
   const timer = setInterval(() => void flush(), hp.flushSeconds * 1000);

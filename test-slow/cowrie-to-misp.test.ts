@@ -10,24 +10,11 @@ import { startCli } from '../test/support/cli.js';
 import { startCowrie } from '../test/support/cowrie.js';
 import { freePort, startBroker } from '../test/support/hpfeeds-broker.js';
 import { venvPython } from '../test/support/pymisp.js';
+import { until } from '../test/support/until.js';
 
 const work = mkdtempSync(join(tmpdir(), 'tpot2misp-cowrie-e2e-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
-function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const poll = setInterval(() => {
-      if (condition()) {
-        clearInterval(poll);
-        resolve();
-      } else if (Date.now() - started > timeoutMs) {
-        clearInterval(poll);
-        reject(new Error(`timed out waiting for ${what}`));
-      }
-    }, 100);
-  });
-}
 
 describe('a real Cowrie honeypot → the real HPFEEDS broker → tpot2misp (realtime) → MISP (emulated)', () => {
   it('an SSH brute-force session arrives as a Cowrie event with the client IP, the credentials and the commands', async () => {

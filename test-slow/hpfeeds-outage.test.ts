@@ -9,24 +9,11 @@ import { HpfeedsClient } from '../src/sources/hpfeeds/client.js';
 import { startMispEmulator } from '../test/emulators/misp-emulator.js';
 import { startCli } from '../test/support/cli.js';
 import { startBroker } from '../test/support/hpfeeds-broker.js';
+import { until } from '../test/support/until.js';
 
 const work = mkdtempSync(join(tmpdir(), 'tpot2misp-outage-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
-function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const poll = setInterval(() => {
-      if (condition()) {
-        clearInterval(poll);
-        resolve();
-      } else if (Date.now() - started > timeoutMs) {
-        clearInterval(poll);
-        reject(new Error(`timed out waiting for ${what}`));
-      }
-    }, 100);
-  });
-}
 
 describe('realtime through a one-minute MISP outage and a SIGKILL of tpot2misp', () => {
   it('every received message reaches MISP exactly once after MISP returns, from the outbox of a restarted process', async () => {

@@ -11,6 +11,18 @@ export interface MispHttpOptions {
   /** Retry policy; defaults suit a real MISP (tests shorten the waits). */
   readonly retry?: { readonly maxRetries?: number; readonly minTimeoutMs?: number; readonly maxTimeoutMs?: number };
   readonly timeoutMs?: number;
+  /** Told of every request: its endpoint with ids replaced by `{id}`, and the HTTP status (0: no answer). */
+  readonly onResponse?: (endpoint: string, status: number) => void;
+}
+
+/** `/events/edit/6f0c…/metadata:1` → `/events/edit/{id}`: a bounded label. */
+export function endpointOf(path: string): string {
+  return path
+    .split('?')[0]!
+    .split('/')
+    .filter((segment) => !segment.includes(':'))
+    .map((segment) => (/^[0-9a-f]{8}-[0-9a-f-]{27}$/i.test(segment) || /^\d+$/.test(segment) ? '{id}' : segment))
+    .join('/');
 }
 
 export interface MispResponse {
@@ -41,11 +53,13 @@ export class MispHttpClient {
   readonly #key: string;
   readonly #dispatcher: Dispatcher;
   readonly #agent: Agent;
+  readonly #onResponse: ((endpoint: string, status: number) => void) | undefined;
   #requests = 0;
 
   constructor(options: MispHttpOptions) {
     this.#base = new URL(options.url.endsWith('/') ? options.url : `${options.url}/`);
     this.#key = options.key;
+    this.#onResponse = options.onResponse;
     const ca = options.caFile !== undefined ? readFileSync(options.caFile) : undefined;
     const timeout = options.timeoutMs ?? 120_000;
     this.#agent = new Agent({
@@ -94,8 +108,10 @@ export class MispHttpClient {
         ...(body !== undefined && { body: JSON.stringify(body) }),
       });
     } catch (error) {
+      this.#onResponse?.(`${method} ${endpointOf(url.pathname)}`, 0);
       throw this.#transportError(error, method, url);
     }
+    this.#onResponse?.(`${method} ${endpointOf(url.pathname)}`, response.statusCode);
     const contentType = String(response.headers['content-type'] ?? '');
     const raw = await response.body.text();
     if (contentType.includes('json') || /^\s*[[{]/.test(raw)) {

@@ -8,27 +8,14 @@ import { attackerIp } from '../../bench/synthetic-tpot.js';
 import { HpfeedsClient } from '../../src/sources/hpfeeds/client.js';
 import { startMispEmulator, type MispEmulator } from '../emulators/misp-emulator.js';
 import { startCli } from '../support/cli.js';
-import { startBroker, type Broker, type BrokerUser } from '../support/hpfeeds-broker.js';
+import { freePort, startBroker, type Broker, type BrokerUser } from '../support/hpfeeds-broker.js';
+import { until } from '../support/until.js';
 
 const CHANNELS = ['cowrie.sessions', 'dionaea.connections', 't-pot.events'];
 const SUBSCRIBER: BrokerUser = { ident: 'tpot2misp', secret: 'example-secret', subchans: CHANNELS };
 const SENSOR: BrokerUser = { ident: 'sensor01', secret: 'sensor-secret', pubchans: CHANNELS };
 const work = mkdtempSync(join(tmpdir(), 'tpot2misp-e2e-hpfeeds-'));
 
-function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const poll = setInterval(() => {
-      if (condition()) {
-        clearInterval(poll);
-        resolve();
-      } else if (Date.now() - started > timeoutMs) {
-        clearInterval(poll);
-        reject(new Error(`timed out waiting for ${what}`));
-      }
-    }, 50);
-  });
-}
 
 const fixture = (file: string) => readFileSync(new URL(`../../../shared/fixtures/hpfeeds/${file}`, import.meta.url), 'utf8').split('\n').filter((l) => l.trim() !== '');
 
@@ -138,6 +125,58 @@ describe('realtime: HPFEEDS (real broker) → outbox → MISP (emulated)', () =>
       assert.ok(ips.every((a) => a.comment.startsWith('1 hit;')), 'each message once');
     } finally {
       await publisher.stop();
+      child.kill('SIGTERM');
+      await done;
+      await fresh.close();
+    }
+  });
+
+  it('serves /metrics and /healthz during the run; health turns degraded when MISP is unreachable', async () => {
+    const fresh = await startMispEmulator();
+    const port = await freePort();
+    const { child, done } = startCli(['run', '--mode', 'realtime', '--output', 'misp', '--state-db', join(work, 'metrics.db')], {
+      HPFEEDS_HOST: '127.0.0.1',
+      HPFEEDS_PORT: String(broker.port),
+      HPFEEDS_IDENT: SUBSCRIBER.ident,
+      HPFEEDS_SECRET: SUBSCRIBER.secret,
+      HPFEEDS_CHANNELS: CHANNELS.join(','),
+      REALTIME_FLUSH_SECONDS: '1',
+      MISP_URL: fresh.url,
+      MISP_KEY: fresh.apiKey,
+      PROMETHEUS_ENABLED: 'true',
+      PROMETHEUS_PORT: String(port),
+      LOG_LEVEL: 'info',
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const get = async (path: string) => {
+      const response = await fetch(`http://127.0.0.1:${port}${path}`);
+      return { status: response.status, text: await response.text() };
+    };
+    try {
+      await until(() => /HPFEEDS: connected/.test(stderr), 20_000, 'the subscriber');
+      await new Promise((r) => setTimeout(r, 300));
+      for (const payload of fixture('cowrie.sessions.jsonl')) broker.publishWithPython(SENSOR, 'cowrie.sessions', payload);
+      await until(() => fresh.events().length > 0, 20_000, 'an event in MISP');
+      await new Promise((r) => setTimeout(r, 1_500));
+      const metrics = (await get('/metrics')).text;
+      assert.match(metrics, /^tpot2misp_hpfeeds_connection_status 1$/m);
+      assert.match(metrics, /^tpot2misp_events_processed_total\{mode="realtime",honeypot="Cowrie"\} 3$/m);
+      assert.match(metrics, /^tpot2misp_source_documents_received_total\{source="hpfeeds"\} 3$/m);
+      assert.match(metrics, /^tpot2misp_misp_requests_total\{endpoint="POST \/events\/add",status="200"\} 1$/m);
+      assert.match(metrics, /^tpot2misp_outbox_items 0$/m);
+      assert.match(metrics, /^tpot2misp_indicator_processing_duration_seconds_count\{mode="realtime"\} [1-9]/m);
+      assert.ok(!metrics.includes(fresh.apiKey) && !metrics.includes(SUBSCRIBER.secret));
+      assert.deepEqual(await get('/healthz'), { status: 200, text: '{"status":"ready"}' });
+
+      fresh.outage(Date.now() + 60_000);
+      broker.publishWithPython(SENSOR, 'cowrie.sessions', fixture('cowrie.sessions.jsonl')[0]!.replace('a1b2c3d4e5f6', 'ffffffffffff').replace('198.51.100.23', '198.51.100.99'));
+      await until(() => /Realtime flush failed/.test(stderr), 60_000, 'the failed flush');
+      const health = await get('/healthz');
+      assert.equal(health.status, 503);
+      assert.match(health.text, /"status":"degraded","reason":"the sink \(misp\) failed: T2M_MISP_/);
+      assert.match((await get('/metrics')).text, /^tpot2misp_outbox_items 1$/m);
+    } finally {
       child.kill('SIGTERM');
       await done;
       await fresh.close();

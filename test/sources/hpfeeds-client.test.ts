@@ -7,6 +7,7 @@ import { HpfeedsClient, type HpfeedsMessage, type HpfeedsStatus } from '../../sr
 import { encode } from '../../src/sources/hpfeeds/protocol.js';
 import { runCliAsync } from '../support/cli.js';
 import { startBroker, type Broker, type BrokerUser } from '../support/hpfeeds-broker.js';
+import { until } from '../support/until.js';
 
 const SUBSCRIBER: BrokerUser = { ident: 'tpot2misp', secret: 'example-secret', subchans: ['cowrie.sessions', 'ews.json'] };
 const SENSOR: BrokerUser = { ident: 'sensor01', secret: 'sensor-secret', pubchans: ['cowrie.sessions', 'ews.json'] };
@@ -18,20 +19,6 @@ function recordingLog(): { log: pino.Logger; lines: Record<string, unknown>[] } 
   return { log, lines };
 }
 
-function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const poll = setInterval(() => {
-      if (condition()) {
-        clearInterval(poll);
-        resolve();
-      } else if (Date.now() - started > timeoutMs) {
-        clearInterval(poll);
-        reject(new Error(`timed out waiting for ${what}`));
-      }
-    }, 10);
-  });
-}
 
 describe('HPFEEDS client against the real broker (hpfeeds 3.1.0 from PyPI)', () => {
   let broker: Broker;

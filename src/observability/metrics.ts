@@ -1,0 +1,81 @@
+// Prometheus metrics on their own Registry (injected, never global) and the HTTP endpoint that serves them
+// with /healthz. The first five names are the original tool's, kept because users chart them. Labels come
+// from bounded sets only: never an IP, an indicator, a URL or an error message.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type Mode = 'batch' | 'realtime' | 'files';
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly eventsProcessed: Counter<'mode' | 'honeypot'>;
+  readonly indicatorsEnriched: Counter<'provider'>;
+  readonly enrichmentCacheHits: Counter<'provider'>;
+  readonly processingDuration: Histogram<'mode'>;
+  readonly hpfeedsConnectionStatus: Gauge;
+  readonly documentsReceived: Counter<'source'>;
+  readonly documentsSkipped: Counter<'honeypot' | 'reason'>;
+  readonly mispRequests: Counter<'endpoint' | 'status'>;
+  readonly outboxItems: Gauge;
+  readonly checkpointLag: Gauge<'source'>;
+  #health: { ok: boolean; reason?: string } = { ok: true };
+
+  constructor() {
+    const registers = [this.registry];
+    this.eventsProcessed = new Counter({ name: 'tpot2misp_events_processed_total', help: 'Attack events turned into indicators, by collection mode and honeypot type.', labelNames: ['mode', 'honeypot'], registers });
+    this.indicatorsEnriched = new Counter({ name: 'tpot2misp_indicators_enriched_total', help: 'Indicators enriched, by provider.', labelNames: ['provider'], registers });
+    this.enrichmentCacheHits = new Counter({ name: 'tpot2misp_enrichment_cache_hits_total', help: 'Enrichment answers served from the cache, by provider.', labelNames: ['provider'], registers });
+    this.processingDuration = new Histogram({ name: 'tpot2misp_indicator_processing_duration_seconds', help: 'Duration of one pass (run or realtime flush): read, extract, aggregate, deliver.', labelNames: ['mode'], buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800], registers });
+    this.hpfeedsConnectionStatus = new Gauge({ name: 'tpot2misp_hpfeeds_connection_status', help: 'HPFEEDS connection: 1 connected and subscribed, 0 otherwise.', registers });
+    this.documentsReceived = new Counter({ name: 'tpot2misp_source_documents_received_total', help: 'Documents or messages read from the source.', labelNames: ['source'], registers });
+    this.documentsSkipped = new Counter({ name: 'tpot2misp_documents_skipped_total', help: 'Documents that produced no attack, by honeypot type and reason.', labelNames: ['honeypot', 'reason'], registers });
+    this.mispRequests = new Counter({ name: 'tpot2misp_misp_requests_total', help: 'Requests to the MISP REST API, by endpoint and HTTP status (0: no answer).', labelNames: ['endpoint', 'status'], registers });
+    this.outboxItems = new Gauge({ name: 'tpot2misp_outbox_items', help: 'Realtime messages received and not yet delivered (the outbox backlog).', registers });
+    this.checkpointLag = new Gauge({ name: 'tpot2misp_checkpoint_lag_seconds', help: 'Age of the newest data the source checkpoint covers, in seconds, at the last commit.', labelNames: ['source'], registers });
+    collectDefaultMetrics({ register: this.registry, prefix: 'tpot2misp_process_' });
+  }
+
+  /** What /healthz answers: ready, or degraded with the reason (e.g. MISP unreachable). */
+  setHealth(ok: boolean, reason?: string): void {
+    this.#health = ok ? { ok } : { ok, ...(reason !== undefined && { reason }) };
+  }
+
+  get health(): { ok: boolean; reason?: string } {
+    return this.#health;
+  }
+
+  /** Serves GET /metrics and GET /healthz on `port` (loopback and every interface, as Prometheus needs). */
+  async serve(port: number, host = '0.0.0.0'): Promise<{ port: number; close: () => Promise<void> }> {
+    const server: Server = createServer((request, response) => {
+      const path = (request.url ?? '/').split('?')[0];
+      if (request.method === 'GET' && path === '/metrics') {
+        this.registry.metrics().then(
+          (text) => {
+            response.writeHead(200, { 'content-type': this.registry.contentType });
+            response.end(text);
+          },
+          () => {
+            response.writeHead(500).end();
+          },
+        );
+        return;
+      }
+      if (request.method === 'GET' && path === '/healthz') {
+        const health = this.#health;
+        response.writeHead(health.ok ? 200 : 503, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(health.ok ? { status: 'ready' } : { status: 'degraded', reason: health.reason ?? 'unknown' }));
+        return;
+      }
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics or /healthz\n');
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    return {
+      port: (server.address() as AddressInfo).port,
+      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
+  }
+}
