@@ -176,7 +176,7 @@ const DEFINITIONS = {
   VALIDATION_REPORT_DIR: D('Logs, report, metrics', 'Folder for report.txt / report.json.', z.string().trim().min(1), 'out/'),
   VALIDATION_REPORT_FORMAT: D('Logs, report, metrics', 'Comma-separated report formats: txt, json, html.', list.pipe(z.array(z.enum(['txt', 'json', 'html'])).min(1)), 'txt,json'),
   PROMETHEUS_ENABLED: D('Logs, report, metrics', 'Serve Prometheus metrics.', bool, 'false'),
-  PROMETHEUS_PORT: D('Logs, report, metrics', 'Port of the /metrics endpoint.', int(1, 65535), '9431'),
+  PROMETHEUS_PORT: D('Logs, report, metrics', 'Port of the /metrics and /healthz endpoints.', int(1, 65535), '9431'),
 } satisfies Record<string, Definition>;
 
 type SettingName = keyof typeof DEFINITIONS;
