@@ -1,7 +1,7 @@
 // `tpot2misp check`: can this configuration work? Connects to what the settings name and reports, one
 // line per finding, what answered and, for every failure, the likely fix. Writes nothing anywhere.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Config } from './config.js';
 import { Tpot2MispError } from './errors.js';
 import { allHoneypots } from './honeypots/registry.js';
@@ -144,9 +144,22 @@ function checkDataDir(config: Config): Finding[] {
   return [{ ok: true, line: `T-Pot data directory ${join(dir)}: ${found.map((h) => h.type).join(', ')}` }];
 }
 
+/** The state database must be writable where STATE_DB points (checkpoints and the outbox live there). */
+function checkStateDir(config: Config): Finding {
+  const dir = dirname(config.stateDb);
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+    if (existsSync(config.stateDb)) accessSync(config.stateDb, constants.R_OK | constants.W_OK);
+    return { ok: true, line: `state database ${config.stateDb}: writable` };
+  } catch (error) {
+    return { ok: false, line: `state database ${config.stateDb}: not writable (${(error as NodeJS.ErrnoException).code ?? 'error'}) — fix: point STATE_DB at a file in a directory this user can write` };
+  }
+}
+
 /** Runs every check the configuration calls for. */
 export async function runChecks(config: Config): Promise<Finding[]> {
-  const findings: Finding[] = [];
+  const findings: Finding[] = [checkStateDir(config)];
   if (config.mode === 'batch' || config.elasticsearch.url !== undefined) findings.push(...(await checkElasticsearch(config)));
   if (config.mode === 'files') findings.push(...checkDataDir(config));
   if (config.mode === 'realtime') findings.push(...(await checkHpfeeds(config)));

@@ -138,4 +138,26 @@ describe('connecting to T-Pot\'s Elasticsearch the way users reach it', () => {
       await misp.close();
     }
   });
+
+  it('`tpot2misp check` with nothing reachable: non-zero, one actionable line per component', async () => {
+    const dead = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+    const result = await runCli(['check', '--mode', 'batch', '--output', 'misp'], {
+      ELASTICSEARCH_URL: `http://127.0.0.1:${dead}/`,
+      MISP_URL: `http://127.0.0.1:${dead}`,
+      MISP_KEY: 'a'.repeat(40),
+      STATE_DB: join(work, 'check', 'state.db'),
+    });
+    assert.equal(result.status, 1);
+    const failures = result.stdout.split('\n').filter((l) => l.startsWith('✗'));
+    assert.equal(failures.length, 2, result.stdout);
+    assert.ok(failures.every((l) => / — fix: /.test(l)), result.stdout);
+    assert.match(result.stdout, /✗ Elasticsearch .*ECONNREFUSED/);
+    assert.match(result.stdout, /✗ MISP .*ECONNREFUSED/);
+    assert.match(result.stdout, /✓ state database .*writable/);
+  });
 });
