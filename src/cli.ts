@@ -147,7 +147,7 @@ async function runOnce(config: Config, log: Logger, window: Window, metrics: Met
   let source: Source | undefined;
   try {
     source = createSource(config, log, window, progress?.onProgress);
-    const report = new RunReport({ mode: config.mode, output: config.output, source: source.name, sink: sink.id });
+    const report = new RunReport({ mode: config.mode, output: config.output, source: source.name, sink: sink.id, ...(config.output === 'misp' && config.misp.url !== undefined && { mispUrl: config.misp.url }) });
     await runPipeline({
       source,
       sink,

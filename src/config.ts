@@ -174,7 +174,7 @@ const DEFINITIONS = {
   LOG_FILE_PATH: D('Logs, report, metrics', 'Log file path.', z.string().trim().min(1), 'logs/tpot2misp.log'),
   VALIDATION_REPORT_ENABLED: D('Logs, report, metrics', 'Write a validation report after each run.', bool, 'true'),
   VALIDATION_REPORT_DIR: D('Logs, report, metrics', 'Folder for report.txt / report.json.', z.string().trim().min(1), 'out/'),
-  VALIDATION_REPORT_FORMAT: D('Logs, report, metrics', 'Comma-separated report formats: txt, json, html.', list.pipe(z.array(z.enum(['txt', 'json', 'html'])).min(1)), 'txt,json'),
+  VALIDATION_REPORT_FORMAT: D('Logs, report, metrics', 'Comma-separated report formats: txt, json, html.', list.pipe(z.array(z.enum(['txt', 'json', 'html'])).min(1)), 'txt,json,html'),
   PROMETHEUS_ENABLED: D('Logs, report, metrics', 'Serve Prometheus metrics.', bool, 'false'),
   PROMETHEUS_PORT: D('Logs, report, metrics', 'Port of the /metrics and /healthz endpoints.', int(1, 65535), '9431'),
 } satisfies Record<string, Definition>;

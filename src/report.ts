@@ -6,6 +6,7 @@ import type { SkipReason } from './attack-event.js';
 import type { DropReason } from './indicators.js';
 import type { EventChanges } from './misp/build.js';
 import type { EventDelivery, RejectedItem } from './misp/sink.js';
+import { renderHtmlReport } from './report-html.js';
 
 export interface BucketReport {
   honeypot: string;
@@ -49,6 +50,35 @@ export interface RunReportJson {
   skipped: Record<string, Partial<Record<SkipReason, number>>>;
   /** Indicator values left out of otherwise good documents. */
   valuesDropped: Partial<Record<DropReason, number>>;
+  /** The most active attacker IPs, credentials and commands of this run, with their hit counts. */
+  top: { ips: TopEntry[]; credentials: TopEntry[]; commands: TopEntry[] };
+  /** MISP_URL, for links to the events (absent for a feed). */
+  mispUrl?: string;
+}
+
+export interface TopEntry {
+  value: string;
+  count: number;
+}
+
+const TOP_N = 15;
+
+/** Keeps the N largest counts per key, merging repeats (bounded: never more than 4·N entries held). */
+class TopList {
+  readonly #counts = new Map<string, number>();
+
+  add(value: string, count: number): void {
+    this.#counts.set(value, (this.#counts.get(value) ?? 0) + count);
+    if (this.#counts.size > TOP_N * 4) {
+      const keep = [...this.#counts].sort((a, b) => b[1] - a[1]).slice(0, TOP_N * 2);
+      this.#counts.clear();
+      for (const [v, n] of keep) this.#counts.set(v, n);
+    }
+  }
+
+  entries(): TopEntry[] {
+    return [...this.#counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, TOP_N).map(([value, count]) => ({ value, count }));
+  }
 }
 
 const MAX_REJECTED_LISTED = 100;
@@ -68,10 +98,13 @@ export class RunReport {
   readonly #buckets = new Map<string, BucketReport>();
   readonly #skipped = new Map<string, Map<SkipReason, number>>();
   readonly #dropped = new Map<DropReason, number>();
+  readonly #top = { ips: new TopList(), credentials: new TopList(), commands: new TopList() };
+  readonly #mispUrl: string | undefined;
   records = 0;
   attacks = 0;
 
-  constructor(meta: { mode: string; output: string; source: string; sink: string }) {
+  constructor(meta: { mode: string; output: string; source: string; sink: string; mispUrl?: string }) {
+    this.#mispUrl = meta.mispUrl;
     this.#mode = meta.mode;
     this.#output = meta.output;
     this.#source = meta.source;
@@ -118,10 +151,30 @@ export class RunReport {
   aggregated(bucket: DailyBucket): void {
     const report = this.#bucket(bucket.honeypot, bucket.day);
     report.documents += bucket.events;
-    for (const { indicator } of bucket.items.values()) {
+    // Per bucket, only its own most active entries reach the run's top lists: bounded work and memory.
+    const ips: [string, number][] = [];
+    const credentials: [string, number][] = [];
+    const commands: [string, number][] = [];
+    for (const { indicator, tally } of bucket.items.values()) {
       const type = indicator.kind === 'attribute' ? indicator.type : `object:${indicator.template}`;
       report.indicators[type] = (report.indicators[type] ?? 0) + 1;
+      if (indicator.kind === 'attribute') {
+        if (indicator.type === 'ip-src') ips.push([indicator.value, tally.count]);
+        continue;
+      }
+      const value = (relation: string) => indicator.attributes.find((a) => a.relation === relation)?.value;
+      const password = value('password');
+      const username = value('username');
+      if (username !== undefined || password !== undefined) credentials.push([`${username ?? ''} / ${password ?? ''}`, tally.count]);
+      const command = value('input') ?? value('command_line');
+      if (command !== undefined) commands.push([command, tally.count]);
     }
+    const feed = (list: TopList, entries: [string, number][]) => {
+      for (const [v, n] of entries.sort((a, b) => b[1] - a[1]).slice(0, TOP_N)) list.add(v, n);
+    };
+    feed(this.#top.ips, ips);
+    feed(this.#top.credentials, credentials);
+    feed(this.#top.commands, commands);
   }
 
   delivered(changes: EventChanges, delivery: EventDelivery): void {
@@ -171,6 +224,8 @@ export class RunReport {
       buckets,
       skipped,
       valuesDropped: Object.fromEntries([...this.#dropped.entries()].sort(([a], [b]) => (a < b ? -1 : 1))),
+      top: { ips: this.#top.ips.entries(), credentials: this.#top.credentials.entries(), commands: this.#top.commands.entries() },
+      ...(this.#mispUrl !== undefined && { mispUrl: this.#mispUrl }),
     };
   }
 
@@ -213,7 +268,7 @@ export class RunReport {
     return `${lines.join('\n')}\n`;
   }
 
-  /** Writes report.txt / report.json into `dir`; returns the paths written. */
+  /** Writes report.txt / report.json / report.html into `dir`; returns the paths written. */
   write(dir: string, formats: readonly string[]): string[] {
     mkdirSync(dir, { recursive: true });
     const json = this.toJson();
@@ -226,6 +281,11 @@ export class RunReport {
     if (formats.includes('txt')) {
       const path = join(dir, 'report.txt');
       writeFileSync(path, this.toText(json));
+      written.push(path);
+    }
+    if (formats.includes('html')) {
+      const path = join(dir, 'report.html');
+      writeFileSync(path, renderHtmlReport(json));
       written.push(path);
     }
     return written;

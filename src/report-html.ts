@@ -1,0 +1,132 @@
+// The validation report as one self-contained HTML page for analysts: inline CSS and inline SVG bar charts,
+// no script at all (and a Content-Security-Policy that forbids any), so attacker-written strings — every
+// one of them escaped — can never run in the reader's browser.
+import type { RunReportJson, TopEntry } from './report.js';
+
+const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Text for HTML content and attribute values: markup characters escaped, control characters shown, bounded. */
+export function escapeHtml(text: string, max = 300): string {
+  const bounded = text.length > max ? `${text.slice(0, max)}…` : text;
+  return bounded
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    .replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+}
+
+interface Bar {
+  readonly label: string;
+  readonly value: number;
+  /** Optional second label shown at the bar's end (e.g. the count). */
+  readonly note?: string;
+}
+
+const PALETTE = ['#2f6fb0', '#c0504d', '#4f9a55', '#8064a2', '#d08a2c', '#3a9aa8', '#9b4f7a', '#6b7f2a'];
+
+/** A horizontal bar chart as inline SVG. */
+function barChart(title: string, bars: readonly Bar[], color = PALETTE[0]!): string {
+  if (bars.length === 0) return `<section><h2>${escapeHtml(title)}</h2><p class="empty">nothing in this run</p></section>`;
+  const max = Math.max(...bars.map((b) => b.value), 1);
+  const rowHeight = 22;
+  const labelWidth = 300;
+  const chartWidth = 520;
+  const height = bars.length * rowHeight + 8;
+  const rows = bars
+    .map((bar, i) => {
+      const y = i * rowHeight + 4;
+      const width = Math.max(2, Math.round((bar.value / max) * chartWidth));
+      return `<text class="label" x="${labelWidth - 8}" y="${y + 15}" text-anchor="end">${escapeHtml(bar.label, 40)}</text>`
+        + `<rect class="bar" x="${labelWidth}" y="${y + 2}" width="${width}" height="${rowHeight - 6}" fill="${color}"><title>${escapeHtml(bar.label)}: ${bar.value}</title></rect>`
+        + `<text class="value" x="${labelWidth + width + 6}" y="${y + 15}">${escapeHtml(bar.note ?? String(bar.value))}</text>`;
+    })
+    .join('');
+  return `<section><h2>${escapeHtml(title)}</h2><svg class="chart" role="img" aria-label="${escapeHtml(title)}" width="${labelWidth + chartWidth + 90}" height="${height}" viewBox="0 0 ${labelWidth + chartWidth + 90} ${height}">${rows}</svg></section>`;
+}
+
+/** Attacks per honeypot and day: one bar per (day, honeypot), coloured by honeypot. */
+function attacksChart(json: RunReportJson): string {
+  const honeypots = [...new Set(json.buckets.map((b) => b.honeypot))].sort();
+  const colour = (h: string) => PALETTE[honeypots.indexOf(h) % PALETTE.length]!;
+  const bars = json.buckets.filter((b) => b.documents > 0);
+  if (bars.length === 0) return barChart('Attacks per honeypot and day', []);
+  const max = Math.max(...bars.map((b) => b.documents));
+  const rowHeight = 22;
+  const rows = bars
+    .map((b, i) => {
+      const y = i * rowHeight + 4;
+      const width = Math.max(2, Math.round((b.documents / max) * 520));
+      return `<text class="label" x="292" y="${y + 15}" text-anchor="end">${escapeHtml(b.day)} ${escapeHtml(b.honeypot)}</text>`
+        + `<rect class="bar" x="300" y="${y + 2}" width="${width}" height="${rowHeight - 6}" fill="${colour(b.honeypot)}"><title>${escapeHtml(b.honeypot)} ${escapeHtml(b.day)}: ${b.documents}</title></rect>`
+        + `<text class="value" x="${306 + width}" y="${y + 15}">${b.documents}</text>`;
+    })
+    .join('');
+  const height = bars.length * rowHeight + 8;
+  return `<section><h2>Attacks per honeypot and day</h2><svg class="chart" role="img" aria-label="Attacks per honeypot and day" width="910" height="${height}" viewBox="0 0 910 ${height}">${rows}</svg></section>`;
+}
+
+function topChart(title: string, entries: readonly TopEntry[], color: string): string {
+  return barChart(title, entries.map((e) => ({ label: e.value, value: e.count })), color);
+}
+
+function eventsTable(json: RunReportJson): string {
+  const base = json.mispUrl?.replace(/\/+$/, '');
+  const rows = json.buckets
+    .map((b) => {
+      const event = b.eventUuid === undefined
+        ? '—'
+        : base !== undefined && /^https?:\/\//.test(base)
+          ? `<a href="${escapeHtml(`${base}/events/view/${b.eventUuid}`, 500)}">${escapeHtml(b.eventUuid)}</a>`
+          : `<code>${escapeHtml(b.eventUuid)}</code>`;
+      const indicators = Object.entries(b.indicators).map(([type, n]) => `${escapeHtml(type)} ${n}`).join(', ');
+      return `<tr><td>${escapeHtml(b.day)}</td><td>${escapeHtml(b.honeypot)}</td><td class="n">${b.documents}</td><td>${event}${b.eventCreated ? ' <span class="tag">new</span>' : ''}</td><td class="n">+${b.attributesAdded} ~${b.attributesUpdated}</td><td class="n">+${b.objectsAdded} ~${b.objectsUpdated}</td><td class="n">${b.rejected.length}</td><td>${indicators}</td></tr>`;
+    })
+    .join('');
+  const rejected = json.buckets.flatMap((b) => b.rejected.map((r) => `<li><code>${escapeHtml(r.uuid)}</code>: ${escapeHtml(r.reason)}</li>`)).slice(0, 50).join('');
+  return `<section><h2>Sent to MISP</h2><table><thead><tr><th>day</th><th>honeypot</th><th>documents</th><th>event</th><th>attributes</th><th>objects</th><th>rejected</th><th>indicators</th></tr></thead><tbody>${rows || '<tr><td colspan="8">no new attacks</td></tr>'}</tbody></table>${rejected ? `<h3>Rejected by MISP</h3><ul>${rejected}</ul>` : ''}</section>`;
+}
+
+export function renderHtmlReport(json: RunReportJson): string {
+  const t = json.totals;
+  const skippedByReason = new Map<string, number>();
+  for (const reasons of Object.values(json.skipped)) for (const [reason, n] of Object.entries(reasons)) skippedByReason.set(reason, (skippedByReason.get(reason) ?? 0) + (n ?? 0));
+  const skippedBars = [...skippedByReason].sort((a, b) => b[1] - a[1]).map(([label, value]) => ({ label, value }));
+  const cards = [
+    ['records read', t.records],
+    ['attacks', t.attacks],
+    ['skipped', t.skipped],
+    ['MISP events', t.events],
+    ['attributes added', t.attributesAdded],
+    ['objects added', t.objectsAdded],
+    ['rejected', t.rejected],
+  ]
+    .map(([label, value]) => `<div class="card"><div class="big">${value}</div><div>${label}</div></div>`)
+    .join('');
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>tpot2misp report ${escapeHtml(json.finishedAt)}</title>
+<style>
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px;color:#1d2733;background:#fff}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #d8dee6;padding-bottom:4px}
+.meta{color:#5b6675}.cards{display:flex;flex-wrap:wrap;gap:10px;margin:16px 0}
+.card{border:1px solid #d8dee6;border-radius:6px;padding:10px 14px;min-width:110px}.big{font-size:22px;font-weight:600}
+svg.chart{max-width:100%;height:auto}svg .label{font-size:12px;fill:#1d2733}svg .value{font-size:12px;fill:#5b6675}
+table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #e6eaef;padding:4px 8px;text-align:left;vertical-align:top}
+td.n{text-align:right;white-space:nowrap}code{font-size:12px}.tag{background:#4f9a55;color:#fff;border-radius:3px;padding:0 4px;font-size:11px}
+.empty{color:#5b6675}.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(560px,1fr));gap:0 24px}
+</style></head><body>
+<h1>tpot2misp validation report</h1>
+<div class="meta">${escapeHtml(json.mode)} mode → ${escapeHtml(json.output)} · source ${escapeHtml(json.source)} · ${escapeHtml(json.startedAt)} → ${escapeHtml(json.finishedAt)}</div>
+<div class="cards">${cards}</div>
+${attacksChart(json)}
+<div class="grid">
+${topChart('Top attacker IPs (hits)', json.top.ips, PALETTE[1]!)}
+${topChart('Top credentials tried (username / password)', json.top.credentials, PALETTE[3]!)}
+${topChart('Top commands', json.top.commands, PALETTE[4]!)}
+${barChart('Skipped documents by reason', skippedBars, PALETTE[7]!)}
+</div>
+${eventsTable(json)}
+<p class="meta">Attacker-supplied text is shown escaped and cut at 300 characters; the full values are in MISP and report.json.</p>
+</body></html>
+`;
+}
