@@ -31,7 +31,7 @@ describe('loadConfig', () => {
     assert.equal(config.honeypots.length, 33);
     assert.ok(!config.honeypots.includes('NGINX'));
     assert.equal(config.uuidNamespace, '70423ab8-5c81-4fa9-ae8c-7415a7c21621');
-    assert.deepEqual(config.report.formats, ['txt', 'json']);
+    assert.deepEqual(config.report.formats, ['txt', 'json', 'html']);
     assert.ok(Object.isFrozen(config.misp));
   });
 

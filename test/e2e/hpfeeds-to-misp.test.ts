@@ -55,10 +55,11 @@ describe('realtime: HPFEEDS (real broker) → outbox → MISP (emulated)', () =>
       for (const payload of fixture('cowrie.sessions.jsonl')) broker.publishWithPython(SENSOR, 'cowrie.sessions', payload);
       for (const payload of fixture('ewsposter.json.jsonl')) broker.publishWithPython(SENSOR, 't-pot.events', payload);
       for (const payload of fixture('dionaea.connections.jsonl')) broker.publishWithPython(SENSOR, 'dionaea.connections', payload);
-      await until(() => misp.events().some((e) => e.info === 'T-Pot Cowrie attacks 2024-05-01'), 20_000, 'the Cowrie event');
-      const cowrie = misp.events().find((e) => e.info === 'T-Pot Cowrie attacks 2024-05-01')!;
-      assert.ok(cowrie.Attribute.some((a) => a.type === 'ip-src' && a.value === '198.51.100.23'));
-      assert.ok(cowrie.Object.some((o) => o.name === 'cowrie' && o.Attribute.some((a) => a.object_relation === 'password' && a.value === 'admin123')));
+      // An event is visible in MISP before its objects arrive (they follow in later requests): wait for both.
+      const cowrie = () => misp.events().find((e) => e.info === 'T-Pot Cowrie attacks 2024-05-01');
+      const hasLogin = () => cowrie()?.Object.some((o) => o.name === 'cowrie' && o.Attribute.some((a) => a.object_relation === 'password' && a.value === 'admin123')) ?? false;
+      await until(hasLogin, 20_000, 'the Cowrie event with its login');
+      assert.ok(cowrie()!.Attribute.some((a) => a.type === 'ip-src' && a.value === '198.51.100.23'));
 
       // 10,000 sessions at full speed while MISP answers 503 for a while: the outbox holds them.
       publisher.start();
