@@ -31,7 +31,7 @@ if (files.length === 0) {
 }
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', ...extra, ...files],
+  ['--import', 'tsx', '--test', extra.some((a) => a.startsWith('--test-concurrency')) ? '' : '--test-concurrency=2', ...extra, ...files].filter((a) => a !== ''),
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

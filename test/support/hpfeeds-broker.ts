@@ -50,10 +50,13 @@ export async function startBroker(users: readonly BrokerUser[]): Promise<Broker>
   writeFileSync(authFile, JSON.stringify(Object.fromEntries(users.map((u) => [u.ident, { owner: u.ident, secret: u.secret, pubchans: u.pubchans ?? [], subchans: u.subchans ?? [] }]))));
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
-    child = spawn(join(bin, 'hpfeeds-broker'), [`--endpoint=tcp:interface=127.0.0.1:port=${port}`, `--auth=${authFile}`, '--name', 'hpfeeds'], { env, stdio: 'ignore' });
-    const deadline = Date.now() + 20_000;
+    child = spawn(join(bin, 'hpfeeds-broker'), [`--endpoint=tcp:interface=127.0.0.1:port=${port}`, `--auth=${authFile}`, '--name', 'hpfeeds'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    // Generous: on a loaded 2-core machine the broker's Python imports alone can take many seconds.
+    const deadline = Date.now() + 60_000;
     while (!(await accepting(port))) {
-      if (Date.now() > deadline) throw new Error('the hpfeeds broker did not start');
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the hpfeeds broker did not start (exit ${child.exitCode}):\n${stderr}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   };
