@@ -2,13 +2,13 @@
 // line per finding, what answered and, for every failure, the likely fix. Writes nothing anywhere.
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import pino from 'pino';
 import type { Config } from './config.js';
 import { Tpot2MispError } from './errors.js';
 import { allHoneypots } from './honeypots/registry.js';
 import { MispHttpClient, mispMessage } from './misp/http-client.js';
 import { displayUrl, EsClient } from './sources/elasticsearch/es-client.js';
 import { HpfeedsClient, type HpfeedsStatus } from './sources/hpfeeds/client.js';
-import pino from 'pino';
 
 export interface Finding {
   readonly ok: boolean;

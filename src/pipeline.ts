@@ -2,7 +2,7 @@
 // a checkpoint moves only after the sink accepted everything read up to it.
 import type { Logger } from 'pino';
 import { Aggregator } from './aggregate.js';
-import { isSkip } from './attack-event.js';
+import { isSkip, type AttackEvent, type SkipReason } from './attack-event.js';
 import { AttackerIpPolicy } from './attacker-ip-policy.js';
 import type { HoneypotType } from './honeypots/honeypot-type.js';
 import { honeypotFor } from './honeypots/registry.js';
@@ -10,7 +10,6 @@ import { extractIndicators } from './indicators.js';
 import { buildEventChanges, eventUuid, type BuildSettings, type EventChanges } from './misp/build.js';
 import type { Sink } from './misp/sink.js';
 import type { Metrics, Mode } from './observability/metrics.js';
-import type { SkipReason } from './attack-event.js';
 import type { RunReport } from './report.js';
 import type { JsonValue, Source } from './sources/source.js';
 import type { StateStore } from './state.js';
@@ -61,9 +60,18 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     report.skip(honeypot, reason);
     metrics?.documentsSkipped.inc({ honeypot: honeypot ?? 'unknown', reason });
   };
-  const processed = (honeypot: string): void => {
+  /** An attack event, whichever source it came from: its indicators into the day's bucket. */
+  const take = (attack: AttackEvent): void => {
+    const observation = extractIndicators(attack, policy);
+    if ('skip' in observation) {
+      skip(attack.honeypot, observation.skip);
+      return;
+    }
+    report.drop(observation.dropped);
     attacks++;
-    metrics?.eventsProcessed.inc({ mode, honeypot });
+    metrics?.eventsProcessed.inc({ mode, honeypot: attack.honeypot });
+    newestAttack = Math.max(newestAttack, attack.time);
+    aggregator.add(attack.honeypot, attack.time, observation);
   };
 
   const flush = async (): Promise<void> => {
@@ -107,19 +115,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
         continue;
       }
       if ('attack' in record) {
-        if (!enabled.has(record.attack.honeypot)) {
-          skip(record.attack.honeypot, 'excluded_type');
-          continue;
-        }
-        const parsed = extractIndicators(record.attack, policy);
-        if ('skip' in parsed) {
-          skip(record.attack.honeypot, parsed.skip);
-          continue;
-        }
-        report.drop(parsed.dropped);
-        processed(record.attack.honeypot);
-        newestAttack = Math.max(newestAttack, record.attack.time);
-        aggregator.add(record.attack.honeypot, record.attack.time, parsed);
+        if (enabled.has(record.attack.honeypot)) take(record.attack);
+        else skip(record.attack.honeypot, 'excluded_type');
         continue;
       }
       const type = typeof record.doc['type'] === 'string' ? record.doc['type'] : undefined;
@@ -145,15 +142,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
         skip(module.type, normalized.skip);
         continue;
       }
-      const observation = extractIndicators(normalized, policy);
-      if ('skip' in observation) {
-        skip(module.type, observation.skip);
-        continue;
-      }
-      report.drop(observation.dropped);
-      processed(normalized.honeypot);
-      newestAttack = Math.max(newestAttack, normalized.time);
-      aggregator.add(normalized.honeypot, normalized.time, observation);
+      take(normalized);
     }
     pendingCursor = batch.cursor;
     if (aggregator.size >= threshold) await flush();

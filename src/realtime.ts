@@ -1,17 +1,17 @@
 // Realtime mode: the HPFEEDS client writes every message to the outbox the moment it arrives; a flush
 // loop, every REALTIME_FLUSH_SECONDS, runs the pipeline over the outbox into the sink. Reading never
 // waits for MISP: MISP slow or down only grows the outbox, which drains once MISP answers again.
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { BuildSettings } from './misp/build.js';
 import type { Sink } from './misp/sink.js';
+import type { Metrics } from './observability/metrics.js';
 import { runPipeline, type PipelineOptions } from './pipeline.js';
 import { RunReport } from './report.js';
 import { HpfeedsClient } from './sources/hpfeeds/client.js';
 import { createOutboxSource } from './sources/hpfeeds.js';
 import type { StateStore } from './state.js';
-import type { Metrics } from './observability/metrics.js';
-import { readFileSync } from 'node:fs';
 
 export interface RealtimeOptions {
   readonly config: Config;

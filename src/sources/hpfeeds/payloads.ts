@@ -3,9 +3,8 @@
 // dionaea's `connections`/`capture`/`dcerpcrequests`, and ewsposter's JSON alerts (every value a string,
 // lists as Python reprs, one-or-many fields). Every field is attacker-controlled: type-checked, never trusted.
 import type { AttackEvent, CredentialAttempt, FileTransfer, SkipReason } from '../../attack-event.js';
-import { honeypotFor } from '../../honeypots/registry.js';
 import type { HoneypotType } from '../../honeypots/honeypot-type.js';
-import { allHoneypots } from '../../honeypots/registry.js';
+import { allHoneypots, honeypotFor } from '../../honeypots/registry.js';
 
 export type PayloadFormat = 'cowrie.sessions' | 'dionaea.connections' | 'dionaea.capture' | 'dionaea.dcerpcrequests' | 'ewsposter.json' | 'unknown';
 
