@@ -1,6 +1,6 @@
 // `tpot2misp check`: can this configuration work? Connects to what the settings name and reports, one
 // line per finding, what answered and, for every failure, the likely fix. Writes nothing anywhere.
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import pino from 'pino';
 import type { Config } from './config.js';
@@ -8,7 +8,7 @@ import { Tpot2MispError } from './errors.js';
 import { allHoneypots } from './honeypots/registry.js';
 import { MispHttpClient, mispMessage } from './misp/http-client.js';
 import { displayUrl, EsClient } from './sources/elasticsearch/es-client.js';
-import { HpfeedsClient, type HpfeedsStatus } from './sources/hpfeeds/client.js';
+import { HpfeedsClient, hpfeedsConnection, type HpfeedsStatus } from './sources/hpfeeds/client.js';
 
 export interface Finding {
   readonly ok: boolean;
@@ -98,13 +98,8 @@ async function checkHpfeeds(config: Config): Promise<Finding[]> {
   const where = `HPFEEDS ${hp.host ?? '?'}:${hp.port}`;
   let reason: string | undefined;
   const client = new HpfeedsClient({
-    host: hp.host ?? '',
-    port: hp.port,
-    ident: hp.ident ?? '',
-    secret: hp.secret ?? '',
-    channels: hp.channels,
+    ...hpfeedsConnection(hp),
     log: pino({ level: 'silent' }),
-    ...(hp.tls && { tls: { ...(hp.caFile !== undefined && { ca: readFileSync(hp.caFile) }) } }),
     onStatus: (_status, why) => {
       if (why !== undefined) reason = why;
     },

@@ -1,7 +1,6 @@
 // Realtime mode: the HPFEEDS client writes every message to the outbox the moment it arrives; a flush
 // loop, every REALTIME_FLUSH_SECONDS, runs the pipeline over the outbox into the sink. Reading never
 // waits for MISP: MISP slow or down only grows the outbox, which drains once MISP answers again.
-import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { BuildSettings } from './misp/build.js';
@@ -9,7 +8,7 @@ import type { Sink } from './misp/sink.js';
 import type { Metrics } from './observability/metrics.js';
 import { runPipeline, type PipelineOptions } from './pipeline.js';
 import { RunReport } from './report.js';
-import { HpfeedsClient } from './sources/hpfeeds/client.js';
+import { HpfeedsClient, hpfeedsConnection } from './sources/hpfeeds/client.js';
 import { createOutboxSource } from './sources/hpfeeds.js';
 import type { StateStore } from './state.js';
 
@@ -65,13 +64,8 @@ export async function runRealtime(options: RealtimeOptions): Promise<void> {
   }
 
   const client = new HpfeedsClient({
-    host: hp.host ?? '',
-    port: hp.port,
-    ident: hp.ident ?? '',
-    secret: hp.secret ?? '',
-    channels: hp.channels,
+    ...hpfeedsConnection(hp),
     log,
-    ...(hp.tls && { tls: { ...(hp.caFile !== undefined && { ca: readFileSync(hp.caFile) }) } }),
     // Kept safe first: nothing else happens to a message before it is in the outbox.
     onMessage: (message) => {
       state.appendOutbox(message.channel, message.ident, message.payload, Date.now());

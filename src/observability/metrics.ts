@@ -33,7 +33,6 @@ export class Metrics {
     this.mispRequests = new Counter({ name: 'tpot2misp_misp_requests_total', help: 'Requests to the MISP REST API, by endpoint and HTTP status (0: no answer).', labelNames: ['endpoint', 'status'], registers });
     this.outboxItems = new Gauge({ name: 'tpot2misp_outbox_items', help: 'Realtime messages received and not yet delivered (the outbox backlog).', registers });
     this.checkpointLag = new Gauge({ name: 'tpot2misp_checkpoint_lag_seconds', help: 'Age of the newest data the source checkpoint covers, in seconds, at the last commit.', labelNames: ['source'], registers });
-    collectDefaultMetrics({ register: this.registry, prefix: 'tpot2misp_process_' });
   }
 
   /** What /healthz answers: ready, or degraded with the reason (e.g. MISP unreachable). */
@@ -47,6 +46,8 @@ export class Metrics {
 
   /** Serves GET /metrics and GET /healthz on `port` (loopback and every interface, as Prometheus needs). */
   async serve(port: number, host = '0.0.0.0'): Promise<{ port: number; close: () => Promise<void> }> {
+    // Process metrics sample the event loop on a timer: only worth it when someone scrapes them.
+    collectDefaultMetrics({ register: this.registry, prefix: 'tpot2misp_process_' });
     const server: Server = createServer((request, response) => {
       const path = (request.url ?? '/').split('?')[0];
       if (request.method === 'GET' && path === '/metrics') {

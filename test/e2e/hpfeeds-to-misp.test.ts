@@ -32,23 +32,30 @@ describe('realtime: HPFEEDS (real broker) → outbox → MISP (emulated)', () =>
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('delivers every message exactly once, also through a MISP outage, and stops cleanly on SIGTERM', async () => {
-    const { child, done } = startCli(['run', '--mode', 'realtime', '--output', 'misp', '--state-db', join(work, 'state.db')], {
+  /** tpot2misp in realtime mode, subscribed to the test broker, delivering into `target`; its stderr is collected. */
+  function startRealtime(db: string, target: MispEmulator, extra: Record<string, string> = {}) {
+    const started = startCli(['run', '--mode', 'realtime', '--output', 'misp', '--state-db', join(work, db)], {
       HPFEEDS_HOST: '127.0.0.1',
       HPFEEDS_PORT: String(broker.port),
       HPFEEDS_IDENT: SUBSCRIBER.ident,
       HPFEEDS_SECRET: SUBSCRIBER.secret,
       HPFEEDS_CHANNELS: CHANNELS.join(','),
       REALTIME_FLUSH_SECONDS: '1',
-      MISP_URL: misp.url,
-      MISP_KEY: misp.apiKey,
+      MISP_URL: target.url,
+      MISP_KEY: target.apiKey,
       LOG_LEVEL: 'info',
+      ...extra,
     });
     let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    started.child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    return { ...started, stderr: () => stderr };
+  }
+
+  it('delivers every message exactly once, also through a MISP outage, and stops cleanly on SIGTERM', async () => {
+    const { child, done, stderr } = startRealtime('state.db', misp);
     const publisher = new HpfeedsClient({ host: '127.0.0.1', port: broker.port, ident: SENSOR.ident, secret: SENSOR.secret, channels: [], log: pino({ level: 'silent' }) });
     try {
-      await until(() => /HPFEEDS: connected/.test(stderr), 20_000, 'the subscriber to connect');
+      await until(() => /HPFEEDS: connected/.test(stderr()), 20_000, 'the subscriber to connect');
       await new Promise((r) => setTimeout(r, 300));
 
       // The reference Python client publishes real payloads; ewsposter's go to an operator-chosen channel.
@@ -75,7 +82,7 @@ describe('realtime: HPFEEDS (real broker) → outbox → MISP (emulated)', () =>
       assert.equal(ips.length, 10_000);
       assert.equal(new Set(ips.map((a) => a.value)).size, 10_000);
       assert.ok(ips.every((a) => a.comment.startsWith('1 hit;')), 'no message counted twice');
-      assert.match(stderr, /Realtime flush failed; the messages stay in the outbox/, 'the outage was noticed');
+      assert.match(stderr(), /Realtime flush failed; the messages stay in the outbox/, 'the outage was noticed');
     } finally {
       await publisher.stop();
       child.kill('SIGTERM');
@@ -86,24 +93,12 @@ describe('realtime: HPFEEDS (real broker) → outbox → MISP (emulated)', () =>
 
   it('the broker restarts midway: resubscribed within seconds, every delivered message in MISP once', async () => {
     const fresh = await startMispEmulator();
-    const { child, done } = startCli(['run', '--mode', 'realtime', '--output', 'misp', '--state-db', join(work, 'restart.db')], {
-      HPFEEDS_HOST: '127.0.0.1',
-      HPFEEDS_PORT: String(broker.port),
-      HPFEEDS_IDENT: SUBSCRIBER.ident,
-      HPFEEDS_SECRET: SUBSCRIBER.secret,
-      HPFEEDS_CHANNELS: CHANNELS.join(','),
-      REALTIME_FLUSH_SECONDS: '1',
-      MISP_URL: fresh.url,
-      MISP_KEY: fresh.apiKey,
-      LOG_LEVEL: 'info',
-    });
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const { child, done, stderr } = startRealtime('restart.db', fresh);
     const publisher = new HpfeedsClient({ host: '127.0.0.1', port: broker.port, ident: SENSOR.ident, secret: SENSOR.secret, channels: [], log: pino({ level: 'silent' }), backoff: { minMs: 100, maxMs: 500 } });
     const session = (i: number) => JSON.stringify({ session: `r${i}`, startTime: '2025-03-21T08:00:00.000000Z', peerIP: attackerIp(i), peerPort: 40000, hostIP: '172.18.0.2', hostPort: 22, protocol: 'ssh', credentials: [], commands: [] });
     const ipsIn = () => fresh.events().find((e) => e.info === 'T-Pot Cowrie attacks 2025-03-21')?.Attribute.filter((a) => a.type === 'ip-src') ?? [];
     try {
-      await until(() => /HPFEEDS: connected/.test(stderr), 20_000, 'the subscriber to connect');
+      await until(() => /HPFEEDS: connected/.test(stderr()), 20_000, 'the subscriber to connect');
       publisher.start();
       await publisher.waitConnected();
       await new Promise((r) => setTimeout(r, 300));
@@ -114,7 +109,7 @@ describe('realtime: HPFEEDS (real broker) → outbox → MISP (emulated)', () =>
       await new Promise((r) => setTimeout(r, 500));
       await broker.start();
       const back = Date.now();
-      await until(() => (stderr.match(/HPFEEDS: connected/g) ?? []).length >= 2, 15_000, 'the subscriber to come back');
+      await until(() => (stderr().match(/HPFEEDS: connected/g) ?? []).length >= 2, 15_000, 'the subscriber to come back');
       assert.ok(Date.now() - back < 10_000, 'subscribed again within seconds');
       await publisher.waitConnected(15_000);
       await new Promise((r) => setTimeout(r, 300));
@@ -135,27 +130,13 @@ describe('realtime: HPFEEDS (real broker) → outbox → MISP (emulated)', () =>
   it('serves /metrics and /healthz during the run; health turns degraded when MISP is unreachable', async () => {
     const fresh = await startMispEmulator();
     const port = await freePort();
-    const { child, done } = startCli(['run', '--mode', 'realtime', '--output', 'misp', '--state-db', join(work, 'metrics.db')], {
-      HPFEEDS_HOST: '127.0.0.1',
-      HPFEEDS_PORT: String(broker.port),
-      HPFEEDS_IDENT: SUBSCRIBER.ident,
-      HPFEEDS_SECRET: SUBSCRIBER.secret,
-      HPFEEDS_CHANNELS: CHANNELS.join(','),
-      REALTIME_FLUSH_SECONDS: '1',
-      MISP_URL: fresh.url,
-      MISP_KEY: fresh.apiKey,
-      PROMETHEUS_ENABLED: 'true',
-      PROMETHEUS_PORT: String(port),
-      LOG_LEVEL: 'info',
-    });
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const { child, done, stderr } = startRealtime('metrics.db', fresh, { PROMETHEUS_ENABLED: 'true', PROMETHEUS_PORT: String(port) });
     const get = async (path: string) => {
       const response = await fetch(`http://127.0.0.1:${port}${path}`);
       return { status: response.status, text: await response.text() };
     };
     try {
-      await until(() => /HPFEEDS: connected/.test(stderr), 20_000, 'the subscriber');
+      await until(() => /HPFEEDS: connected/.test(stderr()), 20_000, 'the subscriber');
       await new Promise((r) => setTimeout(r, 300));
       for (const payload of fixture('cowrie.sessions.jsonl')) broker.publishWithPython(SENSOR, 'cowrie.sessions', payload);
       await until(() => fresh.events().length > 0, 20_000, 'an event in MISP');
@@ -172,7 +153,7 @@ describe('realtime: HPFEEDS (real broker) → outbox → MISP (emulated)', () =>
 
       fresh.outage(Date.now() + 60_000);
       broker.publishWithPython(SENSOR, 'cowrie.sessions', fixture('cowrie.sessions.jsonl')[0]!.replace('a1b2c3d4e5f6', 'ffffffffffff').replace('198.51.100.23', '198.51.100.99'));
-      await until(() => /Realtime flush failed/.test(stderr), 60_000, 'the failed flush');
+      await until(() => /Realtime flush failed/.test(stderr()), 60_000, 'the failed flush');
       const health = await get('/healthz');
       assert.equal(health.status, 503);
       assert.match(health.text, /"status":"degraded","reason":"the sink \(misp\) failed: T2M_MISP_/);

@@ -3,9 +3,11 @@
 // "up" once AUTH and SUBSCRIBE are sent, and a refusal arrives as an ERROR frame followed by EOF.
 // Refused credentials or channels are configuration errors: reported once and retried slowly, never in a
 // tight loop. Garbage on the socket ends that connection with a logged reason; the client reconnects.
+import { readFileSync } from 'node:fs';
 import { connect as connectTcp, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import type { Logger } from 'pino';
+import type { Config } from '../../config.js';
 import { encode, FrameDecoder, OP_ERROR, OP_INFO, OP_PUBLISH, ProtocolError } from './protocol.js';
 
 export interface HpfeedsMessage {
@@ -30,6 +32,18 @@ export interface HpfeedsClientOptions {
   readonly onStatus?: (status: HpfeedsStatus, reason?: string) => void;
   readonly backoff?: { readonly minMs?: number; readonly maxMs?: number; readonly refusedMs?: number };
   readonly connectTimeoutMs?: number;
+}
+
+/** The connection part of the client options, from the HPFEEDS_* settings. */
+export function hpfeedsConnection(settings: Config['hpfeeds']): Pick<HpfeedsClientOptions, 'host' | 'port' | 'ident' | 'secret' | 'channels' | 'tls'> {
+  return {
+    host: settings.host ?? '',
+    port: settings.port,
+    ident: settings.ident ?? '',
+    secret: settings.secret ?? '',
+    channels: settings.channels,
+    ...(settings.tls && { tls: { ...(settings.caFile !== undefined && { ca: readFileSync(settings.caFile) }) } }),
+  };
 }
 
 const REFUSAL = /Authentication failed|not allowed to (sub|pub) here|Invalid authkey|First message was not AUTH/;
