@@ -19,6 +19,7 @@ import { createLogger } from './observability/log.js';
 import { Metrics } from './observability/metrics.js';
 import { progressReporter, type ProgressListener } from './observability/progress.js';
 import { runPipeline, type PipelineOptions } from './pipeline.js';
+import { publishDueEvents } from './publisher.js';
 import { runRealtime } from './realtime.js';
 import { RunReport } from './report.js';
 import { createElasticsearchSource } from './sources/elasticsearch.js';
@@ -162,6 +163,7 @@ async function runOnce(config: Config, log: Logger, window: Window, metrics: Met
       mode: config.mode,
     });
     endTimer();
+    if (config.misp.autoPublish) await publishDueEvents({ state, sink, policy: { delaySeconds: config.misp.publishDelaySeconds }, log, metrics });
     if (config.report.enabled) report.write(config.report.dir, config.report.formats);
     return report;
   } finally {

@@ -370,6 +370,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       .concat(urlPasswords(v('ELASTICSEARCH_URL'), v('MISP_URL'))),
   };
   if (output === 'misp' && !config.misp.verifySsl) warnings.push('TLS verification is OFF for MISP (MISP_VERIFY_SSL=false): anyone on the path can read the API key');
+  if (output === 'feed' && config.misp.autoPublish) warnings.push('AUTO_PUBLISH has no effect with OUTPUT=feed: the MISP that pulls the feed decides (its feed setting "Auto Publish")');
   if (mode === 'batch' && !config.elasticsearch.verifySsl) warnings.push('TLS verification is OFF for Elasticsearch (ELASTICSEARCH_VERIFY_SSL=false)');
   return { config: deepFreeze(config), warnings };
 }

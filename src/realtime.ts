@@ -7,6 +7,7 @@ import type { BuildSettings } from './misp/build.js';
 import type { Sink } from './misp/sink.js';
 import type { Metrics } from './observability/metrics.js';
 import { runPipeline, type PipelineOptions } from './pipeline.js';
+import { publishDueEvents } from './publisher.js';
 import { RunReport } from './report.js';
 import { HpfeedsClient, hpfeedsConnection } from './sources/hpfeeds/client.js';
 import { createOutboxSource } from './sources/hpfeeds.js';
@@ -47,6 +48,8 @@ export async function runRealtime(options: RealtimeOptions): Promise<void> {
         const checkpoint = state.checkpoint(sourceName);
         if (typeof checkpoint === 'number') state.pruneOutbox(checkpoint);
         if (result.records > 0) log.info({ messages: result.records, attacks: result.attacks, events: result.eventsDelivered, backlog: state.outboxSize }, 'Realtime flush delivered.');
+        // Cheap when nothing is due (one indexed query): yesterday's events get published while we keep running.
+        if (config.misp.autoPublish) await publishDueEvents({ state, sink, policy: { delaySeconds: config.misp.publishDelaySeconds }, log, ...(metrics !== undefined && { metrics }) });
       } catch (error) {
         // MISP down or refusing: the outbox keeps everything; the next flush tries again.
         log.warn({ err: error, backlog: state.outboxSize }, 'Realtime flush failed; the messages stay in the outbox.');

@@ -8,7 +8,8 @@ import type { DeliveredItem, EventChanges, Ledger } from './misp/build.js';
 import type { JsonValue } from './sources/source.js';
 import type { Tally } from './tally.js';
 
-const SCHEMA_VERSION = 1;
+// 2: delivered_event.changed_at / published_at (the publishing policy).
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -22,6 +23,8 @@ CREATE TABLE IF NOT EXISTS delivered_event (
   uuid TEXT NOT NULL,
   honeypot TEXT NOT NULL,
   day TEXT NOT NULL,
+  changed_at INTEGER NOT NULL DEFAULT 0,
+  published_at INTEGER,
   PRIMARY KEY (sink, uuid)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS delivered_item (
@@ -49,9 +52,23 @@ export interface OutboxMessage {
   readonly payload: Buffer;
 }
 
+/** A daily event the sink holds that is due to be published. */
+export interface PublishCandidate {
+  readonly uuid: string;
+  readonly honeypot: string;
+  readonly day: string;
+}
+
 export interface CheckpointUpdate {
   readonly source: string;
   readonly cursor: JsonValue;
+}
+
+/** Brings a database written by an older schema up to date (columns added, nothing rewritten). */
+function migrate(db: Database.Database): void {
+  const columns = new Set(db.prepare<[], { name: string }>('SELECT name FROM pragma_table_info(\'delivered_event\')').all().map((c) => c.name));
+  if (!columns.has('changed_at')) db.exec('ALTER TABLE delivered_event ADD COLUMN changed_at INTEGER NOT NULL DEFAULT 0');
+  if (!columns.has('published_at')) db.exec('ALTER TABLE delivered_event ADD COLUMN published_at INTEGER');
 }
 
 export class StateStore {
@@ -59,7 +76,9 @@ export class StateStore {
   readonly #getCheckpoint: Database.Statement<[string], { cursor: string }>;
   readonly #putCheckpoint: Database.Statement<[string, string, number]>;
   readonly #getEvent: Database.Statement<[string, string], { uuid: string }>;
-  readonly #putEvent: Database.Statement<[string, string, string, string]>;
+  readonly #putEvent: Database.Statement<[string, string, string, string, number]>;
+  readonly #duePublish: Database.Statement<[string, string, number], PublishCandidate>;
+  readonly #markPublished: Database.Statement<[number, string, string]>;
   readonly #getItem: Database.Statement<[string, string], { fingerprint: string; tally: string }>;
   readonly #putItem: Database.Statement<[string, string, string, string, string]>;
   readonly #appendOutbox: Database.Statement<[number, string, string, Buffer]>;
@@ -74,7 +93,13 @@ export class StateStore {
       'INSERT INTO checkpoint (source, cursor, updated_at) VALUES (?, ?, ?) ON CONFLICT(source) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at',
     );
     this.#getEvent = db.prepare('SELECT uuid FROM delivered_event WHERE sink = ? AND uuid = ?');
-    this.#putEvent = db.prepare('INSERT OR IGNORE INTO delivered_event (sink, uuid, honeypot, day) VALUES (?, ?, ?, ?)');
+    this.#putEvent = db.prepare(
+      'INSERT INTO delivered_event (sink, uuid, honeypot, day, changed_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(sink, uuid) DO UPDATE SET changed_at = excluded.changed_at',
+    );
+    this.#duePublish = db.prepare(
+      'SELECT uuid, honeypot, day FROM delivered_event WHERE sink = ? AND day < ? AND changed_at <= ? AND (published_at IS NULL OR published_at < changed_at) ORDER BY day, honeypot',
+    );
+    this.#markPublished = db.prepare('UPDATE delivered_event SET published_at = ? WHERE sink = ? AND uuid = ?');
     this.#getItem = db.prepare('SELECT fingerprint, tally FROM delivered_item WHERE sink = ? AND uuid = ?');
     this.#appendOutbox = db.prepare('INSERT INTO outbox (received_at, channel, publisher, payload) VALUES (?, ?, ?, ?)');
     this.#readOutbox = db.prepare('SELECT id, received_at, channel, publisher, payload FROM outbox WHERE id > ? ORDER BY id LIMIT ?');
@@ -113,15 +138,15 @@ export class StateStore {
       db.pragma('synchronous = NORMAL');
       db.pragma('busy_timeout = 5000');
       db.exec(SCHEMA);
+      migrate(db);
       const version = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").get();
-      if (version === undefined) {
-        db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
-      } else if (Number(version.value) > SCHEMA_VERSION) {
+      if (version !== undefined && Number(version.value) > SCHEMA_VERSION) {
         db.close();
         throw new Tpot2MispError('T2M_STATE_CORRUPT', `state database ${path} was written by a newer tpot2misp (schema ${version.value})`, {
           hint: 'upgrade tpot2misp, or point STATE_DB at a new file',
         });
       }
+      db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(String(SCHEMA_VERSION));
       return new StateStore(db);
     } catch (error) {
       if (error instanceof Tpot2MispError) throw error;
@@ -153,16 +178,29 @@ export class StateStore {
    * Records, in one transaction, that `sink` now holds these changes and that the source may resume
    * after `checkpoint`. Called only after the sink accepted everything.
    */
-  commit(sink: string, delivered: readonly EventChanges[], checkpoint?: CheckpointUpdate): void {
+  commit(sink: string, delivered: readonly EventChanges[], checkpoint?: CheckpointUpdate, now = Date.now()): void {
     this.#db.transaction(() => {
       for (const changes of delivered) {
-        this.#putEvent.run(sink, changes.event.uuid, changes.honeypot, changes.day);
+        // Any change restarts the quiet period: MISP unpublishes an event when it changes.
+        this.#putEvent.run(sink, changes.event.uuid, changes.honeypot, changes.day, now);
         for (const change of [...changes.attributes, ...changes.objects]) {
           this.#putItem.run(sink, change.item.uuid, changes.event.uuid, change.fingerprint, JSON.stringify(change.tally));
         }
       }
       if (checkpoint !== undefined) this.#putCheckpoint.run(checkpoint.source, JSON.stringify(checkpoint.cursor), Date.now());
     })();
+  }
+
+  /**
+   * Events of days before `today` that changed at or before `quietSince` and were not published since
+   * their last change.
+   */
+  duePublish(sink: string, today: string, quietSince: number): PublishCandidate[] {
+    return this.#duePublish.all(sink, today, quietSince);
+  }
+
+  markPublished(sink: string, uuid: string, at: number): void {
+    this.#markPublished.run(at, sink, uuid);
   }
 
   close(): void {

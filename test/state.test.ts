@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import type { EventChanges } from '../src/misp/build.js';
 import { StateStore } from '../src/state.js';
 import { tallyOf } from '../src/tally.js';
@@ -47,5 +48,27 @@ describe('StateStore', () => {
     const path = join(dir, 'garbage.db');
     writeFileSync(path, 'this is not sqlite'.repeat(100));
     assert.throws(() => StateStore.open(path), (error: { code?: string; hint?: string }) => error.code === 'T2M_STATE_CORRUPT' && typeof error.hint === 'string');
+  });
+
+  it('upgrades a schema-1 database in place and tracks when each event is due to be published', () => {
+    const path = join(dir, 'v1.db');
+    const old = new Database(path);
+    old.exec("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('schema_version', '1');");
+    old.exec('CREATE TABLE delivered_event (sink TEXT NOT NULL, uuid TEXT NOT NULL, honeypot TEXT NOT NULL, day TEXT NOT NULL, PRIMARY KEY (sink, uuid)) WITHOUT ROWID;');
+    old.exec("INSERT INTO delivered_event VALUES ('misp:x', 'old', 'Cowrie', '2025-03-01');");
+    old.close();
+    const state = StateStore.open(path);
+    // An event delivered before the upgrade counts as long quiet.
+    assert.deepEqual(state.duePublish('misp:x', '2025-03-20', 0).map((e) => e.uuid), ['old']);
+    state.markPublished('misp:x', 'old', 5_000);
+    state.commit('misp:x', [changes('e1', 'i1', 'f1')], undefined, 10_000);
+    assert.deepEqual(state.duePublish('misp:x', '2025-03-20', 9_999), [], 'not quiet long enough');
+    assert.deepEqual(state.duePublish('misp:x', '2025-03-14', 10_000), [], 'its day has not ended');
+    assert.deepEqual(state.duePublish('misp:x', '2025-03-15', 10_000).map((e) => e.uuid), ['e1']);
+    state.markPublished('misp:x', 'e1', 20_000);
+    assert.deepEqual(state.duePublish('misp:x', '2025-03-15', 30_000), []);
+    state.commit('misp:x', [changes('e1', 'i2', 'f2')], undefined, 40_000);
+    assert.deepEqual(state.duePublish('misp:x', '2025-03-15', 40_000).map((e) => e.uuid), ['e1'], 'a change makes it due again');
+    state.close();
   });
 });

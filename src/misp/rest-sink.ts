@@ -152,6 +152,13 @@ export class MispRestSink implements Sink {
     return { saved: batch.length - failures.size, alreadyPresent, rejected };
   }
 
+  async publish(eventUuid: string): Promise<void> {
+    if (!this.#checked) await this.#checkAccess();
+    const path = `/events/publish/${eventUuid}`;
+    const response = await this.#client.request('POST', path);
+    this.#throwUnlessOk(response, `POST ${path}`);
+  }
+
   async #editEvent(eventUuid: string, content: Record<string, unknown>): Promise<void> {
     // `metadata:1`: MISP answers with the event's metadata instead of the whole (possibly huge) event.
     const path = `/events/edit/${eventUuid}/metadata:1`;

@@ -29,5 +29,7 @@ export interface Sink {
    * cannot; the caller then commits nothing, and a later run sends the same changes again.
    */
   apply(changes: readonly EventChanges[]): Promise<EventDelivery[]>;
+  /** Publishes an event the sink holds (sinks without a notion of publishing leave this out). */
+  publish?(eventUuid: string): Promise<void>;
   close(): Promise<void>;
 }

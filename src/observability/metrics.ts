@@ -19,6 +19,7 @@ export class Metrics {
   readonly mispRequests: Counter<'endpoint' | 'status'>;
   readonly outboxItems: Gauge;
   readonly checkpointLag: Gauge<'source'>;
+  readonly eventsPublished: Counter<'honeypot'>;
   #health: { ok: boolean; reason?: string } = { ok: true };
 
   constructor() {
@@ -33,6 +34,7 @@ export class Metrics {
     this.mispRequests = new Counter({ name: 'tpot2misp_misp_requests_total', help: 'Requests to the MISP REST API, by endpoint and HTTP status (0: no answer).', labelNames: ['endpoint', 'status'], registers });
     this.outboxItems = new Gauge({ name: 'tpot2misp_outbox_items', help: 'Realtime messages received and not yet delivered (the outbox backlog).', registers });
     this.checkpointLag = new Gauge({ name: 'tpot2misp_checkpoint_lag_seconds', help: 'Age of the newest data the source checkpoint covers, in seconds, at the last commit.', labelNames: ['source'], registers });
+    this.eventsPublished = new Counter({ name: 'tpot2misp_events_published_total', help: 'Daily MISP events published by the AUTO_PUBLISH policy, by honeypot type.', labelNames: ['honeypot'], registers });
   }
 
   /** What /healthz answers: ready, or degraded with the reason (e.g. MISP unreachable). */

@@ -1,0 +1,36 @@
+// The publishing policy (AUTO_PUBLISH): a daily event is published once its day has ended and it has been
+// quiet for PUBLISH_DELAY seconds, and again after later additions (MISP unpublishes an event on change).
+// Publishing notifies every MISP that syncs with this one, so it never happens on every flush.
+import type { Logger } from 'pino';
+import type { Sink } from './misp/sink.js';
+import type { Metrics } from './observability/metrics.js';
+import type { StateStore } from './state.js';
+import { utcDay } from './time.js';
+
+export interface PublishPolicy {
+  readonly delaySeconds: number;
+}
+
+/**
+ * Publishes every due event; returns how many were published. A failure is logged and left for the next
+ * pass (the event stays due), so it never costs the delivery that preceded it.
+ */
+export async function publishDueEvents(options: { state: StateStore; sink: Sink; policy: PublishPolicy; log: Logger; metrics?: Metrics; now?: number }): Promise<number> {
+  const { state, sink, log, metrics } = options;
+  if (sink.publish === undefined) return 0;
+  const now = options.now ?? Date.now();
+  let published = 0;
+  for (const event of state.duePublish(sink.id, utcDay(now), now - options.policy.delaySeconds * 1000)) {
+    try {
+      await sink.publish(event.uuid);
+    } catch (error) {
+      log.warn({ err: error, event: event.uuid, honeypot: event.honeypot, day: event.day }, 'Publishing failed; it is retried on the next pass.');
+      return published;
+    }
+    state.markPublished(sink.id, event.uuid, now);
+    metrics?.eventsPublished.inc({ honeypot: event.honeypot });
+    published++;
+  }
+  if (published > 0) log.info({ published }, 'Published the daily events whose day has ended and that were quiet for PUBLISH_DELAY.');
+  return published;
+}
