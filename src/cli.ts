@@ -15,7 +15,7 @@ import type { BuildSettings } from './misp/build.js';
 import { FeedSink } from './misp/feed.js';
 import { MispRestSink } from './misp/rest-sink.js';
 import type { Sink } from './misp/sink.js';
-import { createLogger } from './observability/log.js';
+import { createLogger, openLogger, type LoggerHandle } from './observability/log.js';
 import { Metrics } from './observability/metrics.js';
 import { progressReporter, type ProgressListener } from './observability/progress.js';
 import { runPipeline, type PipelineOptions } from './pipeline.js';
@@ -249,10 +249,17 @@ async function main(argv: readonly string[]): Promise<number> {
     .option('--env-file <file>', 'settings file', '.env')
     .action(async (options: RunFlags) => {
       let debug = false;
+      let logger: LoggerHandle | undefined;
       try {
         const { config, warnings } = loadConfig({ flags: flagsFor(options), envFile: options.envFile ?? '.env' });
         debug = config.log.level === 'debug' || config.log.level === 'trace';
-        const log = createLogger({ level: config.log.level, format: config.log.format, secrets: config.secrets });
+        logger = openLogger({
+          level: config.log.level,
+          format: config.log.format,
+          secrets: config.secrets,
+          ...(config.log.fileEnabled && { file: { path: config.log.filePath, maxSize: config.log.fileMaxSize, maxFiles: config.log.fileMaxFiles } }),
+        });
+        const { log } = logger;
         for (const warning of warnings) log.warn(warning);
         const window = parseWindow(options);
         if ((window.since !== undefined || window.until !== undefined) && config.mode !== 'batch') {
@@ -261,7 +268,10 @@ async function main(argv: readonly string[]): Promise<number> {
         // An explicit window is one backfill: it never repeats.
         await run(config, log, options.once === true || window.since !== undefined || window.until !== undefined, window);
       } catch (error) {
+        logger?.fileLog?.error({ err: error }, 'The run failed.');
         exitCode = reportFailure(error, debug);
+      } finally {
+        await logger?.close();
       }
     });
 

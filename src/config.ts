@@ -42,7 +42,7 @@ export interface Config {
     readonly abuseipdb: { readonly enabled: boolean; readonly apiKey?: string };
     readonly greynoise: { readonly enabled: boolean; readonly apiKey?: string };
   };
-  readonly log: { readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'; readonly fileEnabled: boolean; readonly filePath: string; readonly format: 'json' | 'text' };
+  readonly log: { readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'; readonly fileEnabled: boolean; readonly filePath: string; readonly fileMaxSize: string; readonly fileMaxFiles: number; readonly format: 'json' | 'text' };
   readonly report: { readonly enabled: boolean; readonly dir: string; readonly formats: readonly ('txt' | 'json' | 'html')[] };
   readonly prometheus: { readonly enabled: boolean; readonly port: number };
   /** Every secret value, for redaction by the logger. */
@@ -171,7 +171,9 @@ const DEFINITIONS = {
   }), 'INFO'),
   LOG_FORMAT: D('Logs, report, metrics', 'Log lines as `json` or `text`.', z.enum(['json', 'text']), 'json'),
   LOG_FILE_ENABLED: D('Logs, report, metrics', 'Also write logs to LOG_FILE_PATH.', bool, 'false'),
-  LOG_FILE_PATH: D('Logs, report, metrics', 'Log file path.', z.string().trim().min(1), 'logs/tpot2misp.log'),
+  LOG_FILE_PATH: D('Logs, report, metrics', 'Log file path (its directory is created). Rotated files sit beside it as `<name>.1.gz`, `<name>.2.gz`… (newest first).', z.string().trim().min(1), 'logs/tpot2misp.log'),
+  LOG_FILE_MAX_SIZE: D('Logs, report, metrics', 'Rotate the log file when it reaches this size: a number with `K`, `M` or `G`.', z.string().trim().toUpperCase().regex(/^[1-9]\d*[KMG]$/, 'a size such as 10M or 1G'), '10M'),
+  LOG_FILE_MAX_FILES: D('Logs, report, metrics', 'Rotated log files kept (gzip-compressed); older ones are deleted.', int(1, 1000), '5'),
   VALIDATION_REPORT_ENABLED: D('Logs, report, metrics', 'Write a validation report after each run.', bool, 'true'),
   VALIDATION_REPORT_DIR: D('Logs, report, metrics', 'Folder for report.txt / report.json.', z.string().trim().min(1), 'out/'),
   VALIDATION_REPORT_FORMAT: D('Logs, report, metrics', 'Comma-separated report formats: txt, json, html.', list.pipe(z.array(z.enum(['txt', 'json', 'html'])).min(1)), 'txt,json,html'),
@@ -361,7 +363,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       abuseipdb: keyed(v('ABUSEIPDB_API_KEY'), v<boolean | undefined>('ABUSEIPDB_ENABLED')),
       greynoise: keyed(v('GREYNOISE_API_KEY'), v<boolean | undefined>('GREYNOISE_ENABLED')),
     },
-    log: { level: v('LOG_LEVEL'), fileEnabled: v('LOG_FILE_ENABLED'), filePath: resolve(expandHome(v('LOG_FILE_PATH'))), format: v('LOG_FORMAT') },
+    log: { level: v('LOG_LEVEL'), fileEnabled: v('LOG_FILE_ENABLED'), filePath: resolve(expandHome(v('LOG_FILE_PATH'))), fileMaxSize: v('LOG_FILE_MAX_SIZE'), fileMaxFiles: v('LOG_FILE_MAX_FILES'), format: v('LOG_FORMAT') },
     report: { enabled: v('VALIDATION_REPORT_ENABLED'), dir: resolve(expandHome(v('VALIDATION_REPORT_DIR'))), formats: v('VALIDATION_REPORT_FORMAT') },
     prometheus: { enabled: v('PROMETHEUS_ENABLED'), port: v('PROMETHEUS_PORT') },
     secrets: Object.entries(DEFINITIONS)

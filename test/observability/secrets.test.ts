@@ -36,7 +36,8 @@ describe('secrets never leak', () => {
     const deadPort = await freePort();
     const outputs: CliResult[] = [];
     const reportDir = join(work, 'report');
-    const common = { ...SECRETS, LOG_LEVEL: 'debug', LOG_FORMAT: 'json', VALIDATION_REPORT_DIR: reportDir, ELASTICSEARCH_USER: 'webuser' };
+    const logDir = join(work, 'logs');
+    const common = { ...SECRETS, LOG_LEVEL: 'debug', LOG_FORMAT: 'json', VALIDATION_REPORT_DIR: reportDir, ELASTICSEARCH_USER: 'webuser', LOG_FILE_ENABLED: 'true', LOG_FILE_PATH: join(logDir, 'tpot2misp.log') };
     try {
       // A successful files run into MISP, writing a report.
       outputs.push(await runCli(['run', '--once', '--mode', 'files', '--data-dir', join(PROJECT_ROOT, 'examples', 'tpot-data'), '--output', 'misp', '--state-db', join(work, 'a.db')], { ...common, MISP_URL: misp.url, MISP_KEY: misp.apiKey, VALIDATION_REPORT_ENABLED: 'true' }));
@@ -55,7 +56,8 @@ describe('secrets never leak', () => {
     }
     assert.ok(outputs.some((o) => o.status !== 0) && outputs.some((o) => o.status === 0), 'both failures and successes were exercised');
     assert.ok(outputs.some((o) => /^\s+at /m.test(o.stderr)), 'a stack trace was printed (debug), and checked too');
-    const texts = [...outputs.flatMap((o) => [o.stdout, o.stderr]), ...filesUnder(reportDir).map((f) => readFileSync(f, 'utf8'))];
+    const texts = [...outputs.flatMap((o) => [o.stdout, o.stderr]), ...filesUnder(reportDir).map((f) => readFileSync(f, 'utf8')), ...filesUnder(logDir).map((f) => readFileSync(f, 'utf8'))];
+    assert.ok(filesUnder(logDir).length > 0, 'the log file was written, and checked too');
     for (const secret of [...Object.values(SECRETS), URL_PASSWORD, 'short-but-secret-key']) {
       const leaks = texts.filter((t) => t.includes(secret));
       assert.equal(leaks.length, 0, `${secret.slice(0, 6)}… leaked:\n${leaks.map((l) => l.slice(Math.max(0, l.indexOf(secret) - 200), l.indexOf(secret) + 50)).join('\n---\n')}`);
