@@ -32,6 +32,15 @@ export interface IdsAlert {
   readonly severity?: number;
 }
 
+/** Where the attacker address is, as T-Pot's Logstash GeoIP lookup says (Elasticsearch documents only). */
+export interface Origin {
+  /** ISO 3166-1 alpha-2 country code. */
+  readonly country?: string;
+  readonly asn?: number;
+  /** The AS organisation name (bounded, printable). */
+  readonly asOrg?: string;
+}
+
 export interface AttackEvent {
   readonly honeypot: HoneypotType;
   /** Attack time, epoch milliseconds UTC. */
@@ -59,6 +68,8 @@ export interface AttackEvent {
   readonly alerts?: readonly IdsAlert[];
   /** E-mail addresses the attacker used as senders (SMTP MAIL FROM). */
   readonly senderEmails?: readonly string[];
+  /** For the report's country/ASN charts; never sent to MISP (MISP enriches IPs itself). */
+  readonly origin?: Origin;
 }
 
 /**

@@ -68,6 +68,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       return;
     }
     report.drop(observation.dropped);
+    report.origin(attack.origin);
     attacks++;
     metrics?.eventsProcessed.inc({ mode, honeypot: attack.honeypot });
     newestAttack = Math.max(newestAttack, attack.time);

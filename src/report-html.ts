@@ -23,8 +23,8 @@ interface Bar {
 const PALETTE = ['#2f6fb0', '#c0504d', '#4f9a55', '#8064a2', '#d08a2c', '#3a9aa8', '#9b4f7a', '#6b7f2a'];
 
 /** A horizontal bar chart as inline SVG. */
-function barChart(title: string, bars: readonly Bar[], color = PALETTE[0]!): string {
-  if (bars.length === 0) return `<section><h2>${escapeHtml(title)}</h2><p class="empty">nothing in this run</p></section>`;
+function barChart(title: string, bars: readonly Bar[], color = PALETTE[0]!, empty = 'nothing in this run'): string {
+  if (bars.length === 0) return `<section><h2>${escapeHtml(title)}</h2><p class="empty">${escapeHtml(empty)}</p></section>`;
   const max = Math.max(...bars.map((b) => b.value), 1);
   const rowHeight = 22;
   const labelWidth = 300;
@@ -63,9 +63,23 @@ function attacksChart(json: RunReportJson): string {
   return `<section><h2>Attacks per honeypot and day</h2><svg class="chart" role="img" aria-label="Attacks per honeypot and day" width="910" height="${height}" viewBox="0 0 910 ${height}">${rows}</svg></section>`;
 }
 
-function topChart(title: string, entries: readonly TopEntry[], color: string): string {
-  return barChart(title, entries.map((e) => ({ label: e.value, value: e.count })), color);
+function topChart(title: string, entries: readonly TopEntry[], color: string, empty?: string): string {
+  return barChart(title, entries.map((e) => ({ label: e.value, value: e.count })), color, empty);
 }
+
+const REGIONS = new Intl.DisplayNames(['en'], { type: 'region' });
+
+/** "CN China": the code analysts search by, and the name they read. */
+function countryLabel(code: string): string {
+  try {
+    const name = REGIONS.of(code);
+    return name !== undefined && name !== code ? `${code} ${name}` : code;
+  } catch {
+    return code;
+  }
+}
+
+const NO_GEOIP = 'no GeoIP data in this run: only T-Pot\'s Elasticsearch documents carry it (batch mode)';
 
 function eventsTable(json: RunReportJson): string {
   const base = json.mispUrl?.replace(/\/+$/, '');
@@ -123,6 +137,8 @@ ${attacksChart(json)}
 ${topChart('Top attacker IPs (hits)', json.top.ips, PALETTE[1]!)}
 ${topChart('Top credentials tried (username / password)', json.top.credentials, PALETTE[3]!)}
 ${topChart('Top commands', json.top.commands, PALETTE[4]!)}
+${topChart('Top attacker countries (attacks)', json.top.countries.map((e) => ({ ...e, value: countryLabel(e.value) })), PALETTE[5]!, NO_GEOIP)}
+${topChart('Top attacker networks (ASN, attacks)', json.top.asns, PALETTE[6]!, NO_GEOIP)}
 ${barChart('Skipped documents by reason', skippedBars, PALETTE[7]!)}
 </div>
 ${eventsTable(json)}

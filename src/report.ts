@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DailyBucket } from './aggregate.js';
-import type { SkipReason } from './attack-event.js';
+import type { Origin, SkipReason } from './attack-event.js';
 import type { DropReason } from './indicators.js';
 import type { EventChanges } from './misp/build.js';
 import type { EventDelivery, RejectedItem } from './misp/sink.js';
@@ -51,7 +51,9 @@ export interface RunReportJson {
   /** Indicator values left out of otherwise good documents. */
   valuesDropped: Partial<Record<DropReason, number>>;
   /** The most active attacker IPs, credentials and commands of this run, with their hit counts. */
-  top: { ips: TopEntry[]; credentials: TopEntry[]; commands: TopEntry[] };
+  top: { ips: TopEntry[]; credentials: TopEntry[]; commands: TopEntry[]; countries: TopEntry[]; asns: TopEntry[] };
+  /** Attacks whose document carried T-Pot's GeoIP fields (only Elasticsearch documents do). */
+  attacksWithOrigin: number;
   /** MISP_URL, for links to the events (absent for a feed). */
   mispUrl?: string;
 }
@@ -82,6 +84,16 @@ class TopList {
 }
 
 const MAX_REJECTED_LISTED = 100;
+// Country codes are a small set; ASNs are not: beyond this many distinct ones, new ASNs are not counted.
+const MAX_ASNS_COUNTED = 50_000;
+
+/** Counts per key in a plain map, for small key sets (countries, ASNs). */
+function topOf<K>(counts: ReadonlyMap<K, number>, label: (key: K) => string): TopEntry[] {
+  return [...counts]
+    .map(([key, count]) => ({ value: label(key), count }))
+    .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1))
+    .slice(0, TOP_N);
+}
 
 /** Makes attacker-influenced text safe for a plain-text report line: no control characters, bounded. */
 function printable(text: string, max = 200): string {
@@ -99,6 +111,10 @@ export class RunReport {
   readonly #skipped = new Map<string, Map<SkipReason, number>>();
   readonly #dropped = new Map<DropReason, number>();
   readonly #top = { ips: new TopList(), credentials: new TopList(), commands: new TopList() };
+  readonly #countries = new Map<string, number>();
+  readonly #asns = new Map<number, number>();
+  readonly #asOrgs = new Map<number, string>();
+  #attacksWithOrigin = 0;
   readonly #mispUrl: string | undefined;
   records = 0;
   attacks = 0;
@@ -141,6 +157,18 @@ export class RunReport {
       this.#skipped.set(key, reasons);
     }
     reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+  }
+
+  /** Counts one attack towards the country/ASN charts. */
+  origin(origin: Origin | undefined): void {
+    if (origin === undefined) return;
+    this.#attacksWithOrigin++;
+    if (origin.country !== undefined) this.#countries.set(origin.country, (this.#countries.get(origin.country) ?? 0) + 1);
+    const { asn } = origin;
+    if (asn !== undefined && (this.#asns.has(asn) || this.#asns.size < MAX_ASNS_COUNTED)) {
+      this.#asns.set(asn, (this.#asns.get(asn) ?? 0) + 1);
+      if (origin.asOrg !== undefined && !this.#asOrgs.has(asn)) this.#asOrgs.set(asn, origin.asOrg);
+    }
   }
 
   drop(reasons: readonly DropReason[]): void {
@@ -224,7 +252,14 @@ export class RunReport {
       buckets,
       skipped,
       valuesDropped: Object.fromEntries([...this.#dropped.entries()].sort(([a], [b]) => (a < b ? -1 : 1))),
-      top: { ips: this.#top.ips.entries(), credentials: this.#top.credentials.entries(), commands: this.#top.commands.entries() },
+      top: {
+        ips: this.#top.ips.entries(),
+        credentials: this.#top.credentials.entries(),
+        commands: this.#top.commands.entries(),
+        countries: topOf(this.#countries, (code) => code),
+        asns: topOf(this.#asns, (asn) => `AS${asn}${this.#asOrgs.has(asn) ? ` ${this.#asOrgs.get(asn)}` : ''}`),
+      },
+      attacksWithOrigin: this.#attacksWithOrigin,
       ...(this.#mispUrl !== undefined && { mispUrl: this.#mispUrl }),
     };
   }
@@ -262,6 +297,14 @@ export class RunReport {
     for (const [honeypot, reasons] of skippedEntries) {
       lines.push(`${honeypot.padEnd(15)} ${Object.entries(reasons).map(([r, n]) => `${r}=${n}`).join(' ')}`);
     }
+    lines.push('', 'Top attackers', '-------------');
+    const row = (title: string, entries: readonly TopEntry[]) => {
+      if (entries.length > 0) lines.push(`${title}: ${entries.slice(0, 10).map((e) => `${printable(e.value, 60)} (${e.count})`).join(', ')}`);
+    };
+    row('IPs', json.top.ips);
+    if (json.attacksWithOrigin === 0) lines.push('countries/ASNs: no GeoIP data (only T-Pot\'s Elasticsearch documents carry it)');
+    row('countries', json.top.countries);
+    row('ASNs', json.top.asns);
     if (Object.keys(json.valuesDropped).length > 0) {
       lines.push('', `Values dropped: ${Object.entries(json.valuesDropped).map(([r, n]) => `${r}=${n}`).join(' ')}`);
     }

@@ -1,9 +1,9 @@
 // The part of an AttackEvent every honeypot shares: who attacked, when, on which port.
-import type { AttackEvent, Skip } from '../attack-event.js';
+import type { AttackEvent, Origin, Skip } from '../attack-event.js';
 import { attackTime, field, port, sensorIps, text, type Doc } from './fields.js';
 import type { HoneypotType } from './honeypot-type.js';
 
-export type CommonEvent = Pick<AttackEvent, 'honeypot' | 'time' | 'srcIp' | 'srcPort' | 'destPort' | 'sensorIps'>;
+export type CommonEvent = Pick<AttackEvent, 'honeypot' | 'time' | 'srcIp' | 'srcPort' | 'destPort' | 'sensorIps' | 'origin'>;
 
 export interface CommonEventOptions {
   /** Field holding the attacker address (default `src_ip`). */
@@ -12,6 +12,20 @@ export interface CommonEventOptions {
   readonly timeFields?: readonly string[];
   /** Port the honeypot listens on when the document does not say. */
   readonly defaultDestPort?: number;
+}
+
+const MAX_AS_ORG = 100;
+
+/** Logstash's GeoIP fields (`geoip.country_code2`, `geoip.asn`, `geoip.as_org`), validated; undefined when absent. */
+export function originOf(doc: Doc): Origin | undefined {
+  const code = field(doc, 'geoip.country_code2');
+  const country = typeof code === 'string' && /^[A-Za-z]{2}$/.test(code) ? code.toUpperCase() : undefined;
+  const rawAsn = field(doc, 'geoip.asn');
+  const asn = typeof rawAsn === 'number' && Number.isInteger(rawAsn) && rawAsn > 0 && rawAsn < 2 ** 32 ? rawAsn : undefined;
+  const org = field(doc, 'geoip.as_org');
+  const asOrg = typeof org === 'string' ? org.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim().slice(0, MAX_AS_ORG) : '';
+  if (country === undefined && asn === undefined) return undefined;
+  return { ...(country !== undefined && { country }), ...(asn !== undefined && { asn }), ...(asn !== undefined && asOrg !== '' && { asOrg }) };
 }
 
 // Longer than any textual IPv6 address (45 chars incl. an embedded IPv4), with room for a zone id.
@@ -27,6 +41,7 @@ export function commonEvent(type: HoneypotType, doc: Doc, options: CommonEventOp
   const destPort = port(doc, 'dest_port') ?? options.defaultDestPort;
   const srcPort = port(doc, 'src_port');
   const sensors = sensorIps(doc);
+  const origin = originOf(doc);
   return {
     honeypot: type,
     time,
@@ -34,6 +49,7 @@ export function commonEvent(type: HoneypotType, doc: Doc, options: CommonEventOp
     ...(srcPort !== undefined && { srcPort }),
     ...(destPort !== undefined && { destPort }),
     ...(sensors.length > 0 && { sensorIps: sensors }),
+    ...(origin !== undefined && { origin }),
   };
 }
 

@@ -46,7 +46,8 @@ const DEFAULT_OVERLAP_MS = 10 * 60_000;
 const MAX_SEEN_IDS = 50_000;
 const PIT_KEEP_ALIVE = '5m';
 /** Fields every normalizer reads (see the Honeypot contract). */
-const COMMON_FIELDS = ['@timestamp', 'type', 't-pot_ip_ext', 't-pot_ip_int'];
+// GeoIP: three small fields for the report's country/ASN charts (the rest of `geoip` is never read).
+const COMMON_FIELDS = ['@timestamp', 'type', 't-pot_ip_ext', 't-pot_ip_int', 'geoip.country_code2', 'geoip.asn', 'geoip.as_org'];
 
 function isCursor(value: JsonValue | undefined): value is EsCursor & JsonValue {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && typeof value['ts'] === 'number' && typeof value['from'] === 'number' && Array.isArray(value['seen']);

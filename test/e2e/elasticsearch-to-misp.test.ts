@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -99,6 +99,30 @@ describe('batch mode: Elasticsearch (emulated) → MISP (emulated)', () => {
       assert.deepEqual([...byIp.keys()].sort(), ['198.51.100.1', '198.51.100.2', '198.51.100.3'], 'the 30-hour-old document is beyond LOOKBACK_DAYS=1');
       assert.match(byIp.get('198.51.100.2')!, /^3 hits/, 'two documents from the first run and one new: no re-count');
       assert.match(byIp.get('198.51.100.1')!, /^1 hit\b/);
+    } finally {
+      await es.close();
+      await misp.close();
+    }
+  });
+
+  it('reports the attackers\' countries and networks from T-Pot\'s GeoIP fields (fetched, nothing else of geoip)', async () => {
+    const es = await startEsEmulator();
+    const misp = await startMispEmulator();
+    const docs = readFileSync(new URL('../../../shared/fixtures/tpot/cowrie.es.jsonl', import.meta.url), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const reportDir = join(work, 'geo-report');
+    try {
+      es.add(docs);
+      const result = await runCli(['run', '--once', '--mode', 'batch', '--output', 'misp', '--state-db', join(work, 'geo.db'), '--since', '2025-01-01'], {
+        ELASTICSEARCH_URL: es.url, MISP_URL: misp.url, MISP_KEY: misp.apiKey, VALIDATION_REPORT_DIR: reportDir, VALIDATION_REPORT_FORMAT: 'json,txt',
+      });
+      assert.equal(result.status, 0, result.stderr);
+      const report = JSON.parse(readFileSync(join(reportDir, 'report.json'), 'utf8')) as { attacks: number; totals: { attacks: number }; attacksWithOrigin: number; top: { countries: { value: string; count: number }[]; asns: { value: string; count: number }[] } };
+      const withGeo = docs.filter((d) => (d['geoip'] as { country_code2?: string } | undefined)?.country_code2 !== undefined);
+      assert.ok(report.attacksWithOrigin > 0 && report.attacksWithOrigin <= report.totals.attacks);
+      const expectedCountries = new Set(withGeo.map((d) => (d['geoip'] as { country_code2: string }).country_code2));
+      assert.deepEqual(new Set(report.top.countries.map((c) => c.value)), expectedCountries);
+      assert.ok(report.top.asns.some((a) => a.value === 'AS64500 Example Hosting B.V.'), JSON.stringify(report.top.asns));
+      assert.match(readFileSync(join(reportDir, 'report.txt'), 'utf8'), /^countries: NL \(\d+\)/m);
     } finally {
       await es.close();
       await misp.close();

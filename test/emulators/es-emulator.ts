@@ -134,6 +134,38 @@ function setPath(target: Json, path: string, value: unknown): void {
   current[parts.at(-1)!] = value;
 }
 
+/**
+ * ES's `filter_path` response filtering, for exact dotted paths (what the collector sends): keeps only those
+ * paths, descending through arrays; objects left empty disappear, as in ES (an empty page has no `hits.hits`).
+ */
+function filterPath(value: unknown, paths: readonly string[]): Json {
+  const keep = (node: unknown, parts: readonly string[]): unknown => {
+    if (parts.length === 0) return node;
+    if (Array.isArray(node)) {
+      const items = node.map((item) => keep(item, parts)).filter((item) => item !== undefined);
+      return items.length > 0 ? items : undefined;
+    }
+    if (typeof node !== 'object' || node === null || !Object.hasOwn(node, parts[0]!)) return undefined;
+    const inner = keep((node as Json)[parts[0]!], parts.slice(1));
+    return inner === undefined ? undefined : { [parts[0]!]: inner };
+  };
+  const merge = (a: unknown, b: unknown): unknown => {
+    if (Array.isArray(a) && Array.isArray(b)) return a.map((item, i) => merge(item, b[i]));
+    if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null) {
+      const out: Json = { ...(a as Json) };
+      for (const [k, v] of Object.entries(b as Json)) out[k] = k in out ? merge(out[k], v) : v;
+      return out;
+    }
+    return b ?? a;
+  };
+  let out: unknown = {};
+  for (const path of paths) {
+    const kept = keep(value, path.trim().split('.'));
+    if (kept !== undefined) out = merge(out, kept);
+  }
+  return out as Json;
+}
+
 /** `_source.includes` on exact paths (the only form the collector sends). */
 function filterSource(source: Json, includes: readonly string[] | undefined): Json {
   if (includes === undefined) return source;
@@ -359,7 +391,8 @@ export async function startEsEmulator(options: EsEmulatorOptions = {}): Promise<
     const endpoint = `${req.method} ${path.replace(/^\/[^/_][^/]*\/_pit$/, '/{index}/_pit')}`;
     byEndpoint[endpoint] = (byEndpoint[endpoint] ?? 0) + 1;
     const [status, payload] = route(req.method ?? 'GET', path, url.searchParams, body, String(req.headers.accept ?? ''));
-    send(res, status, payload);
+    const filter = url.searchParams.get('filter_path');
+    send(res, status, filter === null ? payload : filterPath(payload, filter.split(',')));
   }
 
   const listener = (req: IncomingMessage, res: ServerResponse) => {

@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
+import { originOf } from '../../src/honeypots/common-event.js';
+import { renderHtmlReport } from '../../src/report-html.js';
+import { RunReport } from '../../src/report.js';
 import { runCli } from '../support/cli.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -94,6 +97,26 @@ describe('the HTML report in headless Chromium', () => {
     assert.ok(png.length > 30_000, `screenshot of ${png.length} bytes looks blank`);
     const colours = await page.evaluate(() => new Set([...document.querySelectorAll('rect.bar')].map((r) => r.getAttribute('fill'))).size);
     assert.ok(colours >= 3, 'several honeypots and charts in distinct colours');
+    await page.close();
+  });
+
+  it('charts countries and networks, with hostile AS names shown as text', async () => {
+    const report = new RunReport({ mode: 'batch', output: 'misp', source: 'es', sink: 'misp:x' });
+    const origins = [
+      { country_code2: 'CN', asn: 4134, as_org: '<script>window.__pwned=5</script>' },
+      { country_code2: 'CN', asn: 4134, as_org: 'ignored: the first name seen is kept' },
+      { country_code2: 'us', asn: 14061, as_org: 'DIGITALOCEAN-ASN\u0000\u001b[2J' },
+      { country_code2: '<b>', asn: -1 },
+    ];
+    for (const geoip of origins) report.origin(originOf({ geoip }));
+    const file = join(work, 'origins.html');
+    writeFileSync(file, renderHtmlReport(report.toJson()));
+    const page = await browser.newPage();
+    await page.goto(pathToFileURL(file).href);
+    const bars = await page.evaluate(() => Object.fromEntries([...document.querySelectorAll('svg.chart')].map((svg) => [svg.getAttribute('aria-label'), [...svg.querySelectorAll('text.label')].map((t) => t.textContent)])));
+    assert.deepEqual(bars['Top attacker countries (attacks)'], ['CN China', 'US United States']);
+    assert.deepEqual(bars['Top attacker networks (ASN, attacks)'], ['AS4134 <script>window.__pwned=5</script>', 'AS14061 DIGITALOCEAN-ASN  [2J']);
+    assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
     await page.close();
   });
 });
