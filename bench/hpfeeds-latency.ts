@@ -12,7 +12,7 @@ import pino from 'pino';
 import { HpfeedsClient } from '../src/sources/hpfeeds/client.js';
 import { startMispEmulator } from '../test/emulators/misp-emulator.js';
 import { startBroker } from '../test/support/hpfeeds-broker.js';
-import { attackerIp } from './synthetic-tpot.js';
+import { attackerIp } from '../src/simulate/synthetic-tpot.js';
 
 const { values } = parseArgs({ options: { rate: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '20' }, 'flush-seconds': { type: 'string', default: '10' } } });
 const rate = Number(values.rate);

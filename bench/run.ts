@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { tpotDoc, type GenerateOptions } from './synthetic-tpot.js';
+import { tpotDoc, type GenerateOptions } from '../src/simulate/synthetic-tpot.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({

@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { startEsEmulator } from '../test/emulators/es-emulator.js';
 import { startMispEmulator } from '../test/emulators/misp-emulator.js';
-import { tpotDoc, type GenerateOptions } from './synthetic-tpot.js';
+import { tpotDoc, type GenerateOptions } from '../src/simulate/synthetic-tpot.js';
 
 const { values } = parseArgs({
   options: {

@@ -7,7 +7,7 @@ import type { Config } from './config.js';
 import { Tpot2MispError } from './errors.js';
 import { allHoneypots } from './honeypots/registry.js';
 import { MispHttpClient, mispMessage } from './misp/http-client.js';
-import { displayUrl, EsClient } from './sources/elasticsearch/es-client.js';
+import { displayUrl, esClientFor } from './sources/elasticsearch/es-client.js';
 import { HpfeedsClient, hpfeedsConnection, type HpfeedsStatus } from './sources/hpfeeds/client.js';
 
 export interface Finding {
@@ -25,14 +25,7 @@ function failure(what: string, error: unknown): Finding {
 async function checkElasticsearch(config: Config): Promise<Finding[]> {
   const es = config.elasticsearch;
   if (es.url === undefined) return [{ ok: false, line: 'Elasticsearch: ELASTICSEARCH_URL is not set — fix: https://<tpot>:64297/es/ or, on the T-Pot host, http://127.0.0.1:64298' }];
-  const client = new EsClient({
-    url: es.url,
-    verifySsl: es.verifySsl,
-    ...(es.user !== undefined && { user: es.user }),
-    ...(es.password !== undefined && { password: es.password }),
-    ...(es.caFile !== undefined && { caFile: es.caFile }),
-    retry: { maxRetries: 0 },
-  });
+  const client = esClientFor(es, { maxRetries: 0 });
   const where = `Elasticsearch ${displayUrl(es.url)}`;
   const findings: Finding[] = [];
   try {

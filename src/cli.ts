@@ -20,10 +20,11 @@ import { Metrics } from './observability/metrics.js';
 import { progressReporter, type ProgressListener } from './observability/progress.js';
 import { runPipeline, type PipelineOptions } from './pipeline.js';
 import { publishDueEvents } from './publisher.js';
+import { runSimulation } from './simulate/simulate.js';
 import { runRealtime } from './realtime.js';
 import { RunReport } from './report.js';
 import { createElasticsearchSource } from './sources/elasticsearch.js';
-import { displayUrl, EsClient } from './sources/elasticsearch/es-client.js';
+import { displayUrl, esClientFor } from './sources/elasticsearch/es-client.js';
 import { createFilesSource } from './sources/files.js';
 import type { Source } from './sources/source.js';
 import { StateStore } from './state.js';
@@ -43,19 +44,33 @@ interface RunFlags {
   readonly until?: string;
 }
 
+interface SimulateFlags {
+  readonly to: string;
+  readonly dataDir?: string;
+  readonly docs: string;
+  readonly uniqueIps: string;
+  readonly days: string;
+  readonly seed: string;
+  readonly end?: string;
+  readonly envFile?: string;
+}
+
 /** An explicit read window (`--since`/`--until`), batch mode only. */
 interface Window {
   readonly since?: number;
   readonly until?: number;
 }
 
+/** A date or date-time flag (UTC unless it names a zone), as epoch ms. */
+function parseDateFlag(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const t = /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(/T|\s/.test(value) && !/(Z|[+-]\d{2}:?\d{2})$/.test(value) ? `${value}Z` : value) : NaN;
+  if (Number.isNaN(t)) throw new ConfigError([`${flag}='${value.slice(0, 40)}': not a date (example: 2025-03-01 or 2025-03-01T00:00:00Z; times without a zone are UTC)`]);
+  return t;
+}
+
 function parseWindow(flags: RunFlags): Window {
-  const parse = (flag: string, value: string | undefined): number | undefined => {
-    if (value === undefined) return undefined;
-    const t = /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(/T|\s/.test(value) && !/(Z|[+-]\d{2}:?\d{2})$/.test(value) ? `${value}Z` : value) : NaN;
-    if (Number.isNaN(t)) throw new ConfigError([`${flag}='${value.slice(0, 40)}': not a date (example: 2025-03-01 or 2025-03-01T00:00:00Z; times without a zone are UTC)`]);
-    return t;
-  };
+  const parse = parseDateFlag;
   const since = parse('--since', flags.since);
   const until = parse('--until', flags.until);
   if (since !== undefined && until !== undefined && since >= until) throw new ConfigError([`--since must be before --until`]);
@@ -66,15 +81,8 @@ function createSource(config: Config, log: Logger, window: Window, onProgress?: 
   const honeypots = config.honeypots.map((type) => honeypotFor(type)).filter((m): m is Honeypot => m !== undefined);
   if (config.mode === 'batch') {
     const es = config.elasticsearch;
-    const client = new EsClient({
-      url: es.url ?? '',
-      verifySsl: es.verifySsl,
-      ...(es.user !== undefined && { user: es.user }),
-      ...(es.password !== undefined && { password: es.password }),
-      ...(es.caFile !== undefined && { caFile: es.caFile }),
-    });
     return createElasticsearchSource({
-      client,
+      client: esClientFor(es),
       url: es.url ?? '',
       honeypots,
       lookbackDays: config.lookbackDays,
@@ -289,6 +297,45 @@ async function main(argv: readonly string[]): Promise<number> {
         const findings = await runChecks(config);
         for (const finding of findings) process.stdout.write(`${finding.ok ? '✓' : '✗'} ${finding.line}\n`);
         exitCode = findings.every((f) => f.ok) ? 0 : 1;
+      } catch (error) {
+        exitCode = reportFailure(error, false);
+      }
+    });
+
+  program
+    .command('simulate')
+    .description('write synthetic T-Pot attacks (documentation-range IPs) to a T-Pot data directory, an Elasticsearch or an HPFEEDS broker, to try a MISP set-up')
+    .option('--to <target>', 'files (TPOT_DATA_DIR) | elasticsearch (ELASTICSEARCH_*) | hpfeeds (HPFEEDS_*, first of HPFEEDS_CHANNELS)', 'files')
+    .option('--data-dir <dir>', 'T-Pot data directory for --to files (TPOT_DATA_DIR)')
+    .option('--docs <n>', 'documents to generate', '10000')
+    .option('--unique-ips <n>', 'distinct attacker addresses', '500')
+    .option('--days <n>', 'days covered, ending at --end', '1')
+    .option('--end <date-time>', 'when the simulated attacks end (default: now; UTC unless it says otherwise)')
+    .option('--seed <n>', 'random seed (the same seed writes the same attacks)', '1')
+    .option('--env-file <file>', 'settings file', '.env')
+    .action(async (options: SimulateFlags) => {
+      try {
+        const target = options.to;
+        if (target !== 'files' && target !== 'elasticsearch' && target !== 'hpfeeds') throw new ConfigError([`--to '${String(target).slice(0, 40)}': one of files, elasticsearch, hpfeeds`]);
+        const count = (flag: string, value: string, max: number) => {
+          const n = Number(value);
+          if (!Number.isInteger(n) || n < 1 || n > max) throw new ConfigError([`--${flag} '${value.slice(0, 20)}': a whole number from 1 to ${max}`]);
+          return n;
+        };
+        const days = count('days', options.days, 366);
+        const generate = {
+          docs: count('docs', options.docs, 100_000_000),
+          uniqueIps: count('unique-ips', options.uniqueIps, 10_000_000),
+          days,
+          seed: count('seed', options.seed, 2 ** 31),
+          end: parseDateFlag('--end', options.end) ?? Date.now(),
+        };
+        const mode = ({ files: 'files', elasticsearch: 'batch', hpfeeds: 'realtime' } as const)[target];
+        const { config, warnings } = loadConfig({ flags: { COLLECTION_MODE: mode, OUTPUT: 'feed', TPOT_DATA_DIR: options.dataDir }, envFile: options.envFile ?? '.env' });
+        const log = createLogger({ level: config.log.level, format: config.log.format, secrets: config.secrets });
+        for (const warning of warnings) log.warn(warning);
+        const result = await runSimulation(config, target, generate, log);
+        process.stdout.write(`tpot2misp simulate: ${result.written} ${target === 'hpfeeds' ? 'Cowrie sessions published' : 'records written'} → ${result.targets.join(', ')}\n`);
       } catch (error) {
         exitCode = reportFailure(error, false);
       }

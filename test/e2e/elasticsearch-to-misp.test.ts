@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import { startEsEmulator } from '../emulators/es-emulator.js';
 import { startMispEmulator, type MispEmulator, type MispStoredEvent } from '../emulators/misp-emulator.js';
 import { runCliAsync as runCli, startCli } from '../support/cli.js';
-import { generateTpotDocs } from '../../bench/synthetic-tpot.js';
+import { generateTpotDocs } from '../../src/simulate/synthetic-tpot.js';
 
 const work = mkdtempSync(join(tmpdir(), 'tpot2misp-e2e-es-'));
 after(() => rmSync(work, { recursive: true, force: true }));

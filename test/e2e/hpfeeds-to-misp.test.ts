@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
-import { attackerIp } from '../../bench/synthetic-tpot.js';
+import { attackerIp } from '../../src/simulate/synthetic-tpot.js';
 import { HpfeedsClient } from '../../src/sources/hpfeeds/client.js';
 import { startMispEmulator, type MispEmulator } from '../emulators/misp-emulator.js';
 import { startCli } from '../support/cli.js';

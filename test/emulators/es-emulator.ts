@@ -376,6 +376,21 @@ export async function startEsEmulator(options: EsEmulatorOptions = {}): Promise<
     }
     const path = `/${url.pathname.slice(prefix.length)}`.replace(/\/+$/, '') || '/';
     let body: Json | undefined;
+    if (req.method === 'POST' && path === '/_bulk') {
+      // NDJSON pairs: an action line ({"index":{"_index":…}}), then the document.
+      if (!String(req.headers['content-type'] ?? '').includes('x-ndjson')) {
+        const [status, payload] = esError(406, 'media_type_header_exception', 'Content-Type header [application/json] is not supported for _bulk; use application/x-ndjson');
+        return send(res, status, payload);
+      }
+      byEndpoint['POST /_bulk'] = (byEndpoint['POST /_bulk'] ?? 0) + 1;
+      const lines = Buffer.concat(chunks).toString('utf8').split('\n').filter((l) => l.trim() !== '');
+      const sources: Json[] = [];
+      for (let i = 0; i + 1 < lines.length; i += 2) sources.push(JSON.parse(lines[i + 1]!) as Json);
+      emulator.add(sources);
+      const filter = url.searchParams.get('filter_path');
+      const payload = { took: 1, errors: false, items: sources.map(() => ({ index: { status: 201, result: 'created' } })) };
+      return send(res, 200, filter === null ? payload : filterPath(payload, filter.split(',')));
+    }
     if (chunks.length > 0) {
       if (!String(req.headers['content-type'] ?? '').includes('json')) {
         const [status, payload] = esError(406, 'media_type_header_exception', 'Content-Type header is missing or not supported');
@@ -405,7 +420,7 @@ export async function startEsEmulator(options: EsEmulatorOptions = {}): Promise<
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
 
-  return {
+  const emulator: EsEmulator = {
     url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}${prefix}`,
     add(sources) {
       let n = 0;
@@ -431,4 +446,5 @@ export async function startEsEmulator(options: EsEmulatorOptions = {}): Promise<
         server.close(() => resolve());
       }),
   };
+  return emulator;
 }

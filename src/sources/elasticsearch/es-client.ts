@@ -6,6 +6,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { Agent, RetryAgent, errors as undiciErrors, type Dispatcher } from 'undici';
+import type { Config } from '../../config.js';
 import { Tpot2MispError } from '../../errors.js';
 
 export interface EsClientOptions {
@@ -67,6 +68,18 @@ function pinnedIdentityCheck(caPem: string): (host: string, cert: PeerCertificat
     }
   }
   return (host, cert) => (pinned.has(cert.fingerprint256) ? undefined : checkServerIdentity(host, cert));
+}
+
+/** A client for the ELASTICSEARCH_* settings. */
+export function esClientFor(es: Config['elasticsearch'], retry?: EsClientOptions['retry']): EsClient {
+  return new EsClient({
+    url: es.url ?? '',
+    verifySsl: es.verifySsl,
+    ...(es.user !== undefined && { user: es.user }),
+    ...(es.password !== undefined && { password: es.password }),
+    ...(es.caFile !== undefined && { caFile: es.caFile }),
+    ...(retry !== undefined && { retry }),
+  });
 }
 
 export class EsClient {
@@ -177,6 +190,18 @@ export class EsClient {
     return { ...(json.pit_id !== undefined && { pit_id: json.pit_id }), hits: { ...(json.hits?.total !== undefined && { total: json.hits.total }), hits } };
   }
 
+  /**
+   * Indexes documents with one `_bulk` request (for `tpot2misp simulate`); the caller keeps the batch under
+   * nginx's 2 MB. Returns how many ES refused.
+   */
+  async bulkIndex(docs: readonly { readonly index: string; readonly source: Record<string, unknown> }[]): Promise<number> {
+    const ndjson = docs.map((d) => `${JSON.stringify({ index: { _index: d.index } })}\n${JSON.stringify(d.source)}\n`).join('');
+    const response = await this.#request(this.#retrying, 'POST', this.#url('_bulk?filter_path=errors,items.*.error.type'), ndjson, 'application/x-ndjson');
+    const json = response.json as { errors?: boolean; items?: Record<string, { error?: unknown }>[] } | undefined;
+    if (json?.errors !== true) return 0;
+    return (json.items ?? []).filter((item) => Object.values(item).some((r) => r.error !== undefined)).length;
+  }
+
   async closePit(id: string): Promise<void> {
     // A PIT expires by itself; failing to close one early is not worth an error.
     await this.#request(this.#agent, 'DELETE', this.#url('_pit'), { id }).catch(() => undefined);
@@ -196,9 +221,10 @@ export class EsClient {
     dispatcher: Dispatcher,
     method: 'GET' | 'POST' | 'DELETE',
     url: URL,
-    body: Record<string, unknown> | undefined,
+    body: Record<string, unknown> | string | undefined,
+    requestType = 'application/json',
   ): Promise<{ status: number; headers: Dispatcher.ResponseData['headers']; json: unknown }> {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const payload = body === undefined || typeof body === 'string' ? body : JSON.stringify(body);
     if (payload !== undefined && Buffer.byteLength(payload) > MAX_REQUEST_BODY_BYTES) {
       // A programming error, not an operator's: never build what nginx would refuse with 413.
       throw new Tpot2MispError('T2M_SOURCE_IO', `refusing to send a ${Buffer.byteLength(payload)}-byte request body (nginx allows 2 MB)`);
@@ -213,7 +239,7 @@ export class EsClient {
         headers: {
           accept: 'application/json',
           'user-agent': 'tpot2misp',
-          ...(payload !== undefined && { 'content-type': 'application/json' }),
+          ...(payload !== undefined && { 'content-type': requestType }),
           ...(this.#authorization !== undefined && { authorization: this.#authorization }),
         },
         ...(payload !== undefined && { body: payload }),

@@ -14,13 +14,15 @@ export interface GenerateOptions {
   readonly docs: number;
   readonly uniqueIps: number;
   readonly days: number;
-  /** First UTC day, `YYYY-MM-DD`. */
+  /** First UTC day, `YYYY-MM-DD` (the set starts at its midnight). */
   readonly firstDay?: string;
+  /** Or: the set ends just before this time (epoch ms) and covers the `days` before it. */
+  readonly end?: number;
   readonly seed?: number;
 }
 
-const SENSOR_EXT = '203.0.113.10';
-const SENSOR_INT = '10.20.0.5';
+export const SENSOR_EXT = '203.0.113.10';
+export const SENSOR_INT = '10.20.0.5';
 const DAY_MS = 86_400_000;
 
 /** mulberry32: a tiny seeded generator, so that data sets are reproducible. */
@@ -53,8 +55,8 @@ export interface SyntheticDoc {
 /** Document `i` of the set described by `options` (its @timestamp never decreases with i). */
 export function tpotDoc(options: GenerateOptions, i: number): SyntheticDoc {
   const next = random(((options.seed ?? 1) * 0x9e3779b1) ^ Math.imul(i + 1, 0x85ebca6b));
-  const first = Date.parse(`${options.firstDay ?? '2025-03-10'}T00:00:00Z`);
   const span = options.days * DAY_MS;
+  const first = options.end !== undefined ? options.end - span : Date.parse(`${options.firstDay ?? '2025-03-10'}T00:00:00Z`);
   const ts = first + Math.floor((i * span) / options.docs);
   const day = new Date(ts).toISOString().slice(0, 10);
   const out = (doc: Record<string, unknown>, attackerType?: string): SyntheticDoc =>
