@@ -107,9 +107,9 @@ function parseDownloadUrl(raw: string): { url: string; ipHost?: string } | undef
   return isIP(bare) !== 0 ? { url: raw, ipHost: bare } : { url: raw };
 }
 
-function portLabel(event: AttackEvent): string | undefined {
+function portLabel(event: AttackEvent, transport: string | undefined): string | undefined {
   if (event.destPort === undefined) return undefined;
-  return event.transport ? `${event.destPort}/${event.transport}` : String(event.destPort);
+  return transport ? `${event.destPort}/${transport}` : String(event.destPort);
 }
 
 /**
@@ -122,7 +122,10 @@ export function extractIndicators(event: AttackEvent, policy: AttackerIpPolicy):
   if ('skip' in verdict) return verdict;
   const srcIp = verdict.ip;
   const list = new IndicatorList();
-  const port = portLabel(event);
+  // Transport, protocol and session are attacker-written too, and reach MISP (object values, comments).
+  const protocol = list.bounded(event.protocol);
+  const session = list.bounded(event.session);
+  const port = portLabel(event, list.bounded(event.transport));
   const cowrieStyle = COWRIE_OBJECTS.has(event.honeypot);
 
   list.attribute('ip-src', 'Network activity', srcIp, true);
@@ -137,13 +140,13 @@ export function extractIndicators(event: AttackEvent, policy: AttackerIpPolicy):
       list.indicators.push({
         kind: 'object',
         template: 'cowrie',
-        key: JSON.stringify(['login', srcIp, event.protocol ?? '', username ?? null, password ?? null, outcome]),
+        key: JSON.stringify(['login', srcIp, protocol ?? '', username ?? null, password ?? null, outcome]),
         unit: 'attempts',
         attributes: [
           { relation: 'src_ip', type: 'ip-src', category: 'Network activity', value: srcIp, toIds: true },
           ...(username !== undefined ? [text('username', username)] : []),
           ...(password !== undefined ? [text('password', password)] : []),
-          ...(event.protocol ? [text('protocol', event.protocol)] : []),
+          ...(protocol ? [text('protocol', protocol)] : []),
           text('eventid', outcome),
         ],
       });
@@ -176,7 +179,7 @@ export function extractIndicators(event: AttackEvent, policy: AttackerIpPolicy):
         attributes: [
           { relation: 'src_ip', type: 'ip-src', category: 'Network activity', value: srcIp, toIds: true },
           { relation: 'input', type: 'text', category: 'Other', value: command, toIds: false },
-          ...(event.protocol ? [{ relation: 'protocol', type: 'text', category: 'Other', value: event.protocol, toIds: false }] : []),
+          ...(protocol ? [{ relation: 'protocol', type: 'text', category: 'Other', value: protocol, toIds: false }] : []),
           { relation: 'eventid', type: 'text', category: 'Other', value: 'cowrie.command.input', toIds: false },
         ],
       });
@@ -253,7 +256,6 @@ export function extractIndicators(event: AttackEvent, policy: AttackerIpPolicy):
     else list.invalid();
   }
   if (IP_PORT_OBJECTS.has(event.honeypot) && event.destPort !== undefined) {
-    const protocol = list.bounded(event.protocol);
     list.indicators.push({
       kind: 'object',
       template: 'ip-port',
@@ -270,8 +272,8 @@ export function extractIndicators(event: AttackEvent, policy: AttackerIpPolicy):
   return {
     srcIp,
     ...(port !== undefined && { port }),
-    ...(event.protocol !== undefined && { protocol: event.protocol }),
-    ...(event.session !== undefined && { session: event.session }),
+    ...(protocol !== undefined && { protocol }),
+    ...(session !== undefined && { session }),
     indicators: list.indicators,
     dropped: list.dropped,
   };

@@ -20,7 +20,7 @@ export const conpot: Honeypot = {
     const protocol = text(doc, 'data_type')?.toLowerCase();
     return {
       ...base,
-      transport: protocol !== undefined && TRANSPORT[protocol] ? TRANSPORT[protocol] : 'tcp',
+      transport: protocol !== undefined && Object.hasOwn(TRANSPORT, protocol) ? TRANSPORT[protocol] : 'tcp',
       ...(protocol !== undefined && { protocol }),
     };
   },

@@ -21,7 +21,7 @@ export const cowrie: Honeypot = {
   normalize(doc: Doc) {
     const protocol = text(doc, 'protocol')?.toLowerCase();
     const base = commonEvent('Cowrie', doc, {
-      ...(protocol !== undefined && PROTOCOL_PORTS[protocol] !== undefined && { defaultDestPort: PROTOCOL_PORTS[protocol] }),
+      ...(protocol !== undefined && Object.hasOwn(PROTOCOL_PORTS, protocol) && { defaultDestPort: PROTOCOL_PORTS[protocol] }),
     });
     if ('skip' in base) return base;
     const eventId = text(doc, 'eventid') ?? '';

@@ -139,16 +139,18 @@ function dionaea(m: Json, receivedAt: number, format: PayloadFormat): AttackEven
 const TYPES_BY_NAME = new Map(allHoneypots().map((h) => [h.type.toLowerCase(), h.type]));
 /** ewsposter's descriptions and node ids that do not contain the T-Pot type name as a word. */
 const EWS_ALIASES: Readonly<Record<string, HoneypotType>> = { citrix: 'CitrixHoneypot', gopot: 'Go-pot', rdpy: 'RDPHoneypot' };
+// Own keys only: "constructor" or "__proto__" in an alert must not find Object.prototype's members.
+const ewsAlias = (name: string): HoneypotType | undefined => (Object.hasOwn(EWS_ALIASES, name) ? EWS_ALIASES[name] : undefined);
 
 /** The T-Pot type of an ewsposter alert: from `Analyzer@id` (`<hp>-community-01`), else the description. */
 export function ewsType(analyzerId: string | undefined, description: string | undefined): HoneypotType | undefined {
   const fromId = analyzerId?.toLowerCase().split('-')[0];
   if (fromId !== undefined) {
-    const type = TYPES_BY_NAME.get(fromId) ?? EWS_ALIASES[fromId];
+    const type = TYPES_BY_NAME.get(fromId) ?? ewsAlias(fromId);
     if (type !== undefined) return type;
   }
   for (const word of (description ?? '').toLowerCase().split(/[^a-z0-9-]+/)) {
-    const type = TYPES_BY_NAME.get(word) ?? EWS_ALIASES[word];
+    const type = TYPES_BY_NAME.get(word) ?? ewsAlias(word);
     if (type !== undefined) return type;
   }
   return undefined;
