@@ -70,9 +70,8 @@ function parseDateFlag(flag: string, value: string | undefined): number | undefi
 }
 
 function parseWindow(flags: RunFlags): Window {
-  const parse = parseDateFlag;
-  const since = parse('--since', flags.since);
-  const until = parse('--until', flags.until);
+  const since = parseDateFlag('--since', flags.since);
+  const until = parseDateFlag('--until', flags.until);
   if (since !== undefined && until !== undefined && since >= until) throw new ConfigError([`--since must be before --until`]);
   return { ...(since !== undefined && { since }), ...(until !== undefined && { until }) };
 }
