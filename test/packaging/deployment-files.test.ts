@@ -12,7 +12,13 @@ const read = (path: string) => readFileSync(join(PROJECT_ROOT, path), 'utf8');
 const SECRET_NAMES = new Set(SETTINGS.filter((s) => s.secret).map((s) => s.name));
 const KNOWN = new Set(SETTINGS.map((s) => s.name));
 // Variables only docker compose reads (interpolation), never tpot2misp.
-const COMPOSE_ONLY = new Set(['TPOT_NETWORK', 'TPOT_DATA_DIR_HOST']);
+const COMPOSE_ONLY = new Set(['TPOT_NETWORK']);
+const RUN_HELP = runCli(['run', '--help']).stdout;
+
+/** The first non-comment line of a cron file that is not a `NAME=value` assignment. */
+function cronEntry(text: string): string | undefined {
+  return text.split('\n').find((l) => l.trim() !== '' && !l.startsWith('#') && !/^[A-Z_]+=/.test(l));
+}
 
 /** Dockerfile instructions, continuation lines joined. */
 function instructions(dockerfile: string): { op: string; args: string }[] {
@@ -59,24 +65,32 @@ describe('Dockerfile', () => {
 
 describe('docker-compose.yml', () => {
   const compose = parse(read('docker-compose.yml')) as {
-    services: Record<string, { env_file?: string | string[]; environment?: Record<string, string>; volumes?: string[]; networks?: string[]; healthcheck?: unknown; build?: unknown }>;
+    services: Record<string, { env_file?: string | string[]; environment?: Record<string, string>; volumes?: string[]; networks?: string[]; ports?: string[]; restart?: string; healthcheck?: { disable?: boolean; test?: string | string[] }; build?: unknown }>;
     networks: Record<string, { external?: boolean; name?: string }>;
+    volumes?: Record<string, unknown>;
   };
   const service = compose.services['tpot2misp']!;
+  const env = service.environment ?? {};
+  // source:target[:mode], parsed from the right: the source may be `${VAR:-default}`.
+  const mounts = (service.volumes ?? []).map((v) => {
+    const [, source, target, mode] = /^(.+):(\/[^:]*)(?::(ro|rw))?$/.exec(v) ?? [];
+    return { source: source ?? '', target: target ?? '', readOnly: mode === 'ro' };
+  });
 
   it('joins T-Pot\'s network (external, tpotce_nginx_local unless TPOT_NETWORK says otherwise)', () => {
     const [network] = service.networks ?? [];
     const declared = compose.networks[network!]!;
     assert.equal(declared.external, true);
     assert.match(declared.name ?? '', /^\$\{TPOT_NETWORK:-tpotce_nginx_local\}$/);
-    assert.match(read('../shared/reference/tpot.md'), /tpotce_nginx_local/, 'the name the T-Pot reference gives');
     assert.equal(service.environment?.['ELASTICSEARCH_URL'], '${ELASTICSEARCH_URL:-http://elasticsearch:9200}');
   });
 
   it('keeps state on a named volume, mounts T-Pot\'s data read-only, and takes secrets from .env only', () => {
-    const volumes = service.volumes ?? [];
-    assert.ok(volumes.some((v) => /^[a-z][\w-]*:\/var\/lib\/tpot2misp$/.test(v)), 'named volume for the state');
-    assert.ok(volumes.some((v) => v.endsWith(':/data:ro')), 'T-Pot data read-only');
+    const state = mounts.find((m) => m.target === '/var/lib/tpot2misp');
+    assert.ok(state !== undefined && /^[a-z][\w-]*$/.test(state.source), 'named volume for the state');
+    assert.ok(compose.volumes !== undefined && state.source in compose.volumes, `volume ${state.source} is declared`);
+    const data = mounts.find((m) => m.target === env['TPOT_DATA_DIR']);
+    assert.ok(data?.readOnly === true, 'TPOT_DATA_DIR is a read-only mount of T-Pot\'s data');
     assert.equal(service.env_file, '.env');
     for (const name of Object.keys(service.environment ?? {})) {
       assert.ok(!SECRET_NAMES.has(name), `${name} must come from .env, not the compose file`);
@@ -86,11 +100,27 @@ describe('docker-compose.yml', () => {
       assert.ok(KNOWN.has(name!) || COMPOSE_ONLY.has(name!), `${name} is neither a setting nor documented as compose-only`);
     }
   });
+
+  // .env.example (the env_file) sets relative host paths; `environment` must override them with paths on the volume.
+  it('pins every path tpot2misp writes to the state volume', () => {
+    for (const name of ['STATE_DB', 'VALIDATION_REPORT_DIR', 'MISP_FEED_DIR', 'LOG_FILE_PATH']) {
+      assert.ok(env[name]?.startsWith('/var/lib/tpot2misp/'), `${name}=${env[name]} lies on the state volume`);
+    }
+    assert.match(read('.env.example'), /^STATE_DB=(?!\/var\/lib\/tpot2misp)/m, 'still needed: .env.example sets another STATE_DB');
+  });
+
+  it('is healthy only when /healthz answers, and does not restart into back-to-back runs', () => {
+    assert.equal(env['PROMETHEUS_ENABLED'], 'true');
+    const port = env['PROMETHEUS_PORT'] ?? '9431';
+    assert.ok((service.ports ?? []).includes(`127.0.0.1:${port}:${port}`), 'metrics port published on loopback only');
+    const own = service.healthcheck;
+    if (own === undefined) assert.match(read('Dockerfile'), /^HEALTHCHECK .*\/healthz/ms, 'relies on the image health check');
+    else assert.ok(own.disable !== true && /\/healthz/.test(String(own.test)), 'its own health check asks /healthz');
+    if (service.restart !== 'no') assert.ok(Number(env['BATCH_INTERVAL_HOURS']) > 0, 'a restarted batch container loops by itself');
+  });
 });
 
 describe('systemd units and cron', () => {
-  const commands = runCli(['run', '--help']).stdout;
-
   it('run as an unprivileged user with the settings file, using flags the CLI has', () => {
     for (const unit of ['tpot2misp.service', 'tpot2misp-batch.service']) {
       const text = read(`deploy/systemd/${unit}`);
@@ -98,20 +128,26 @@ describe('systemd units and cron', () => {
       assert.ok(user !== undefined && user !== 'root', `${unit}: User= not root`);
       const exec = /^ExecStart=(.*)$/m.exec(text)?.[1] ?? '';
       assert.match(exec, /tpot2misp run\b/);
-      for (const [flag] of exec.matchAll(/--[a-z-]+/g)) assert.ok(commands.includes(flag), `${unit}: ${flag} is a run option`);
+      for (const [flag] of exec.matchAll(/--[a-z-]+/g)) assert.ok(RUN_HELP.includes(flag), `${unit}: ${flag} is a run option`);
       assert.match(exec, /--env-file \/etc\/tpot2misp\/env/);
       for (const [, name] of text.matchAll(/^Environment=([A-Z_]+)=/gm)) assert.ok(KNOWN.has(name!), `${unit}: ${name} is a setting`);
       assert.match(text, /^NoNewPrivileges=true$/m);
     }
-    assert.match(read('deploy/systemd/tpot2misp-batch.timer'), /^OnUnitActiveSec=\S+$/m);
+    assert.match(read('deploy/systemd/tpot2misp.service'), /^ExecStart=.* run --mode realtime\b/m);
+    const batch = read('deploy/systemd/tpot2misp-batch.service');
+    assert.match(batch, /^Type=oneshot$/m);
+    assert.match(batch, /^ExecStart=.* run --once\b/m);
+    assert.match(read('deploy/systemd/tpot2misp-batch.timer'), /^(OnCalendar|OnUnitActiveSec)=\S+$/m);
   });
 
   it('cron runs one pass at a time on a valid schedule', () => {
-    const [entry] = read('deploy/cron/tpot2misp.cron').split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
+    const entry = cronEntry(read('deploy/cron/tpot2misp.cron'));
     const fields = entry!.split(/\s+/);
     assert.ok(fields.slice(0, 5).every((f) => /^(\*|\d+)(\/\d+)?(,\d+)*$/.test(f)), `schedule: ${fields.slice(0, 5).join(' ')}`);
     assert.equal(fields[5], 'tpot2misp', '/etc/cron.d format names the user');
     assert.match(entry!, /flock -n/);
     assert.match(entry!, /tpot2misp run --once/);
+    assert.match(entry!, /--env-file \/etc\/tpot2misp\/env/);
+    for (const [flag] of entry!.matchAll(/\s(--[a-z-]+)/g)) assert.ok(RUN_HELP.includes(flag.trim()), `${flag.trim()} is a run option`);
   });
 });
