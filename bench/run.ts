@@ -1,20 +1,21 @@
-// `npm run bench`: the full batch pipeline over a generated T-Pot data set, through the Elasticsearch
-// emulator into the MISP emulator (both in their own process, see serve.ts), with the pipeline's peak
-// RSS and, measured in the same run, a ceiling: bare JSON.parse of the same documents.
-// Its last line is one JSON object; throughput is reported as a ratio to that ceiling.
+// `npm run bench`: the full batch pipeline over a generated T-Pot data set, from (a) T-Pot's log files and
+// (b) the Elasticsearch emulator, into the MISP emulator (the emulators run in their own process, see
+// serve.ts). For each source it measures, in the same run, a ceiling: bare streaming JSON.parse of the same
+// bytes. Its last line is one JSON object, one entry per source; throughput is a ratio to the ceiling.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { simulateToDataDir } from '../src/simulate/simulate.js';
 import { tpotDoc, type GenerateOptions } from '../src/simulate/synthetic-tpot.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
   options: {
-    source: { type: 'string', default: 'elasticsearch' },
+    source: { type: 'string', default: 'both' },
     docs: { type: 'string', default: '200000' },
     'unique-ips': { type: 'string', default: '20000' },
     days: { type: 'string', default: '3' },
@@ -22,8 +23,9 @@ const { values } = parseArgs({
     'page-size': { type: 'string' },
   },
 });
-if (values.source !== 'elasticsearch') {
-  process.stderr.write(`bench: --source ${values.source} is not implemented yet; only --source elasticsearch\n`);
+const sources = values.source === 'both' ? ['files', 'elasticsearch'] : [values.source];
+if (!sources.every((s) => s === 'files' || s === 'elasticsearch')) {
+  process.stderr.write(`bench: --source is files, elasticsearch or both (the default), not ${values.source}\n`);
   process.exit(2);
 }
 const set: GenerateOptions = { docs: Number(values.docs), uniqueIps: Number(values['unique-ips']), days: Number(values.days), seed: Number(values.seed) };
@@ -33,8 +35,8 @@ if (!existsSync(cli)) {
   process.exit(2);
 }
 
-/** Bare JSON.parse of the same documents: what reading them costs at the very least. */
-function ceilingDocsPerSecond(): number {
+/** Bare JSON.parse of the documents Elasticsearch would send: what reading them costs at the very least. */
+function esCeilingDocsPerSecond(): number {
   const sample = Math.min(set.docs, 200_000);
   const step = set.docs / sample;
   let seconds = 0;
@@ -53,8 +55,28 @@ function ceilingDocsPerSecond(): number {
   return sample / seconds;
 }
 
-function lines(child: ChildProcess): Interface {
-  return createInterface({ input: child.stdout! });
+/** Streaming read + split + JSON.parse of every log line under `dir`: the files source's ceiling. */
+async function filesCeilingDocsPerSecond(dir: string): Promise<{ docs: number; bytes: number; docsPerSecond: number }> {
+  const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith('.json')).map((e) => join(e.parentPath, e.name));
+  const started = process.hrtime.bigint();
+  let docs = 0;
+  let bytes = 0;
+  for (const file of files) {
+    let rest = '';
+    for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
+      const text = rest + (chunk as string);
+      bytes += Buffer.byteLength(chunk as string);
+      let start = 0;
+      for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
+        JSON.parse(text.slice(start, end));
+        docs++;
+        start = end + 1;
+      }
+      rest = text.slice(start);
+    }
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { docs, bytes, docsPerSecond: docs / seconds };
 }
 
 function nextLine(reader: Interface): Promise<string> {
@@ -74,56 +96,107 @@ function peakRssMb(pid: number): number {
   }
 }
 
-const work = mkdtempSync(join(tmpdir(), 'tpot2misp-bench-'));
-const serve = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'serve.ts'), '--docs', String(set.docs), '--unique-ips', String(set.uniqueIps), '--days', String(set.days), '--seed', String(set.seed)], {
-  stdio: ['pipe', 'pipe', 'inherit'],
-});
-try {
-  const reader = lines(serve);
-  const endpoints = JSON.parse(await nextLine(reader)) as { elasticsearch: { url: string }; misp: { url: string; key: string } };
-  const ceiling = ceilingDocsPerSecond();
+interface Emulators {
+  readonly es: string;
+  readonly misp: { readonly url: string; readonly key: string };
+  stats(): Promise<Record<string, number>>;
+  stop(): void;
+}
 
+/** The emulators in their own process: a fresh MISP per source, so each run starts from nothing. */
+async function startEmulators(): Promise<Emulators> {
+  const serve: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'serve.ts'), '--docs', String(set.docs), '--unique-ips', String(set.uniqueIps), '--days', String(set.days), '--seed', String(set.seed)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const reader = createInterface({ input: serve.stdout! });
+  const endpoints = JSON.parse(await nextLine(reader)) as { elasticsearch: { url: string }; misp: { url: string; key: string } };
+  return {
+    es: endpoints.elasticsearch.url,
+    misp: endpoints.misp,
+    stats: async () => {
+      serve.stdin!.write('stats\n');
+      return JSON.parse(await nextLine(reader)) as Record<string, number>;
+    },
+    stop: () => {
+      serve.stdin!.end();
+      serve.kill('SIGTERM');
+    },
+  };
+}
+
+/** Runs the real CLI once; returns its wall time and its own peak RSS. */
+async function runPipeline(args: readonly string[], env: Record<string, string>): Promise<{ seconds: number; peakRssMb: number }> {
   const started = process.hrtime.bigint();
-  const pipeline = spawn(process.execPath, [cli, 'run', '--once', '--mode', 'batch', '--output', 'misp', '--state-db', join(work, 'state.db'), '--since', '2000-01-01T00:00:00Z'], {
-    env: { PATH: process.env['PATH'] ?? '', ELASTICSEARCH_URL: endpoints.elasticsearch.url, MISP_URL: endpoints.misp.url, MISP_KEY: endpoints.misp.key, VALIDATION_REPORT_ENABLED: 'false', LOG_LEVEL: 'warn', ...(values['page-size'] !== undefined && { ELASTICSEARCH_PAGE_SIZE: values['page-size'] }) },
+  const pipeline = spawn(process.execPath, [cli, 'run', '--once', ...args], {
+    env: { PATH: process.env['PATH'] ?? '', VALIDATION_REPORT_ENABLED: 'false', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let peak = 0;
   const poll = setInterval(() => (peak = Math.max(peak, peakRssMb(pipeline.pid!))), 50);
   let output = '';
   pipeline.stdout!.setEncoding('utf8').on('data', (d: string) => (output += d));
-  const status = await new Promise<number | null>((resolve) => pipeline.on('exit', (code) => {
-    peak = Math.max(peak, peakRssMb(pipeline.pid!));
-    resolve(code);
-  }));
+  const status = await new Promise<number | null>((resolve) =>
+    pipeline.on('exit', (code) => {
+      peak = Math.max(peak, peakRssMb(pipeline.pid!));
+      resolve(code);
+    }),
+  );
   clearInterval(poll);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (status !== 0) throw new Error(`the pipeline failed (exit ${status})`);
   process.stderr.write(output);
+  return { seconds, peakRssMb: peak };
+}
 
-  serve.stdin!.write('stats\n');
-  const stats = JSON.parse(await nextLine(reader)) as Record<string, number>;
-  const docsPerSecond = set.docs / seconds;
-  const result = {
-    elasticsearch: {
-      docs: set.docs,
-      unique_indicators: (stats['misp_attributes'] ?? 0) + (stats['misp_objects'] ?? 0),
-      seconds: Number(seconds.toFixed(2)),
-      docs_per_s: Math.round(docsPerSecond),
-      ceiling_docs_per_s: Math.round(ceiling),
-      ratio_to_ceiling: Number((docsPerSecond / ceiling).toFixed(3)),
-      peak_rss_mb: Number(peak.toFixed(1)),
-      misp_requests: stats['misp_requests'],
-      misp_events: stats['misp_events'],
-      es_requests: stats['es_requests'],
-      es_bytes_per_doc: Number(((stats['es_bytes'] ?? 0) / set.docs).toFixed(1)),
-      es_full_source_bytes_per_doc: Number(((stats['es_full_source_bytes'] ?? 0) / set.docs).toFixed(1)),
-      misp_spec_violations: stats['misp_spec_violations'],
-    },
+function figures(docs: number, seconds: number, ceiling: number, peak: number, stats: Record<string, number>): Record<string, number | undefined> {
+  const docsPerSecond = docs / seconds;
+  return {
+    docs,
+    unique_indicators: (stats['misp_attributes'] ?? 0) + (stats['misp_objects'] ?? 0),
+    seconds: Number(seconds.toFixed(2)),
+    docs_per_s: Math.round(docsPerSecond),
+    ceiling_docs_per_s: Math.round(ceiling),
+    ratio_to_ceiling: Number((docsPerSecond / ceiling).toFixed(3)),
+    peak_rss_mb: Number(peak.toFixed(1)),
+    misp_requests: stats['misp_requests'],
+    misp_events: stats['misp_events'],
+    misp_spec_violations: stats['misp_spec_violations'],
   };
+}
+
+const work = mkdtempSync(join(tmpdir(), 'tpot2misp-bench-'));
+const result: Record<string, Record<string, number | undefined>> = {};
+try {
+  for (const source of sources) {
+    const emulators = await startEmulators();
+    const common = { MISP_URL: emulators.misp.url, MISP_KEY: emulators.misp.key };
+    try {
+      if (source === 'files') {
+        const dataDir = join(work, 'tpot-data');
+        const written = simulateToDataDir(dataDir, set);
+        const ceiling = await filesCeilingDocsPerSecond(dataDir);
+        const run = await runPipeline(['--mode', 'files', '--data-dir', dataDir, '--output', 'misp', '--state-db', join(work, 'files.db')], common);
+        result['files'] = { ...figures(written.written, run.seconds, ceiling.docsPerSecond, run.peakRssMb, await emulators.stats()), bytes_per_doc: Number((ceiling.bytes / ceiling.docs).toFixed(1)) };
+      } else {
+        const ceiling = esCeilingDocsPerSecond();
+        const run = await runPipeline(['--mode', 'batch', '--output', 'misp', '--state-db', join(work, 'es.db'), '--since', '2000-01-01T00:00:00Z'], {
+          ...common,
+          ELASTICSEARCH_URL: emulators.es,
+          ...(values['page-size'] !== undefined && { ELASTICSEARCH_PAGE_SIZE: values['page-size'] }),
+        });
+        const stats = await emulators.stats();
+        result['elasticsearch'] = {
+          ...figures(set.docs, run.seconds, ceiling, run.peakRssMb, stats),
+          es_requests: stats['es_requests'],
+          es_bytes_per_doc: Number(((stats['es_bytes'] ?? 0) / set.docs).toFixed(1)),
+          es_full_source_bytes_per_doc: Number(((stats['es_full_source_bytes'] ?? 0) / set.docs).toFixed(1)),
+        };
+      }
+    } finally {
+      emulators.stop();
+    }
+  }
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } finally {
-  serve.stdin!.end();
-  serve.kill('SIGTERM');
   rmSync(work, { recursive: true, force: true });
 }

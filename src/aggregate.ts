@@ -1,12 +1,17 @@
 // Daily buckets: per (UTC day, honeypot) each indicator once, with first/last seen and hit count.
 import type { HoneypotType } from './honeypots/honeypot-type.js';
 import type { Indicator, Observation } from './indicators.js';
-import { mergeTally, tallyOf, type Tally } from './tally.js';
+import { observeInPlace, tallyOf, type MutableTally, type Tally } from './tally.js';
 import { utcDay } from './time.js';
 
 export interface AggregatedIndicator {
   readonly indicator: Indicator;
-  tally: Tally;
+  readonly tally: Tally;
+}
+
+interface HeldIndicator {
+  readonly indicator: Indicator;
+  readonly tally: MutableTally;
 }
 
 export class DailyBucket {
@@ -14,7 +19,7 @@ export class DailyBucket {
   readonly day: string;
   /** Documents that produced an attack event in this bucket. */
   events = 0;
-  readonly items = new Map<string, AggregatedIndicator>();
+  readonly #items = new Map<string, HeldIndicator>();
 
   constructor(honeypot: HoneypotType, day: string) {
     this.honeypot = honeypot;
@@ -26,16 +31,22 @@ export class DailyBucket {
     for (const indicator of observation.indicators) {
       const key = indicatorKey(indicator);
       // Sessions matter only to objects that carry one (cowrie); leaving them out elsewhere keeps tallies small.
-      const tally = tallyOf({
+      const seen = {
         time,
         port: observation.port,
         protocol: observation.protocol,
         session: indicator.kind === 'object' && indicator.template === 'cowrie' ? observation.session : undefined,
-      });
-      const existing = this.items.get(key);
-      if (existing === undefined) this.items.set(key, { indicator, tally });
-      else existing.tally = mergeTally(existing.tally, tally);
+      };
+      const existing = this.#items.get(key);
+      // tallyOf makes a fresh object: the bucket owns it and updates it in place from then on.
+      if (existing === undefined) this.#items.set(key, { indicator, tally: tallyOf(seen) });
+      else observeInPlace(existing.tally, seen);
     }
+  }
+
+  /** The bucket's indicators with their tallies (read-only views). */
+  get items(): ReadonlyMap<string, AggregatedIndicator> {
+    return this.#items;
   }
 }
 

@@ -41,6 +41,7 @@ function parseStrict(text: string): Address | undefined {
 
 export class AttackerIpPolicy {
   readonly #sensor: Set<string>;
+  readonly #sensorTexts = new Set<string>();
   readonly #exclude: readonly Cidr[];
   readonly #allowPrivate: boolean;
   // The same attacker appears in thousands of documents; classify each distinct string once per run.
@@ -58,6 +59,9 @@ export class AttackerIpPolicy {
 
   /** Adds a sensor address learnt from the data (t-pot_ip_ext/t-pot_ip_int). */
   addSensorIp(text: string): void {
+    // Every document repeats its sensor's addresses: parse each distinct spelling once.
+    if (this.#sensorTexts.has(text)) return;
+    if (this.#sensorTexts.size < 1_000) this.#sensorTexts.add(text);
     const address = parseStrict(text.trim());
     if (address === undefined) return;
     const canonical = address.toString();

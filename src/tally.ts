@@ -66,3 +66,27 @@ export function mergeTally(a: Tally, b: Tally): Tally {
     ...(firstSession !== undefined && { firstSession }),
   };
 }
+
+/** A tally the aggregator owns and updates in place (one per indicator per day, millions of updates). */
+export type MutableTally = { -readonly [K in keyof Tally]: Tally[K] };
+
+/**
+ * Adds one observation to a tally the caller owns: the same result as `mergeTally(tally, tallyOf(observation))`
+ * without allocating on the common path (the port, protocol and session are already known).
+ */
+export function observeInPlace(tally: MutableTally, observation: TallyObservation): void {
+  const { time, port, protocol, session } = observation;
+  if (session !== undefined) {
+    const current = tally.firstSession;
+    if (current === undefined || time < tally.firstSeen || (time === tally.firstSeen && session < current)) tally.firstSession = session;
+  }
+  if (time < tally.firstSeen) tally.firstSeen = time;
+  if (time > tally.lastSeen) tally.lastSeen = time;
+  tally.count++;
+  if (port !== undefined && !tally.ports.includes(port)) {
+    [tally.ports, tally.portsTruncated] = mergeList(tally.ports, tally.portsTruncated, [port], false);
+  }
+  if (protocol !== undefined && !tally.protocols.includes(protocol)) {
+    [tally.protocols, tally.protocolsTruncated] = mergeList(tally.protocols, tally.protocolsTruncated, [protocol], false);
+  }
+}

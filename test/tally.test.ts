@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { mergeTally, TALLY_LIST_LIMIT, tallyOf, type Tally } from '../src/tally.js';
+import fc from 'fast-check';
+import { mergeTally, observeInPlace, TALLY_LIST_LIMIT, tallyOf, type Tally } from '../src/tally.js';
 
 function fold(observations: Tally[]): Tally {
   return observations.reduce((a, b) => mergeTally(a, b));
@@ -43,5 +44,22 @@ describe('Tally', () => {
     assert.equal(mergeTally(a, b).firstSession, 'early');
     assert.equal(mergeTally(mergeTally(a, b), c).firstSession, 'aaa');
     assert.equal(mergeTally(c, mergeTally(b, a)).firstSession, 'aaa');
+  });
+
+  it('updating in place gives exactly what merging gives, whatever the observations', () => {
+    const observation = fc.record(
+      { time: fc.integer({ min: 0, max: 50 }), port: fc.constantFrom(...Array.from({ length: 20 }, (_, i) => `${i}/tcp`)), protocol: fc.constantFrom('ssh', 'telnet', 'http'), session: fc.constantFrom('a', 'b', 'c') },
+      { requiredKeys: ['time'] },
+    );
+    fc.assert(
+      fc.property(fc.array(observation, { minLength: 1, maxLength: 60 }), (observations) => {
+        const [first, ...rest] = observations;
+        const merged = rest.reduce((t, o) => mergeTally(t, tallyOf(o)), tallyOf(first!));
+        const inPlace = { ...tallyOf(first!) };
+        for (const o of rest) observeInPlace(inPlace, o);
+        assert.deepEqual({ ...inPlace }, merged);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -5,9 +5,10 @@
 // within OVERLAP before it. The next run starts OVERLAP before that timestamp, so documents indexed late
 // (Logstash backed up, a sensor catching up) are still read, and skips the ids it already handed over, so
 // nothing is counted twice.
+import { Tpot2MispError } from '../errors.js';
 import type { Doc } from '../honeypots/fields.js';
 import type { Honeypot } from '../honeypots/honeypot.js';
-import { displayUrl, type EsClient, type EsHit, type EsInfo } from './elasticsearch/es-client.js';
+import { displayUrl, type EsClient, type EsHit, type EsInfo, type EsSearchResponse } from './elasticsearch/es-client.js';
 import type { JsonValue, Source, SourceBatch, SourceRecord } from './source.js';
 
 export interface ElasticsearchSourceOptions {
@@ -77,6 +78,17 @@ export function sourceFields(honeypots: readonly Honeypot[]): string[] {
   return [...new Set([...COMMON_FIELDS, ...honeypots.flatMap((h) => h.fields)])].sort();
 }
 
+/**
+ * The point in time is gone (its keep_alive passed between two pages, e.g. while a slow MISP took the
+ * previous one, or ES restarted): ES answers 404, `search_context_missing_exception` at the root.
+ */
+function isPitMissing(error: unknown): boolean {
+  return error instanceof Tpot2MispError && error.status === 404 && /search_context_missing_exception|search_phase_execution_exception/.test(error.message);
+}
+
+/** Points in time opened again in one run without a page read in between: more means something else is wrong. */
+const MAX_PIT_REOPENS_WITHOUT_PROGRESS = 2;
+
 function timestampOf(hit: EsHit): number | undefined {
   const sortValue = hit.sort?.[0];
   if (typeof sortValue === 'number') return sortValue;
@@ -113,32 +125,56 @@ export function createElasticsearchSource(options: ElasticsearchSourceOptions): 
     let lastTs = cursor?.ts ?? from;
 
     pitId = await options.client.openPit(index, PIT_KEEP_ALIVE);
-    const query = selectionQuery(selected, from, until);
+    let query = selectionQuery(selected, from, until);
     const includes = sourceFields(selected);
     let searchAfter: readonly unknown[] | undefined;
     let read = 0;
     let total: number | undefined;
+    // A lost point in time is opened again and the read resumes at the last @timestamp read (`_shard_doc`
+    // belongs to the old point in time): the ids read at that very timestamp are skipped a second time.
+    let lastReadTs: number | undefined;
+    let readAtLastTs = new Set<string>();
+    let resumedAt: number | undefined;
+    let reopens = 0;
     for (;;) {
-      const response = await options.client.search({
-        size: pageSize,
-        pit: { id: pitId, keep_alive: PIT_KEEP_ALIVE },
-        query,
-        sort: [{ '@timestamp': { order: 'asc', unmapped_type: 'date' } }, { _shard_doc: 'asc' }],
-        _source: { includes },
-        track_total_hits: searchAfter === undefined,
-        ...(searchAfter !== undefined && { search_after: searchAfter }),
-      });
+      let response: EsSearchResponse;
+      try {
+        response = await options.client.search({
+          size: pageSize,
+          pit: { id: pitId, keep_alive: PIT_KEEP_ALIVE },
+          query,
+          sort: [{ '@timestamp': { order: 'asc', unmapped_type: 'date' } }, { _shard_doc: 'asc' }],
+          _source: { includes },
+          track_total_hits: read === 0 && searchAfter === undefined,
+          ...(searchAfter !== undefined && { search_after: searchAfter }),
+        });
+      } catch (error) {
+        if (!isPitMissing(error) || reopens >= MAX_PIT_REOPENS_WITHOUT_PROGRESS) throw error;
+        reopens++;
+        resumedAt = lastReadTs ?? from;
+        pitId = await options.client.openPit(index, PIT_KEEP_ALIVE);
+        query = selectionQuery(selected, resumedAt, until);
+        searchAfter = undefined;
+        continue;
+      }
       if (response.pit_id !== undefined) pitId = response.pit_id;
-      if (searchAfter === undefined) total = response.hits.total?.value;
+      if (read === 0 && searchAfter === undefined) total = response.hits.total?.value;
       const hits = response.hits.hits;
       if (hits.length === 0) break;
+      reopens = 0;
       const records: SourceRecord[] = [];
       for (const hit of hits) {
         const ts = timestampOf(hit);
+        if (resumedAt !== undefined && ts === resumedAt && readAtLastTs.has(hit._id)) continue; // read before the point in time was lost
         const repeat = alreadySeen.has(hit._id);
         if (!repeat) records.push(hit._source !== undefined ? { doc: hit._source as Doc } : { skip: 'malformed' });
         if (ts === undefined) continue;
         if (ts > lastTs) lastTs = ts;
+        if (lastReadTs === undefined || ts > lastReadTs) {
+          lastReadTs = ts;
+          readAtLastTs = new Set();
+        }
+        readAtLastTs.add(hit._id);
         recent.push({ ts, id: hit._id });
       }
       read += hits.length;

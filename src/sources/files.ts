@@ -17,6 +17,9 @@ import { readLines } from './files/line-reader.js';
 import { readSensorEnvironment, type SensorEnvironment } from './sensor-environment.js';
 import type { JsonValue, Source, SourceBatch, SourceRecord } from './source.js';
 
+// Blank lines are skipped; tested without trimming (a copy of every line otherwise).
+const BLANK = /^\s*$/;
+
 export interface FilesSourceOptions {
   readonly dataDir: string;
   readonly honeypots: readonly Honeypot[];
@@ -215,10 +218,10 @@ export function createFilesSource(options: FilesSourceOptions): Source {
             record = parseCsvRecord(csvPending, header);
             csvPending = '';
           } else if (log.format === 'text') {
-            record = text.trim() === '' ? undefined : { message: text };
+            record = BLANK.test(text) ? undefined : { message: text };
             if (record === undefined) continue;
           } else {
-            if (text.trim() === '') continue;
+            if (BLANK.test(text)) continue;
             record = parseJsonRecord(text);
           }
           if (typeof record === 'string') records.push(skip(record));
