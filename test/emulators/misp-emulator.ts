@@ -92,6 +92,25 @@ type Json = Record<string, unknown>;
 const DEFAULT_KEY = 'Tpot2MispTestKey0123456789abcdefghijklmn';
 const AUTH_MESSAGE = 'Authentication failed. Please make sure you pass the API key of an API enabled user along in the Authorization header.';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const RESTSEARCH_NO_PARAMETERS = 'Restsearch queries using GET and no parameters are not allowed. If you have passed parameters via a JSON body, make sure you use POST requests.';
+/** The one user of the emulator, as `GET /users/view/me` returns it (UsersController::view, REST mode). */
+const USER = {
+  User: {
+    id: '1', org_id: '1', email: 'admin@admin.test', autoalert: false, invited_by: '0', gpgkey: null, certif_public: null, nids_sid: '4000000',
+    termsaccepted: true, newsread: '0', role_id: '1', change_pw: '0', contactalert: false, disabled: false, expiration: null,
+    current_login: '0', last_login: '0', force_logout: false, date_created: '1700000000', date_modified: '1700000000', password: '*****',
+  },
+  Role: {
+    id: '1', name: 'admin', perm_add: true, perm_modify: true, perm_modify_org: true, perm_publish: true, perm_delegate: true, perm_sync: false,
+    perm_admin: true, perm_audit: true, perm_auth: true, perm_site_admin: true, perm_regexp_access: true, perm_tagger: true, perm_template: true,
+    perm_sharing_group: true, perm_tag_editor: true, perm_sighting: true, perm_object_template: true, default_role: false, memory_limit: '',
+    max_execution_time: '', restricted_to_site_admin: false, perm_publish_zmq: true, perm_publish_kafka: true, perm_decaying: true,
+    enforce_rate_limit: false, rate_limit_count: '0', perm_galaxy_editor: true, perm_warninglist: true, perm_view_feed_correlations: true,
+    perm_analyst_data: true, perm_skip_otp: false, perm_server_sign: false, perm_sync_authoritative: false, perm_sync_internal: false,
+  },
+  UserSetting: [],
+  Organisation: { id: '1', name: 'ORGNAME', uuid: '5f1ab4b0-1c3e-4d5a-9b2c-3d4e5f6a7b8c', local: true },
+} as const;
 const READS = new Set(['GET /servers/getVersion', 'GET /servers/getPyMISPVersion', 'GET /users/view/me', 'GET /attributes/describeTypes', 'GET /events/view/{id}', 'POST /events/restSearch', 'POST /attributes/restSearch']);
 
 class HttpAnswer {
@@ -365,6 +384,121 @@ export async function startMispEmulator(options: MispEmulatorOptions = {}): Prom
     return new HttpAnswer(200, { Attribute: saved, ...(hasErrors && { errors }) });
   }
 
+  /**
+   * A restSearch filter value (misp.md §3.4): a value or a list (OR); a `!` prefix negates; a string that starts or ends
+   * with `%` is a LIKE pattern. True when `candidates` satisfy it (some candidate matches a positive term, none a negated one).
+   */
+  function filterMatches(filter: unknown, candidates: readonly string[], caseInsensitive = false): boolean {
+    if (filter === undefined || filter === null) return true;
+    if (typeof filter === 'object' && !Array.isArray(filter)) {
+      // The complex form {"OR":[…],"AND":[…],"NOT":[…]} (PyMISP's build_complex_query).
+      const complex = filter as Json;
+      const list = (v: unknown): unknown[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);
+      const or = list(complex['OR']);
+      return (
+        (or.length === 0 || filterMatches(or, candidates, caseInsensitive)) &&
+        list(complex['AND']).every((term) => filterMatches(term, candidates, caseInsensitive)) &&
+        !list(complex['NOT']).some((term) => filterMatches(term, candidates, caseInsensitive))
+      );
+    }
+    const terms = (Array.isArray(filter) ? filter : [filter]).map((t) => String(t));
+    const fold = (v: string) => (caseInsensitive ? v.toLowerCase() : v);
+    const hits = (term: string) => {
+      if (term.startsWith('%') || term.endsWith('%')) {
+        const pattern = new RegExp(`^${term.split('%').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'is');
+        return candidates.some((c) => pattern.test(c));
+      }
+      return candidates.some((c) => fold(c) === fold(term));
+    };
+    const positives = terms.filter((t) => !t.startsWith('!'));
+    const negatives = terms.filter((t) => t.startsWith('!')).map((t) => t.slice(1));
+    return (positives.length === 0 || positives.some(hits)) && !negatives.some(hits);
+  }
+
+  const flag = (value: unknown): boolean | undefined => (value === undefined || value === null ? undefined : [true, 1, '1', 'true'].includes(value as never));
+  const allAttributes = (event: MispStoredEvent): StoredAttribute[] => [...event.Attribute, ...event.Object.flatMap((o) => o.Attribute)];
+
+  /** Attribute-level filters of restSearch (value, type, category, to_ids, uuid for attributes); one attribute must match all. */
+  function attributeMatches(attribute: StoredAttribute, filter: Json, includeUuid: boolean): boolean {
+    const values = attribute.type.includes('|') ? [attribute.value, ...attribute.value.split('|')] : [attribute.value];
+    const toIds = flag(filter['to_ids']);
+    return (
+      !attribute.deleted &&
+      filterMatches(filter['value'], values) &&
+      filterMatches(filter['type'], [attribute.type]) &&
+      filterMatches(filter['category'], [attribute.category]) &&
+      (!includeUuid || filterMatches(filter['uuid'], [attribute.uuid], true)) &&
+      (toIds === undefined || attribute.to_ids === toIds)
+    );
+  }
+
+  const hasAttributeFilter = (filter: Json) => ['value', 'type', 'category', 'to_ids'].some((k) => filter[k] !== undefined && filter[k] !== null);
+
+  /** Event-level filters shared by both restSearch scopes. */
+  function eventMatches(event: MispStoredEvent, filter: Json): boolean {
+    const published = flag(filter['published']);
+    // from/to compare Event.date: YYYY-MM-DD, or a unix timestamp that MISP converts to a date.
+    const day = (v: unknown): string | undefined =>
+      typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : /^\d+$/.test(String(v ?? '')) ? new Date(Number(v) * 1000).toISOString().slice(0, 10) : undefined;
+    const from = day(filter['from']);
+    const to = day(filter['to']);
+    return (
+      filterMatches(filter['eventid'], [event.id, event.uuid], true) &&
+      filterMatches(filter['eventinfo'], [event.info], true) &&
+      filterMatches(filter['tags'] ?? filter['event_tags'] ?? filter['tag'], event.Tag.map((t) => t.name), true) &&
+      filterMatches(filter['threat_level_id'], [event.threat_level_id]) &&
+      (from === undefined || event.date >= from) &&
+      (to === undefined || event.date <= to) &&
+      (Array.isArray(filter['published']) || published === undefined || event.published === published)
+    );
+  }
+
+  function page<T>(items: T[], filter: Json): T[] {
+    const limit = Number(filter['limit']);
+    if (!Number.isInteger(limit) || limit <= 0) return items;
+    const pageNumber = Math.max(1, Number(filter['page']) || 1);
+    return items.slice((pageNumber - 1) * limit, pageNumber * limit);
+  }
+
+  function unsupportedFormat(filter: Json, url: string): HttpAnswer | undefined {
+    const format = filter['returnFormat'] ?? 'json';
+    if (format === 'json') return undefined;
+    return new HttpAnswer(404, { name: 'Not Found', message: `returnFormat ${String(format)} is not emulated`, url });
+  }
+
+  /** `POST /events/restSearch` (json): `{"response":[{"Event":…}]}`, whole events that match. */
+  function searchEvents(filter: Json): HttpAnswer {
+    const unsupported = unsupportedFormat(filter, '/events/restSearch');
+    if (unsupported !== undefined) return unsupported;
+    const found = [...events.values()].filter(
+      (e) =>
+        eventMatches(e, filter) &&
+        filterMatches(filter['uuid'], [e.uuid], true) &&
+        (!hasAttributeFilter(filter) || allAttributes(e).some((a) => attributeMatches(a, filter, false))),
+    );
+    const metadata = flag(filter['metadata']) === true;
+    const rows = page(found, filter).map((event) => {
+      if (!metadata) return { Event: event };
+      const { Attribute: _attributes, Object: _objects, ...rest } = event;
+      return { Event: rest };
+    });
+    return new HttpAnswer(200, { response: rows }, { 'x-result-count': String(found.length), 'x-export-module-used': 'json', 'x-response-format': 'json' });
+  }
+
+  /** `POST /attributes/restSearch` (json): `{"response":{"Attribute":[{…, "Event":{…}}]}}`. */
+  function searchAttributes(filter: Json): HttpAnswer {
+    const unsupported = unsupportedFormat(filter, '/attributes/restSearch');
+    if (unsupported !== undefined) return unsupported;
+    const found = [...events.values()]
+      .filter((e) => eventMatches(e, filter))
+      .flatMap((event) =>
+        allAttributes(event)
+          .filter((a) => attributeMatches(a, filter, true))
+          .map((a) => ({ ...a, Event: { org_id: event.org_id, distribution: event.distribution, id: event.id, info: event.info, orgc_id: event.orgc_id, uuid: event.uuid } })),
+      );
+    return new HttpAnswer(200, { response: { Attribute: page(found, filter) } }, { 'x-result-count': String(found.length), 'x-export-module-used': 'json', 'x-response-format': 'json' });
+  }
+
   function route(method: string, path: string, body: unknown): [string, HttpAnswer] {
     const segments = path.replace(/\.json$/, '').split('/').filter((s) => s.length > 0);
     const named = new Map(segments.filter((s) => s.includes(':')).map((s) => s.split(':', 2) as [string, string]));
@@ -375,7 +509,12 @@ export async function startMispEmulator(options: MispEmulatorOptions = {}): Prom
       return ['GET /servers/getVersion', new HttpAnswer(200, { version, pymisp_recommended_version: version, perm_sync: false, perm_sighting: true, perm_galaxy_editor: false, perm_analyst_data: false, uuid: '-', request_encoding: ['gzip', 'br'], filter_sightings: true })];
     }
     if (method === 'GET' && key === 'servers/getPyMISPVersion') return ['GET /servers/getPyMISPVersion', new HttpAnswer(200, { version })];
-    if (method === 'GET' && key === 'users/view') return ['GET /users/view/me', new HttpAnswer(200, { User: { id: '1', email: 'admin@admin.test', org_id: '1', role_id: '1' }, Role: { id: '1', name: 'admin', perm_add: true, perm_modify: true, perm_tag_editor: true }, Organisation: { id: '1', name: 'ORGNAME' } })];
+    if (method === 'GET' && key === 'users/view') {
+      // UsersController::view in REST mode: {User, Role, UserSetting, Organisation}; password masked, settings as a map
+      // (an empty PHP array, i.e. [], when the user has none). PyMISP's constructor reads all of them.
+      if (ref !== 'me' && ref !== USER.User.id) return ['GET /users/view/me', new HttpAnswer(404, { name: 'Invalid user', message: 'Invalid user', url: `/users/view/${ref ?? ''}` })];
+      return ['GET /users/view/me', new HttpAnswer(200, USER)];
+    }
     if (method === 'GET' && key === 'attributes/describeTypes') return ['GET /attributes/describeTypes', new HttpAnswer(200, describeTypesResponse)];
     if (method === 'POST' && (key === 'events/add' || (controller === 'events' && action === undefined))) return ['POST /events/add', addEvent(body)];
     if (method === 'GET' && key === 'events/view' && ref !== undefined) {
@@ -384,12 +523,14 @@ export async function startMispEmulator(options: MispEmulatorOptions = {}): Prom
     }
     if ((method === 'POST' || method === 'PUT') && key === 'events/edit' && ref !== undefined) return ['POST /events/edit/{id}', editEvent(ref, body, named.get('metadata') === '1')];
     if (method === 'POST' && key === 'attributes/add' && ref !== undefined) return ['POST /attributes/add/{id}', addAttributes(ref, body, named.get('breakOnDuplicate') !== '0')];
-    if (method === 'POST' && key === 'events/restSearch') {
-      const filter = (unwrap(body, 'request') ?? {}) as Json;
-      const found = [...events.values()].filter(
-        (e) => (filter['uuid'] === undefined || [filter['uuid']].flat().includes(e.uuid)) && (filter['eventinfo'] === undefined || e.info === filter['eventinfo']),
-      );
-      return ['POST /events/restSearch', new HttpAnswer(200, { response: found.map((e) => ({ Event: e })) })];
+    if (method === 'GET' && (key === 'events/restSearch' || key === 'attributes/restSearch') && named.size === 0) {
+      return [`POST /${key}`, new HttpAnswer(400, { name: RESTSEARCH_NO_PARAMETERS, message: RESTSEARCH_NO_PARAMETERS, url: `/${key}` })];
+    }
+    if (method === 'POST' && (key === 'events/restSearch' || key === 'attributes/restSearch')) {
+      const endpoint = `POST /${key}`;
+      const filter = unwrap(body ?? {}, 'request');
+      if (filter === null || typeof filter !== 'object' || Array.isArray(filter)) return [endpoint, new HttpAnswer(400, { name: 'Invalid parameters.', message: 'Invalid parameters.', url: `/${key}` })];
+      return [endpoint, key === 'events/restSearch' ? searchEvents(filter as Json) : searchAttributes(filter as Json)];
     }
     if (method === 'POST' && key === 'events/publish' && ref !== undefined) {
       const event = eventFor(ref);
