@@ -40,8 +40,18 @@ export interface EsEmulator {
   /** Adds documents (each to `logstash-YYYY.MM.dd` of its @timestamp); returns how many. */
   add(sources: Iterable<Json>): number;
   readonly requests: { readonly total: number; readonly byEndpoint: Readonly<Record<string, number>>; readonly bytesSent: number; readonly bytesOfFullSource: number };
-  /** The next `count` requests get nginx's HTML answer with this status (502/504: ES down). */
-  failNext(status: number, count?: number): void;
+  /**
+   * The next `count` requests get nginx's HTML answer with this status (502/504: ES down; 429 is ES's own
+   * JSON `es_rejected_execution_exception`), once `afterSearches` more `_search` requests have been answered.
+   */
+  failNext(status: number, count?: number, afterSearches?: number): void;
+  /**
+   * Every open point in time expires (its searches answer 404 `search_context_missing_exception`, as when
+   * keep_alive passed between two pages): now, or once `afterSearches` more `_search` requests have been answered.
+   */
+  expirePits(afterSearches?: number): void;
+  /** Points in time expired by `expirePits`. */
+  readonly expiredPits: number;
   /** Requests seen (method and path), in order. */
   readonly log: readonly string[];
   close(): Promise<void>;
@@ -193,7 +203,23 @@ export async function startEsEmulator(options: EsEmulatorOptions = {}): Promise<
   let total = 0;
   let bytesSent = 0;
   let bytesOfFullSource = 0;
-  let failures: { status: number; count: number } | undefined;
+  let failures: { status: number; count: number; afterSearches: number } | undefined;
+  let pitExpiry: { afterSearches: number } | undefined;
+  let expiredPits = 0;
+
+  function expireAllPits(): void {
+    expiredPits += pits.size;
+    pits.clear();
+  }
+
+  /** Counts an answered `_search` towards the faults waiting for one. */
+  function searchAnswered(): void {
+    if (failures !== undefined && failures.afterSearches > 0) failures.afterSearches--;
+    if (pitExpiry !== undefined && --pitExpiry.afterSearches <= 0) {
+      pitExpiry = undefined;
+      expireAllPits();
+    }
+  }
 
   function ordered(): StoredDoc[] {
     if (!sorted) {
@@ -207,7 +233,11 @@ export async function startEsEmulator(options: EsEmulatorOptions = {}): Promise<
     const pit = body['pit'] as Json | undefined;
     if (pit === undefined) return esError(400, 'action_request_validation_exception', 'Validation Failed: 1: this emulator only serves searches with a point in time;');
     const state = pits.get(String(pit['id']));
-    if (state === undefined) return esError(404, 'search_context_missing_exception', `No search context found for id [${String(pit['id']).slice(0, 40)}]`);
+    if (state === undefined) {
+      // What ES answers once a point in time's keep_alive passed: every shard's search context is gone.
+      const missing = { type: 'search_context_missing_exception', reason: `No search context found for id [${String(pit['id']).slice(0, 40)}]` };
+      return [404, { error: { root_cause: [missing], type: 'search_phase_execution_exception', reason: 'all shards failed', phase: 'query', grouped: true, failed_shards: [{ shard: -1, index: null, reason: missing }], caused_by: missing }, status: 404 }];
+    }
     const size = Number(body['size'] ?? 10);
     if (size + Number(body['from'] ?? 0) > MAX_WINDOW) {
       return esError(400, 'illegal_argument_exception', `Result window is too large, from + size must be less than or equal to: [${MAX_WINDOW}] but was [${size}].`);
@@ -370,8 +400,12 @@ export async function startEsEmulator(options: EsEmulatorOptions = {}): Promise<
       if (req.headers.authorization !== expectedAuth) return sendHtml(res, 401);
       if (!url.pathname.startsWith(prefix)) return sendHtml(res, 200); // nginx's `location /`: the T-Pot landing page
     }
-    if (failures !== undefined && failures.count > 0) {
+    if (failures !== undefined && failures.count > 0 && failures.afterSearches === 0) {
       failures.count--;
+      if (failures.status === 429) {
+        const [status, payload] = esError(429, 'es_rejected_execution_exception', 'rejected execution of coordinating operation [search_queue_full]');
+        return send(res, status, payload);
+      }
       return sendHtml(res, failures.status);
     }
     const path = `/${url.pathname.slice(prefix.length)}`.replace(/\/+$/, '') || '/';
@@ -406,6 +440,7 @@ export async function startEsEmulator(options: EsEmulatorOptions = {}): Promise<
     const endpoint = `${req.method} ${path.replace(/^\/[^/_][^/]*\/_pit$/, '/{index}/_pit')}`;
     byEndpoint[endpoint] = (byEndpoint[endpoint] ?? 0) + 1;
     const [status, payload] = route(req.method ?? 'GET', path, url.searchParams, body, String(req.headers.accept ?? ''));
+    if (path === '/_search' && status === 200) searchAnswered();
     const filter = url.searchParams.get('filter_path');
     send(res, status, filter === null ? payload : filterPath(payload, filter.split(',')));
   }
@@ -436,8 +471,15 @@ export async function startEsEmulator(options: EsEmulatorOptions = {}): Promise<
     get requests() {
       return { total, byEndpoint: { ...byEndpoint }, bytesSent, bytesOfFullSource };
     },
-    failNext(status, count = 1) {
-      failures = { status, count };
+    failNext(status, count = 1, afterSearches = 0) {
+      failures = { status, count, afterSearches };
+    },
+    expirePits(afterSearches = 0) {
+      if (afterSearches <= 0) expireAllPits();
+      else pitExpiry = { afterSearches };
+    },
+    get expiredPits() {
+      return expiredPits;
     },
     log,
     close: () =>
