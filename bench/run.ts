@@ -124,11 +124,16 @@ async function startEmulators(): Promise<Emulators> {
   };
 }
 
+function passThrough(names: readonly string[]): Record<string, string> {
+  return Object.fromEntries(names.flatMap((name) => (process.env[name] !== undefined ? [[name, process.env[name]!]] : [])));
+}
+
 /** Runs the real CLI once; returns its wall time and its own peak RSS. */
 async function runPipeline(args: readonly string[], env: Record<string, string>): Promise<{ seconds: number; peakRssMb: number }> {
   const started = process.hrtime.bigint();
   const pipeline = spawn(process.execPath, [cli, 'run', '--once', ...args], {
-    env: { PATH: process.env['PATH'] ?? '', VALIDATION_REPORT_ENABLED: 'false', LOG_LEVEL: 'warn', ...env },
+    // Tuning knobs pass through from the bench's own environment, so their effect can be measured.
+    env: { PATH: process.env['PATH'] ?? '', VALIDATION_REPORT_ENABLED: 'false', LOG_LEVEL: 'warn', ...passThrough(['MAX_PENDING_INDICATORS', 'MISP_BATCH_SIZE', 'ELASTICSEARCH_PAGE_SIZE']), ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let peak = 0;

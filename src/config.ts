@@ -125,7 +125,7 @@ const DEFINITIONS = {
   SENSOR_IPS: D('General', 'Comma-separated addresses of the sensor itself: never reported as attackers.', list.pipe(z.array(z.string().refine(isIp, 'not an IP address')))),
   EXCLUDE_IPS: D('General', 'Comma-separated addresses or CIDR ranges (IPv4/IPv6) never reported as attackers.', list.pipe(z.array(z.string().refine((v) => (v.includes('/') ? ipaddr.isValidCIDR(v) : isIp(v)), 'not an IP address or CIDR range')))),
   ALLOW_PRIVATE_IPS: D('General', 'Keep private, CGNAT and loopback sources (deception inside a company network).', bool, 'false'),
-  MAX_PENDING_INDICATORS: D('General', 'Unique indicators held in memory before an intermediate delivery and checkpoint (bounds memory and the work a crash repeats on long reads).', int(1000, 100_000_000), '250000'),
+  MAX_PENDING_INDICATORS: D('General', 'Unique indicators held in memory before an intermediate delivery and checkpoint (bounds memory and the work a crash repeats on long reads).', int(1000, 100_000_000), '50000'),
   MISP_URL: D('MISP', 'Base URL of the MISP instance.', httpUrl),
   MISP_KEY: D('MISP', 'MISP API key (40 characters) of a user allowed to add events.', z.string().trim().regex(/^[A-Za-z0-9]{40}$/, 'must be a 40-character alphanumeric MISP API key'), undefined, true),
   MISP_VERIFY_SSL: D('MISP', 'Verify MISP\'s TLS certificate. `false` is for tests only and is logged loudly.', bool, 'true'),

@@ -7,12 +7,12 @@ import { AttackerIpPolicy } from './attacker-ip-policy.js';
 import type { HoneypotType } from './honeypots/honeypot-type.js';
 import { honeypotFor } from './honeypots/registry.js';
 import { extractIndicators } from './indicators.js';
-import { buildEventChanges, eventUuid, type BuildSettings, type EventChanges } from './misp/build.js';
-import type { Sink } from './misp/sink.js';
+import { buildEventChanges, eventUuid, type BuildSettings } from './misp/build.js';
+import type { EventDelivery, Sink } from './misp/sink.js';
 import type { Metrics, Mode } from './observability/metrics.js';
 import type { RunReport } from './report.js';
 import type { JsonValue, Source } from './sources/source.js';
-import type { StateStore } from './state.js';
+import { deliveredOf, type DeliveredChanges, type StateStore } from './state.js';
 
 export interface PipelineOptions {
   readonly source: Source;
@@ -37,7 +37,7 @@ export interface PipelineResult {
   readonly eventsDelivered: number;
 }
 
-const DEFAULT_FLUSH_THRESHOLD = 250_000;
+const DEFAULT_FLUSH_THRESHOLD = 50_000;
 
 export async function runPipeline(options: PipelineOptions): Promise<PipelineResult> {
   const { source, sink, state, report, log } = options;
@@ -76,33 +76,35 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   };
 
   const flush = async (): Promise<void> => {
-    const buckets = aggregator.buckets();
-    const changes: EventChanges[] = [];
-    for (const bucket of buckets) {
+    // One event at a time: its MISP JSON is built, delivered and reduced to ledger rows before the next one is
+    // built, so memory holds one event's changes, not the whole flush's. The ledger and the checkpoint are
+    // still committed together, once, after the sink accepted everything.
+    const delivered: DeliveredChanges[] = [];
+    let attributesSent = 0;
+    let objectsSent = 0;
+    for (const bucket of aggregator.buckets()) {
       report.aggregated(bucket);
       const ledger = state.ledger(sink.id, eventUuid(options.build.uuidNamespace, bucket.honeypot, bucket.day));
       const built = buildEventChanges(bucket, ledger, options.build);
-      if (built.createEvent || built.attributes.length > 0 || built.objects.length > 0) changes.push(built);
+      if (!built.createEvent && built.attributes.length === 0 && built.objects.length === 0) continue;
+      let delivery: EventDelivery;
+      try {
+        [delivery] = (await sink.apply([built])) as [EventDelivery];
+        metrics?.setHealth(true);
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        metrics?.setHealth(false, `the sink (${sink.id.split(':')[0]}) failed: ${typeof code === 'string' ? code : 'error'}`);
+        throw error;
+      }
+      report.delivered(built, delivery);
+      delivered.push(deliveredOf(built));
+      attributesSent += built.attributes.length;
+      objectsSent += built.objects.length;
     }
-    let deliveries: Awaited<ReturnType<Sink['apply']>>;
-    try {
-      deliveries = await sink.apply(changes);
-      metrics?.setHealth(true);
-    } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      metrics?.setHealth(false, `the sink (${sink.id.split(':')[0]}) failed: ${typeof code === 'string' ? code : 'error'}`);
-      throw error;
-    }
-    changes.forEach((c, i) => report.delivered(c, deliveries[i]!));
-    state.commit(sink.id, changes, pendingCursor === undefined ? undefined : { source: source.name, cursor: pendingCursor });
+    state.commit(sink.id, delivered, pendingCursor === undefined ? undefined : { source: source.name, cursor: pendingCursor });
     if (newestAttack > 0) metrics?.checkpointLag.set({ source: SOURCE_KIND[mode] }, Math.max(0, (Date.now() - newestAttack) / 1000));
-    eventsDelivered += changes.length;
-    if (changes.length > 0) {
-      log.info(
-        { events: changes.length, attributes: changes.reduce((n, c) => n + c.attributes.length, 0), objects: changes.reduce((n, c) => n + c.objects.length, 0) },
-        'Delivered changes to the sink.',
-      );
-    }
+    eventsDelivered += delivered.length;
+    if (delivered.length > 0) log.info({ events: delivered.length, attributes: attributesSent, objects: objectsSent }, 'Delivered changes to the sink.');
     aggregator.clear();
     pendingCursor = undefined;
   };

@@ -59,6 +59,23 @@ export interface PublishCandidate {
   readonly day: string;
 }
 
+/** What the ledger keeps of one event's delivered changes (the MISP JSON itself is not needed any more). */
+export interface DeliveredChanges {
+  readonly eventUuid: string;
+  readonly honeypot: string;
+  readonly day: string;
+  readonly items: readonly { readonly uuid: string; readonly fingerprint: string; readonly tally: Tally }[];
+}
+
+export function deliveredOf(changes: EventChanges): DeliveredChanges {
+  return {
+    eventUuid: changes.event.uuid,
+    honeypot: changes.honeypot,
+    day: changes.day,
+    items: [...changes.attributes, ...changes.objects].map((c) => ({ uuid: c.item.uuid, fingerprint: c.fingerprint, tally: c.tally })),
+  };
+}
+
 export interface CheckpointUpdate {
   readonly source: string;
   readonly cursor: JsonValue;
@@ -178,14 +195,12 @@ export class StateStore {
    * Records, in one transaction, that `sink` now holds these changes and that the source may resume
    * after `checkpoint`. Called only after the sink accepted everything.
    */
-  commit(sink: string, delivered: readonly EventChanges[], checkpoint?: CheckpointUpdate, now = Date.now()): void {
+  commit(sink: string, delivered: readonly DeliveredChanges[], checkpoint?: CheckpointUpdate, now = Date.now()): void {
     this.#db.transaction(() => {
       for (const changes of delivered) {
         // Any change restarts the quiet period: MISP unpublishes an event when it changes.
-        this.#putEvent.run(sink, changes.event.uuid, changes.honeypot, changes.day, now);
-        for (const change of [...changes.attributes, ...changes.objects]) {
-          this.#putItem.run(sink, change.item.uuid, changes.event.uuid, change.fingerprint, JSON.stringify(change.tally));
-        }
+        this.#putEvent.run(sink, changes.eventUuid, changes.honeypot, changes.day, now);
+        for (const item of changes.items) this.#putItem.run(sink, item.uuid, changes.eventUuid, item.fingerprint, JSON.stringify(item.tally));
       }
       if (checkpoint !== undefined) this.#putCheckpoint.run(checkpoint.source, JSON.stringify(checkpoint.cursor), Date.now());
     })();

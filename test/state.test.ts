@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import type { EventChanges } from '../src/misp/build.js';
-import { StateStore } from '../src/state.js';
+import { deliveredOf, StateStore } from '../src/state.js';
 import { tallyOf } from '../src/tally.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tpot2misp-state-'));
@@ -29,7 +29,7 @@ describe('StateStore', () => {
     const state = StateStore.open(path);
     assert.equal(state.checkpoint('files:/data'), undefined);
     assert.equal(state.ledger('feed:/out', 'e1').eventDelivered, false);
-    state.commit('feed:/out', [changes('e1', 'a1', 'fp1')], { source: 'files:/data', cursor: { files: { 'x.json': { offset: 42 } } } });
+    state.commit('feed:/out', [deliveredOf(changes('e1', 'a1', 'fp1'))], { source: 'files:/data', cursor: { files: { 'x.json': { offset: 42 } } } });
     state.close();
 
     const reopened = StateStore.open(path);
@@ -39,7 +39,7 @@ describe('StateStore', () => {
     assert.equal(ledger.item('a1')?.fingerprint, 'fp1');
     assert.equal(ledger.item('a1')?.tally.count, 1);
     assert.equal(reopened.ledger('misp:https://misp', 'e1').eventDelivered, false, 'another sink holds nothing yet');
-    reopened.commit('feed:/out', [changes('e1', 'a1', 'fp2')]);
+    reopened.commit('feed:/out', [deliveredOf(changes('e1', 'a1', 'fp2'))]);
     assert.equal(reopened.ledger('feed:/out', 'e1').item('a1')?.fingerprint, 'fp2');
     reopened.close();
   });
@@ -61,13 +61,13 @@ describe('StateStore', () => {
     // An event delivered before the upgrade counts as long quiet.
     assert.deepEqual(state.duePublish('misp:x', '2025-03-20', 0).map((e) => e.uuid), ['old']);
     state.markPublished('misp:x', 'old', 5_000);
-    state.commit('misp:x', [changes('e1', 'i1', 'f1')], undefined, 10_000);
+    state.commit('misp:x', [deliveredOf(changes('e1', 'i1', 'f1'))], undefined, 10_000);
     assert.deepEqual(state.duePublish('misp:x', '2025-03-20', 9_999), [], 'not quiet long enough');
     assert.deepEqual(state.duePublish('misp:x', '2025-03-14', 10_000), [], 'its day has not ended');
     assert.deepEqual(state.duePublish('misp:x', '2025-03-15', 10_000).map((e) => e.uuid), ['e1']);
     state.markPublished('misp:x', 'e1', 20_000);
     assert.deepEqual(state.duePublish('misp:x', '2025-03-15', 30_000), []);
-    state.commit('misp:x', [changes('e1', 'i2', 'f2')], undefined, 40_000);
+    state.commit('misp:x', [deliveredOf(changes('e1', 'i2', 'f2'))], undefined, 40_000);
     assert.deepEqual(state.duePublish('misp:x', '2025-03-15', 40_000).map((e) => e.uuid), ['e1'], 'a change makes it due again');
     state.close();
   });
