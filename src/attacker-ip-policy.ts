@@ -46,7 +46,7 @@ export class AttackerIpPolicy {
   readonly #allowPrivate: boolean;
   // The same attacker appears in thousands of documents; classify each distinct string once per run.
   readonly #cache = new Map<string, IpVerdict>();
-  static readonly #CACHE_LIMIT = 200_000;
+  static readonly #CACHE_LIMIT = 50_000;
 
   constructor(options: AttackerIpPolicyOptions = {}) {
     this.#sensor = new Set();

@@ -7,7 +7,7 @@ import { AttackerIpPolicy } from './attacker-ip-policy.js';
 import type { HoneypotType } from './honeypots/honeypot-type.js';
 import { honeypotFor } from './honeypots/registry.js';
 import { extractIndicators } from './indicators.js';
-import { buildEventChanges, eventUuid, type BuildSettings } from './misp/build.js';
+import { buildEventChangesInParts, eventUuid, type BuildSettings } from './misp/build.js';
 import type { EventDelivery, Sink } from './misp/sink.js';
 import type { Metrics, Mode } from './observability/metrics.js';
 import type { RunReport } from './report.js';
@@ -82,29 +82,34 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     const delivered: DeliveredChanges[] = [];
     let attributesSent = 0;
     let objectsSent = 0;
+    let eventsTouched = 0;
     for (const bucket of aggregator.buckets()) {
       report.aggregated(bucket);
       const ledger = state.ledger(sink.id, eventUuid(options.build.uuidNamespace, bucket.honeypot, bucket.day));
-      const built = buildEventChanges(bucket, ledger, options.build);
-      if (!built.createEvent && built.attributes.length === 0 && built.objects.length === 0) continue;
-      let delivery: EventDelivery;
-      try {
-        [delivery] = (await sink.apply([built])) as [EventDelivery];
-        metrics?.setHealth(true);
-      } catch (error) {
-        const code = (error as { code?: unknown }).code;
-        metrics?.setHealth(false, `the sink (${sink.id.split(':')[0]}) failed: ${typeof code === 'string' ? code : 'error'}`);
-        throw error;
+      let touched = false;
+      for (const built of buildEventChangesInParts(bucket, ledger, options.build, sink.partSize ?? Number.POSITIVE_INFINITY)) {
+        if (!built.createEvent && built.attributes.length === 0 && built.objects.length === 0) continue;
+        let delivery: EventDelivery;
+        try {
+          [delivery] = (await sink.apply([built])) as [EventDelivery];
+          metrics?.setHealth(true);
+        } catch (error) {
+          const code = (error as { code?: unknown }).code;
+          metrics?.setHealth(false, `the sink (${sink.id.split(':')[0]}) failed: ${typeof code === 'string' ? code : 'error'}`);
+          throw error;
+        }
+        report.delivered(built, delivery);
+        delivered.push(deliveredOf(built));
+        attributesSent += built.attributes.length;
+        objectsSent += built.objects.length;
+        touched = true;
       }
-      report.delivered(built, delivery);
-      delivered.push(deliveredOf(built));
-      attributesSent += built.attributes.length;
-      objectsSent += built.objects.length;
+      if (touched) eventsTouched++;
     }
     state.commit(sink.id, delivered, pendingCursor === undefined ? undefined : { source: source.name, cursor: pendingCursor });
     if (newestAttack > 0) metrics?.checkpointLag.set({ source: SOURCE_KIND[mode] }, Math.max(0, (Date.now() - newestAttack) / 1000));
-    eventsDelivered += delivered.length;
-    if (delivered.length > 0) log.info({ events: delivered.length, attributes: attributesSent, objects: objectsSent }, 'Delivered changes to the sink.');
+    eventsDelivered += eventsTouched;
+    if (eventsTouched > 0) log.info({ events: eventsTouched, attributes: attributesSent, objects: objectsSent }, 'Delivered changes to the sink.');
     aggregator.clear();
     pendingCursor = undefined;
   };

@@ -158,10 +158,31 @@ export function itemUuid(eventId: string, aggregated: Pick<AggregatedIndicator, 
 }
 
 export function buildEventChanges(bucket: DailyBucket, ledger: Ledger, settings: BuildSettings): EventChanges {
+  return changesFor(bucket, bucket.items.values(), !ledger.eventDelivered, ledger, settings);
+}
+
+/**
+ * The same changes, in parts of at most `chunkSize` indicators (only the first part creates the event), so that
+ * a caller can deliver a large event without holding all of its MISP JSON at once.
+ */
+export function* buildEventChangesInParts(bucket: DailyBucket, ledger: Ledger, settings: BuildSettings, chunkSize: number): Generator<EventChanges> {
+  let createEvent = !ledger.eventDelivered;
+  let part: AggregatedIndicator[] = [];
+  for (const aggregated of bucket.items.values()) {
+    part.push(aggregated);
+    if (part.length < chunkSize) continue;
+    yield changesFor(bucket, part, createEvent, ledger, settings);
+    createEvent = false;
+    part = [];
+  }
+  if (part.length > 0 || createEvent) yield changesFor(bucket, part, createEvent, ledger, settings);
+}
+
+function changesFor(bucket: DailyBucket, items: Iterable<AggregatedIndicator>, createEvent: boolean, ledger: Ledger, settings: BuildSettings): EventChanges {
   const uuid = eventUuid(settings.uuidNamespace, bucket.honeypot, bucket.day);
   const attributes: ItemChange<MispAttribute>[] = [];
   const objects: ItemChange<MispObject>[] = [];
-  for (const aggregated of bucket.items.values()) {
+  for (const aggregated of items) {
     const id = itemUuid(uuid, aggregated);
     const delivered = ledger.item(id);
     const tally = delivered ? mergeTally(delivered.tally, aggregated.tally) : aggregated.tally;
@@ -188,7 +209,7 @@ export function buildEventChanges(bucket: DailyBucket, ledger: Ledger, settings:
       published: false,
       Tag: eventTags(bucket.honeypot, settings.tags),
     },
-    createEvent: !ledger.eventDelivered,
+    createEvent,
     attributes: attributes.sort(byTypeAndValue),
     objects: objects.sort((a, b) => (a.item.uuid < b.item.uuid ? -1 : 1)),
   };

@@ -38,6 +38,8 @@ function errorText(errors: unknown): string {
 
 export class MispRestSink implements Sink {
   readonly id: string;
+  // 20 full batches at the default MISP_BATCH_SIZE: few extra requests, bounded memory.
+  readonly partSize: number;
   readonly #client: MispHttpClient;
   readonly #batchSize: number;
   #checked = false;
@@ -45,6 +47,7 @@ export class MispRestSink implements Sink {
   constructor(options: MispRestSinkOptions) {
     this.#client = new MispHttpClient(options);
     this.#batchSize = options.batchSize;
+    this.partSize = options.batchSize * 20;
     this.id = `misp:${this.#client.baseUrl}`;
   }
 

@@ -29,6 +29,11 @@ export interface Sink {
    * cannot; the caller then commits nothing, and a later run sends the same changes again.
    */
   apply(changes: readonly EventChanges[]): Promise<EventDelivery[]>;
+  /**
+   * At most this many indicators per `apply` call: the caller then never holds one big event's MISP JSON whole.
+   * Absent: a whole event per call (a sink that rewrites the event on every call, like the feed, wants that).
+   */
+  readonly partSize?: number;
   /** Publishes an event the sink holds (sinks without a notion of publishing leave this out). */
   publish?(eventUuid: string): Promise<void>;
   close(): Promise<void>;
