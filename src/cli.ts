@@ -3,6 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import type { Logger } from 'pino';
@@ -147,7 +148,7 @@ async function realtime(config: Config, log: Logger, once: boolean, metrics: Met
 }
 
 /** One pass over the source: everything new goes to the sink; returns the report. */
-async function runOnce(config: Config, log: Logger, window: Window, metrics: Metrics): Promise<RunReport> {
+async function runOnce(config: Config, log: Logger, window: Window, metrics: Metrics, stop?: AbortSignal): Promise<RunReport> {
   const state = StateStore.open(config.stateDb);
   const sink = createSink(config, metrics);
   const endTimer = metrics.processingDuration.startTimer({ mode: config.mode });
@@ -168,6 +169,7 @@ async function runOnce(config: Config, log: Logger, window: Window, metrics: Met
       flushThreshold: config.maxPendingIndicators,
       metrics,
       mode: config.mode,
+      ...(stop !== undefined && { stop }),
     });
     endTimer();
     if (config.misp.autoPublish) await publishDueEvents({ state, sink, policy: { delaySeconds: config.misp.publishDelaySeconds }, log, metrics });
@@ -199,13 +201,27 @@ async function run(config: Config, log: Logger, once: boolean, window: Window = 
   if (server !== undefined) log.info({ port: server.port }, 'Serving /metrics and /healthz.');
   try {
     if (config.mode === 'realtime') return await realtime(config, log, once, metrics);
-    const periodic = !once && config.batchIntervalHours > 0;
-    for (;;) {
-      const report = await runOnce(config, log, window, metrics);
-      process.stdout.write(`${summary(report, config)}\n`);
-      if (!periodic) return;
-      log.info({ hours: config.batchIntervalHours }, 'Waiting for the next run (BATCH_INTERVAL_HOURS).');
-      await new Promise((resolve) => setTimeout(resolve, config.batchIntervalHours * 3_600_000));
+    // SIGTERM/SIGINT: finish the current batch, deliver and commit it, then exit by itself (a second signal kills).
+    const stop = new AbortController();
+    const onSignal = (signal: NodeJS.Signals) => {
+      log.info({ signal }, 'Stopping: delivering what was read, then exiting.');
+      stop.abort();
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+    try {
+      const periodic = !once && config.batchIntervalHours > 0;
+      for (;;) {
+        const report = await runOnce(config, log, window, metrics, stop.signal);
+        process.stdout.write(`${summary(report, config)}\n`);
+        if (!periodic || stop.signal.aborted) return;
+        log.info({ hours: config.batchIntervalHours }, 'Waiting for the next run (BATCH_INTERVAL_HOURS).');
+        const waited = await sleep(config.batchIntervalHours * 3_600_000, true, { signal: stop.signal }).catch(() => false);
+        if (!waited) return;
+      }
+    } finally {
+      process.removeListener('SIGTERM', onSignal);
+      process.removeListener('SIGINT', onSignal);
     }
   } finally {
     await server?.close();

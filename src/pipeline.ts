@@ -27,6 +27,8 @@ export interface PipelineOptions {
   readonly flushThreshold?: number;
   readonly metrics?: Metrics;
   readonly mode?: Mode;
+  /** Once aborted (SIGTERM/SIGINT), reading stops after the current batch; what was read is delivered and committed. */
+  readonly stop?: AbortSignal;
 }
 
 const SOURCE_KIND: Readonly<Record<Mode, string>> = { batch: 'elasticsearch', realtime: 'hpfeeds', files: 'files' };
@@ -154,6 +156,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     }
     pendingCursor = batch.cursor;
     if (aggregator.size >= threshold) await flush();
+    if (options.stop?.aborted) break;
   }
   await flush();
   report.records += records;

@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import { startEsEmulator } from '../emulators/es-emulator.js';
 import { startMispEmulator, type MispEmulator, type MispStoredEvent } from '../emulators/misp-emulator.js';
 import { runCliAsync as runCli, startCli } from '../support/cli.js';
+import { until } from '../support/until.js';
 import { generateTpotDocs } from '../../src/simulate/synthetic-tpot.js';
 
 const work = mkdtempSync(join(tmpdir(), 'tpot2misp-e2e-es-'));
@@ -174,6 +175,38 @@ describe('batch mode: Elasticsearch (emulated) → MISP (emulated)', () => {
       await es.close();
       await reference.close();
       await crashed.close();
+    }
+  });
+
+  it('SIGTERM mid-run: the current batch is delivered and committed, the process exits by itself, a re-run completes', async () => {
+    const set = generateTpotDocs({ docs: 30_000, uniqueIps: 5_000, days: 2, seed: 13 });
+    const es = await startEsEmulator();
+    es.add(set.docs);
+    const reference = await startMispEmulator();
+    const stopped = await startMispEmulator();
+    const env = (misp: MispEmulator) => ({ ELASTICSEARCH_URL: es.url, ELASTICSEARCH_PAGE_SIZE: '500', MAX_PENDING_INDICATORS: '1000', MISP_URL: misp.url, MISP_KEY: misp.apiKey, VALIDATION_REPORT_ENABLED: 'false' });
+    const args = (db: string) => ['run', '--once', '--mode', 'batch', '--output', 'misp', '--state-db', join(work, db), '--since', '2025-03-01'];
+    const recordsRead = (stdout: string) => Number(/(\d+) records read/.exec(stdout)?.[1] ?? NaN);
+    try {
+      const full = await runCli(args('reference-term.db'), env(reference));
+      assert.equal(full.status, 0, full.stderr);
+      const total = reference.writeRequests();
+
+      const { child, done } = startCli(args('term.db'), env(stopped));
+      await until(() => stopped.writeRequests() >= total / 3, 60_000, 'a third of the work delivered');
+      child.kill('SIGTERM');
+      const first = await done;
+      assert.equal(first.status, 0, `a clean exit after SIGTERM: ${first.stderr}`);
+      assert.ok(recordsRead(first.stdout) < recordsRead(full.stdout), 'it stopped before the end');
+      const rest = await runCli(args('term.db'), env(stopped));
+      assert.equal(rest.status, 0, rest.stderr);
+      // The checkpoint had moved: the re-run reads only what the stopped run had not delivered.
+      assert.ok(recordsRead(first.stdout) + recordsRead(rest.stdout) <= recordsRead(full.stdout) + 1_000, `${recordsRead(first.stdout)} + ${recordsRead(rest.stdout)} records for ${recordsRead(full.stdout)}`);
+      assert.deepEqual(content(stopped), content(reference));
+    } finally {
+      await es.close();
+      await reference.close();
+      await stopped.close();
     }
   });
 });
