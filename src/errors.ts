@@ -11,7 +11,11 @@ export type ErrorCode =
   | 'T2M_ES_AUTH'
   | 'T2M_ES_UNREACHABLE'
   | 'T2M_HPFEEDS_PROTOCOL'
-  | 'T2M_ENRICH_RATE_LIMITED';
+  | 'T2M_ENRICH_AUTH'
+  | 'T2M_ENRICH_RATE_LIMITED'
+  | 'T2M_ENRICH_UNAVAILABLE'
+  | 'T2M_ENRICH_BAD_RESPONSE'
+  | 'T2M_ENRICH_BAD_INDICATOR';
 
 export interface ErrorDetails {
   readonly cause?: unknown;

@@ -42,6 +42,21 @@ CREATE TABLE IF NOT EXISTS outbox (
   publisher TEXT NOT NULL,
   payload BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS enrichment_cache (
+  provider TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  value TEXT NOT NULL,
+  answer TEXT NOT NULL,
+  fetched_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (provider, kind, value)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS enrichment_quota (
+  provider TEXT PRIMARY KEY,
+  day TEXT NOT NULL,
+  used INTEGER NOT NULL,
+  paused_until INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
 `;
 
 export interface OutboxMessage {
@@ -76,6 +91,20 @@ export function deliveredOf(changes: EventChanges): DeliveredChanges {
   };
 }
 
+/** One cached enrichment answer (the answer is JSON written by src/enrichment/cache.ts). */
+export interface EnrichmentCacheRow {
+  readonly answer: string;
+  readonly fetchedAt: number;
+  readonly expiresAt: number;
+}
+
+/** A provider's daily request count (for UTC day `day`) and the time until which it is paused. */
+export interface EnrichmentQuotaRow {
+  readonly day: string;
+  readonly used: number;
+  readonly pausedUntil: number;
+}
+
 export interface CheckpointUpdate {
   readonly source: string;
   readonly cursor: JsonValue;
@@ -102,6 +131,11 @@ export class StateStore {
   readonly #readOutbox: Database.Statement<[number, number], { id: number; received_at: number; channel: string; publisher: string; payload: Buffer }>;
   readonly #pruneOutbox: Database.Statement<[number]>;
   readonly #countOutbox: Database.Statement<[], { n: number }>;
+  readonly #getEnrichment: Database.Statement<[string, string, string], { answer: string; fetched_at: number; expires_at: number }>;
+  readonly #putEnrichment: Database.Statement<[string, string, string, string, number, number]>;
+  readonly #purgeEnrichment: Database.Statement<[number]>;
+  readonly #getQuota: Database.Statement<[string], { day: string; used: number; paused_until: number }>;
+  readonly #putQuota: Database.Statement<[string, string, number, number]>;
 
   private constructor(db: Database.Database) {
     this.#db = db;
@@ -125,6 +159,41 @@ export class StateStore {
     this.#putItem = db.prepare(
       'INSERT INTO delivered_item (sink, uuid, event_uuid, fingerprint, tally) VALUES (?, ?, ?, ?, ?) ON CONFLICT(sink, uuid) DO UPDATE SET fingerprint = excluded.fingerprint, tally = excluded.tally',
     );
+    this.#getEnrichment = db.prepare('SELECT answer, fetched_at, expires_at FROM enrichment_cache WHERE provider = ? AND kind = ? AND value = ?');
+    this.#putEnrichment = db.prepare(
+      'INSERT INTO enrichment_cache (provider, kind, value, answer, fetched_at, expires_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(provider, kind, value) DO UPDATE SET answer = excluded.answer, fetched_at = excluded.fetched_at, expires_at = excluded.expires_at',
+    );
+    this.#purgeEnrichment = db.prepare('DELETE FROM enrichment_cache WHERE expires_at <= ?');
+    this.#getQuota = db.prepare('SELECT day, used, paused_until FROM enrichment_quota WHERE provider = ?');
+    this.#putQuota = db.prepare(
+      'INSERT INTO enrichment_quota (provider, day, used, paused_until) VALUES (?, ?, ?, ?) ON CONFLICT(provider) DO UPDATE SET day = excluded.day, used = excluded.used, paused_until = excluded.paused_until',
+    );
+  }
+
+  /** The cached enrichment answer of (provider, kind, value), expired or not; the caller checks `expiresAt`. */
+  enrichmentCached(provider: string, kind: string, value: string): EnrichmentCacheRow | undefined {
+    const row = this.#getEnrichment.get(provider, kind, value);
+    return row === undefined ? undefined : { answer: row.answer, fetchedAt: row.fetched_at, expiresAt: row.expires_at };
+  }
+
+  /** Stores (or replaces) one enrichment answer. */
+  putEnrichmentCached(provider: string, kind: string, value: string, row: EnrichmentCacheRow): void {
+    this.#putEnrichment.run(provider, kind, value, row.answer, row.fetchedAt, row.expiresAt);
+  }
+
+  /** Deletes answers that expired at or before `now`; returns how many. */
+  purgeEnrichmentCache(now: number): number {
+    return this.#purgeEnrichment.run(now).changes;
+  }
+
+  /** A provider's persisted daily count and pause. */
+  enrichmentQuota(provider: string): EnrichmentQuotaRow | undefined {
+    const row = this.#getQuota.get(provider);
+    return row === undefined ? undefined : { day: row.day, used: row.used, pausedUntil: row.paused_until };
+  }
+
+  putEnrichmentQuota(provider: string, row: EnrichmentQuotaRow): void {
+    this.#putQuota.run(provider, row.day, row.used, row.pausedUntil);
   }
 
   /** Keeps one received message safe (durable once this returns); its id orders the outbox. */

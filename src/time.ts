@@ -70,6 +70,12 @@ export function utcDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
+/** The next 00:00 UTC after `ms` (epoch ms): when daily API quotas reset. */
+export function nextUtcMidnight(ms: number): number {
+  const d = new Date(ms);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1);
+}
+
 /** ISO-8601 with microseconds and an explicit UTC offset, the way MISP and PyMISP write datetimes. */
 export function mispDateTime(ms: number): string {
   const iso = new Date(ms).toISOString(); // 2025-03-14T09:26:53.589Z
