@@ -210,6 +210,9 @@ function shown(name: string, value: string): string {
   return escaped.length > 80 ? `${escaped.slice(0, 80)}…` : escaped;
 }
 
+/** Variables docker-compose.yml reads from the same .env (interpolation); tpot2misp itself ignores them. */
+export const COMPOSE_ONLY: ReadonlySet<string> = new Set(['TPOT_NETWORK']);
+
 function readEnvFile(path: string, warnings: string[]): Record<string, string> {
   let text: string;
   try {
@@ -219,7 +222,7 @@ function readEnvFile(path: string, warnings: string[]): Record<string, string> {
   }
   const parsed = parseEnv(text) as Record<string, string>;
   for (const key of Object.keys(parsed)) {
-    if (!(key in DEFINITIONS) && !(key in LEGACY)) warnings.push(`${path}: unknown setting ${key} (ignored; see docs/configuration.md)`);
+    if (!(key in DEFINITIONS) && !(key in LEGACY) && !COMPOSE_ONLY.has(key)) warnings.push(`${path}: unknown setting ${key} (ignored; see docs/configuration.md)`);
   }
   return parsed;
 }

@@ -105,9 +105,10 @@ describe('loadConfig', () => {
 
   it('warns about unknown keys in .env and loudly about disabled TLS verification', () => {
     const envFile = join(dir, 'unknown.env');
-    writeFileSync(envFile, `COLLECTION_MODE=files\nMISP_URL=https://misp.example.org\nMISP_KEY=${KEY}\nMISP_VERIFY_SSL=false\nMISP_VERYFY_SSL=false\n`);
+    writeFileSync(envFile, `COLLECTION_MODE=files\nMISP_URL=https://misp.example.org\nMISP_KEY=${KEY}\nMISP_VERIFY_SSL=false\nMISP_VERYFY_SSL=false\nTPOT_NETWORK=tpot_nginx_local\n`);
     const { warnings } = loadConfig({ env: {}, envFile });
     assert.ok(warnings.some((w) => w.includes('unknown setting MISP_VERYFY_SSL')));
+    assert.ok(!warnings.some((w) => w.includes('TPOT_NETWORK')), 'docker compose reads TPOT_NETWORK from the same .env');
     assert.ok(warnings.some((w) => w.startsWith('TLS verification is OFF for MISP')));
   });
 

@@ -25,8 +25,8 @@ export const SENSOR_EXT = '203.0.113.10';
 export const SENSOR_INT = '10.20.0.5';
 const DAY_MS = 86_400_000;
 
-/** mulberry32: a tiny seeded generator, so that data sets are reproducible. */
-function random(seed: number): () => number {
+/** mulberry32: a tiny seeded generator, so that data sets (and test schedules) are reproducible. */
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -54,7 +54,7 @@ export interface SyntheticDoc {
 
 /** Document `i` of the set described by `options` (its @timestamp never decreases with i). */
 export function tpotDoc(options: GenerateOptions, i: number): SyntheticDoc {
-  const next = random(((options.seed ?? 1) * 0x9e3779b1) ^ Math.imul(i + 1, 0x85ebca6b));
+  const next = seededRandom(((options.seed ?? 1) * 0x9e3779b1) ^ Math.imul(i + 1, 0x85ebca6b));
   const span = options.days * DAY_MS;
   const first = options.end !== undefined ? options.end - span : Date.parse(`${options.firstDay ?? '2025-03-10'}T00:00:00Z`);
   const ts = first + Math.floor((i * span) / options.docs);

@@ -10,8 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import { startEsEmulator, type EsEmulator } from '../emulators/es-emulator.js';
 import { startMispEmulator, type MispEmulator } from '../emulators/misp-emulator.js';
 import { runCliAsync, startCli } from '../support/cli.js';
-import { batchArgs, batchEnv, content, diff, seeded, sigkill, whileRunning } from '../support/faults.js';
-import { generateTpotDocs } from '../../src/simulate/synthetic-tpot.js';
+import { batchArgs, batchEnv, content, diff, sigkill, whileRunning } from '../support/faults.js';
+import { generateTpotDocs, seededRandom } from '../../src/simulate/synthetic-tpot.js';
 
 const work = mkdtempSync(join(tmpdir(), 'tpot2misp-faults-run-'));
 // @timestamp cut to 5 minutes: about 14 documents share each timestamp, so page boundaries, checkpoints and a
@@ -67,7 +67,7 @@ describe('faults: the process, Elasticsearch and the state database', { concurre
   it('SIGKILLed at several random points of a run, started again each time: the content of an undisturbed run', async (t) => {
     const seed = Number(process.env['FAULT_SEED'] ?? Date.now() % 1_000_000);
     t.diagnostic(`FAULT_SEED=${seed}`);
-    const random = seeded(seed);
+    const random = seededRandom(seed);
     const misp = await startMispEmulator();
     const kills: string[] = [];
     try {

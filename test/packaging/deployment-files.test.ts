@@ -5,14 +5,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { SETTINGS } from '../../src/config.js';
+import { COMPOSE_ONLY, SETTINGS } from '../../src/config.js';
 import { PROJECT_ROOT, runCli } from '../support/cli.js';
 
 const read = (path: string) => readFileSync(join(PROJECT_ROOT, path), 'utf8');
 const SECRET_NAMES = new Set(SETTINGS.filter((s) => s.secret).map((s) => s.name));
 const KNOWN = new Set(SETTINGS.map((s) => s.name));
-// Variables only docker compose reads (interpolation), never tpot2misp.
-const COMPOSE_ONLY = new Set(['TPOT_NETWORK']);
 const RUN_HELP = runCli(['run', '--help']).stdout;
 
 /** The first non-comment line of a cron file that is not a `NAME=value` assignment. */

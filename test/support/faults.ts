@@ -81,18 +81,6 @@ export function sigkill(child: ChildProcess): void {
   child.kill('SIGKILL');
 }
 
-/** mulberry32, for reproducible "random" kill points. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export type ProxyFaultKind =
   /** Forwarded, MISP applies it, then the connection is cut before the answer reaches the client. */
   | 'applied-then-dropped'
