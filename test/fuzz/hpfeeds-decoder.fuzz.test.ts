@@ -355,6 +355,12 @@ describe('fuzzing HPFEEDS payload parsing', () => {
   it('payloads published on arbitrary channels, delivered through the decoder, parse the same', () => {
     fc.assert(
       fc.property(str8, fc.oneof(str8, fc.constantFrom('cowrie.sessions', 'dionaea.capture', 'mwbinary.dionaea.sensorunique', ...PROTOTYPE_KEYS)), anyPayload, cuts, (ident, channel, payload, at) => {
+        // A mutated payload can outgrow one frame (1 MiB): no publisher can send it, and encode says so.
+        const frameSize = HEADER + 2 + Buffer.byteLength(ident.toWellFormed()) + Buffer.byteLength(channel.toWellFormed()) + payload.length;
+        if (frameSize > MAX_FRAME) {
+          assert.throws(() => encode.publish(ident, channel, payload), ProtocolError);
+          return;
+        }
         const { frames, error } = feed(chunked(encode.publish(ident, channel, payload), at));
         assert.equal(error, undefined);
         const [frame] = frames;
@@ -384,6 +390,11 @@ describe('fuzzing HPFEEDS payload parsing', () => {
 
 // Counterexamples the fuzzing found, kept as plain regression tests.
 describe('HPFEEDS fuzzing regressions', () => {
+  it('a payload one byte too large for a frame is refused by encode, not sent', () => {
+    const payload = Buffer.alloc(MAX_FRAME - HEADER - 2 - 'cowrie.sessions'.length + 1, 0x20);
+    assert.throws(() => encode.publish('', 'cowrie.sessions', payload), ProtocolError);
+  });
+
   it('ewsType does not find Object.prototype members ("constructor", "__proto__")', () => {
     assert.equal(ewsType(undefined, 'constructor'), undefined);
     assert.equal(ewsType('constructor-community-01', undefined), undefined);
