@@ -1,7 +1,7 @@
 // Daily buckets: per (UTC day, honeypot) each indicator once, with first/last seen and hit count.
 import type { HoneypotType } from './honeypots/honeypot-type.js';
 import type { Indicator, Observation } from './indicators.js';
-import { observeInPlace, tallyOf, type MutableTally, type Tally } from './tally.js';
+import { emptyTally, observeInPlace, tallyOf, type MutableTally, type Tally } from './tally.js';
 import { utcDay } from './time.js';
 
 export interface AggregatedIndicator {
@@ -44,6 +44,17 @@ export class DailyBucket {
     }
   }
 
+  /**
+   * Asks for `indicator` to be rebuilt without a new sighting (its enrichment changed): a zero-count tally
+   * merges into the delivered one without changing it. No effect if the bucket already holds the indicator.
+   */
+  touch(indicator: Indicator): boolean {
+    const key = indicatorKey(indicator);
+    if (this.#items.has(key)) return false;
+    this.#items.set(key, { indicator, tally: emptyTally() });
+    return true;
+  }
+
   /** The bucket's indicators with their tallies (read-only views). */
   get items(): ReadonlyMap<string, AggregatedIndicator> {
     return this.#items;
@@ -63,16 +74,15 @@ export class Aggregator {
   #items = 0;
 
   add(honeypot: HoneypotType, time: number, observation: Observation): void {
-    const day = utcDay(time);
-    const key = `${honeypot}|${day}`;
-    let bucket = this.#buckets.get(key);
-    if (bucket === undefined) {
-      bucket = new DailyBucket(honeypot, day);
-      this.#buckets.set(key, bucket);
-    }
+    const bucket = this.#bucket(honeypot, utcDay(time));
     const before = bucket.items.size;
     bucket.add(observation, time);
     this.#items += bucket.items.size - before;
+  }
+
+  /** See DailyBucket.touch. */
+  touch(honeypot: HoneypotType, day: string, indicator: Indicator): void {
+    if (this.#bucket(honeypot, day).touch(indicator)) this.#items++;
   }
 
   /** Unique (bucket, indicator) pairs held. */
@@ -83,6 +93,16 @@ export class Aggregator {
   /** Buckets in a stable order (day, then honeypot). */
   buckets(): DailyBucket[] {
     return [...this.#buckets.values()].sort((a, b) => (a.day === b.day ? (a.honeypot < b.honeypot ? -1 : 1) : a.day < b.day ? -1 : 1));
+  }
+
+  #bucket(honeypot: HoneypotType, day: string): DailyBucket {
+    const key = `${honeypot}|${day}`;
+    let bucket = this.#buckets.get(key);
+    if (bucket === undefined) {
+      bucket = new DailyBucket(honeypot, day);
+      this.#buckets.set(key, bucket);
+    }
+    return bucket;
   }
 
   clear(): void {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The tpot2misp command line: run the pipeline, or the demo on bundled sample data.
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,25 +9,14 @@ import { Command } from 'commander';
 import type { Logger } from 'pino';
 import { runChecks } from './check.js';
 import { loadConfig, type Config } from './config.js';
+import { createEnricher } from './enrichment/setup.js';
 import { ConfigError, Tpot2MispError } from './errors.js';
-import { honeypotFor } from './honeypots/registry.js';
-import type { Honeypot } from './honeypots/honeypot.js';
-import type { BuildSettings } from './misp/build.js';
-import { FeedSink } from './misp/feed.js';
-import { MispRestSink } from './misp/rest-sink.js';
-import type { Sink } from './misp/sink.js';
 import { createLogger, openLogger, type LoggerHandle } from './observability/log.js';
 import { Metrics } from './observability/metrics.js';
-import { progressReporter, type ProgressListener } from './observability/progress.js';
-import { runPipeline, type PipelineOptions } from './pipeline.js';
-import { publishDueEvents } from './publisher.js';
+import { buildSettings, createSink, ipPolicy, runOnce, type Window } from './run-once.js';
 import { runSimulation } from './simulate/simulate.js';
 import { runRealtime } from './realtime.js';
-import { RunReport } from './report.js';
-import { createElasticsearchSource } from './sources/elasticsearch.js';
-import { displayUrl, esClientFor } from './sources/elasticsearch/es-client.js';
-import { createFilesSource } from './sources/files.js';
-import type { Source } from './sources/source.js';
+import type { RunReport } from './report.js';
 import { StateStore } from './state.js';
 
 const packageRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -56,12 +45,6 @@ interface SimulateFlags {
   readonly envFile?: string;
 }
 
-/** An explicit read window (`--since`/`--until`), batch mode only. */
-interface Window {
-  readonly since?: number;
-  readonly until?: number;
-}
-
 /** A date or date-time flag (UTC unless it names a zone), as epoch ms. */
 function parseDateFlag(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -77,107 +60,19 @@ function parseWindow(flags: RunFlags): Window {
   return { ...(since !== undefined && { since }), ...(until !== undefined && { until }) };
 }
 
-function createSource(config: Config, log: Logger, window: Window, onProgress?: ProgressListener): Source {
-  const honeypots = config.honeypots.map((type) => honeypotFor(type)).filter((m): m is Honeypot => m !== undefined);
-  if (config.mode === 'batch') {
-    const es = config.elasticsearch;
-    return createElasticsearchSource({
-      client: esClientFor(es),
-      url: es.url ?? '',
-      honeypots,
-      lookbackDays: config.lookbackDays,
-      pageSize: es.pageSize,
-      overlapMs: es.overlapMinutes * 60_000,
-      ...window,
-      onConnected: (info) => log.info({ version: info.version, product: info.product, url: displayUrl(es.url ?? '') }, 'Connected to Elasticsearch.'),
-      ...(onProgress !== undefined && { onProgress }),
-    });
-  }
-  if (config.mode === 'files') {
-    let isDirectory = false;
-    try {
-      isDirectory = statSync(config.tpotDataDir).isDirectory();
-    } catch {
-      isDirectory = false;
-    }
-    if (!isDirectory) {
-      throw new Tpot2MispError('T2M_SOURCE_IO', `the T-Pot data directory ${config.tpotDataDir} does not exist or is not a directory`, {
-        hint: 'set TPOT_DATA_DIR (or --data-dir) to the folder holding cowrie/, dionaea/, … (usually ~/tpotce/data)',
-      });
-    }
-    return createFilesSource({ dataDir: config.tpotDataDir, honeypots });
-  }
-  // Realtime mode reads the outbox through runRealtime, never through here.
-  throw new Tpot2MispError('T2M_CONFIG_INVALID', `no batch source for COLLECTION_MODE=${config.mode}`);
-}
-
-function createSink(config: Config, metrics?: Metrics): Sink {
-  if (config.output === 'feed') return new FeedSink(config.misp.feedDir, { name: config.misp.orgName, uuid: config.misp.orgUuid });
-  return new MispRestSink({
-    url: config.misp.url ?? '',
-    key: config.misp.key ?? '',
-    verifySsl: config.misp.verifySsl,
-    batchSize: config.misp.batchSize,
-    ...(config.misp.caFile !== undefined && { caFile: config.misp.caFile }),
-    ...(metrics !== undefined && { onResponse: (endpoint: string, status: number) => metrics.mispRequests.inc({ endpoint, status: String(status) }) }),
-  });
-}
-
-function buildSettings(config: Config): BuildSettings {
-  return { uuidNamespace: config.uuidNamespace, distribution: config.misp.distribution, threatLevel: config.misp.threatLevel, analysis: config.misp.analysis, tags: config.misp.tags };
-}
-
-function ipPolicy(config: Config): PipelineOptions['ipPolicy'] {
-  return { sensorIps: config.sensorIps, excludeIps: config.excludeIps, allowPrivate: config.allowPrivateIps };
-}
-
 /** Runs until SIGINT/SIGTERM (or, with `--once`, only drains the outbox). */
 async function realtime(config: Config, log: Logger, once: boolean, metrics: Metrics): Promise<void> {
   const state = StateStore.open(config.stateDb);
   const sink = createSink(config, metrics);
+  const enricher = createEnricher(config, state, log, metrics);
   const stopSignal = new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
   });
   try {
-    await runRealtime({ config, log, state, sink, build: buildSettings(config), ipPolicy: ipPolicy(config), drainOnly: once, stopSignal, metrics });
+    await runRealtime({ config, log, state, sink, build: buildSettings(config), ipPolicy: ipPolicy(config), drainOnly: once, stopSignal, metrics, ...(enricher !== undefined && { enricher }) });
   } finally {
-    await sink.close();
-    state.close();
-  }
-}
-
-/** One pass over the source: everything new goes to the sink; returns the report. */
-async function runOnce(config: Config, log: Logger, window: Window, metrics: Metrics, stop?: AbortSignal): Promise<RunReport> {
-  const state = StateStore.open(config.stateDb);
-  const sink = createSink(config, metrics);
-  const endTimer = metrics.processingDuration.startTimer({ mode: config.mode });
-  const progress = config.mode === 'batch' ? progressReporter('Elasticsearch', log) : undefined;
-  let source: Source | undefined;
-  try {
-    source = createSource(config, log, window, progress?.onProgress);
-    const report = new RunReport({ mode: config.mode, output: config.output, source: source.name, sink: sink.id, ...(config.output === 'misp' && config.misp.url !== undefined && { mispUrl: config.misp.url }) });
-    await runPipeline({
-      source,
-      sink,
-      state,
-      report,
-      log,
-      honeypots: config.honeypots,
-      build: buildSettings(config),
-      ipPolicy: ipPolicy(config),
-      flushThreshold: config.maxPendingIndicators,
-      metrics,
-      mode: config.mode,
-      ...(stop !== undefined && { stop }),
-    });
-    endTimer();
-    if (config.misp.autoPublish) await publishDueEvents({ state, sink, policy: { delaySeconds: config.misp.publishDelaySeconds }, log, metrics });
-    if (config.report.enabled) report.write(config.report.dir, config.report.formats);
-    return report;
-  } finally {
-    progress?.done();
-    await source?.close();
+    await enricher?.close();
     await sink.close();
     state.close();
   }
@@ -212,7 +107,7 @@ async function run(config: Config, log: Logger, once: boolean, window: Window = 
     try {
       const periodic = !once && config.batchIntervalHours > 0;
       for (;;) {
-        const report = await runOnce(config, log, window, metrics, stop.signal);
+        const report = await runOnce(config, log, window, metrics, { stop: stop.signal });
         process.stdout.write(`${summary(report, config)}\n`);
         if (!periodic || stop.signal.aborted) return;
         log.info({ hours: config.batchIntervalHours }, 'Waiting for the next run (BATCH_INTERVAL_HOURS).');

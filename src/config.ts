@@ -9,6 +9,15 @@ import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { ALL_TYPES, resolveHoneypotType, type HoneypotType } from './honeypots/honeypot-type.js';
 
+/** One enrichment provider's settings; 0 in a limit means none. */
+export interface EnrichmentProviderConfig {
+  readonly enabled: boolean;
+  readonly apiKey?: string;
+  readonly url: string;
+  readonly perMinute: number;
+  readonly perDay: number;
+}
+
 export interface Config {
   readonly mode: 'batch' | 'realtime' | 'files';
   readonly output: 'misp' | 'feed';
@@ -37,10 +46,10 @@ export interface Config {
     readonly tls: boolean; readonly caFile?: string; readonly flushSeconds: number;
   };
   readonly enrichment: {
-    readonly enabled: boolean; readonly cacheDurationSeconds: number; readonly maxSeconds: number;
-    readonly virustotal: { readonly enabled: boolean; readonly apiKey?: string };
-    readonly abuseipdb: { readonly enabled: boolean; readonly apiKey?: string };
-    readonly greynoise: { readonly enabled: boolean; readonly apiKey?: string };
+    readonly enabled: boolean; readonly cacheDurationSeconds: number; readonly maxSeconds: number; readonly dropBenign: boolean;
+    readonly virustotal: EnrichmentProviderConfig;
+    readonly abuseipdb: EnrichmentProviderConfig;
+    readonly greynoise: EnrichmentProviderConfig & { readonly plan: 'community' | 'enterprise' };
   };
   readonly log: { readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'; readonly fileEnabled: boolean; readonly filePath: string; readonly fileMaxSize: string; readonly fileMaxFiles: number; readonly format: 'json' | 'text' };
   readonly report: { readonly enabled: boolean; readonly dir: string; readonly formats: readonly ('txt' | 'json' | 'html')[] };
@@ -157,13 +166,24 @@ const DEFINITIONS = {
   REALTIME_FLUSH_SECONDS: D('HPFEEDS (realtime)', 'Seconds between flushes to MISP in realtime mode.', int(1, 3600), '10'),
   ENRICHMENT_ENABLED: D('Enrichment', 'Enrich indicators with VirusTotal, AbuseIPDB and GreyNoise.', bool, 'false'),
   CACHE_DURATION: D('Enrichment', 'Seconds an enrichment answer is cached. Legacy name: ENRICHMENT_CACHE_DURATION.', int(0, 31_536_000), '86400'),
-  ENRICHMENT_MAX_SECONDS: D('Enrichment', 'Seconds a run may spend enriching.', int(0, 86_400), '60'),
+  ENRICHMENT_MAX_SECONDS: D('Enrichment', 'Seconds a batch/files run may spend asking providers (waiting for quota included), after delivering. What is left waits for the next run, most active first. A request under way when the time is up may finish (at most 15 s).', int(0, 86_400), '60'),
+  ENRICHMENT_DROP_BENIGN: D('Enrichment', 'Leave benign scanners (GreyNoise benign or RIOT, AbuseIPDB whitelisted) out of MISP; one learned benign after delivery is soft-deleted. Default: keep and tag them.', bool, 'false'),
   VIRUSTOTAL_API_KEY: D('Enrichment', 'VirusTotal API key.', z.string().min(1), undefined, true),
   VIRUSTOTAL_ENABLED: D('Enrichment', 'Use VirusTotal (default: when its key is set).', bool),
+  VIRUSTOTAL_URL: D('Enrichment', 'VirusTotal API base URL (a proxy or a test double).', httpUrl, 'https://www.virustotal.com/api/v3'),
+  VIRUSTOTAL_REQUESTS_PER_MINUTE: D('Enrichment', 'VirusTotal requests per minute (the public API allows 4; 0 = no limit).', int(0, 100_000), '4'),
+  VIRUSTOTAL_REQUESTS_PER_DAY: D('Enrichment', 'VirusTotal requests per UTC day (public API: 500; 0 = no limit).', int(0, 10_000_000), '500'),
   ABUSEIPDB_API_KEY: D('Enrichment', 'AbuseIPDB API key.', z.string().min(1), undefined, true),
   ABUSEIPDB_ENABLED: D('Enrichment', 'Use AbuseIPDB (default: when its key is set).', bool),
-  GREYNOISE_API_KEY: D('Enrichment', 'GreyNoise API key.', z.string().min(1), undefined, true),
+  ABUSEIPDB_URL: D('Enrichment', 'AbuseIPDB API base URL.', httpUrl, 'https://api.abuseipdb.com/api/v2'),
+  ABUSEIPDB_REQUESTS_PER_MINUTE: D('Enrichment', 'AbuseIPDB requests per minute (0 = no limit).', int(0, 100_000), '0'),
+  ABUSEIPDB_REQUESTS_PER_DAY: D('Enrichment', 'AbuseIPDB `check` requests per UTC day (Standard plan: 1000; 0 = no limit).', int(0, 10_000_000), '1000'),
+  GREYNOISE_API_KEY: D('Enrichment', 'GreyNoise API key (the community API also answers without one, with a smaller allowance).', z.string().min(1), undefined, true),
   GREYNOISE_ENABLED: D('Enrichment', 'Use GreyNoise (default: when its key is set).', bool),
+  GREYNOISE_PLAN: D('Enrichment', '`community` (free Community API) or `enterprise` (the paid IP lookup; needs a key).', z.enum(['community', 'enterprise']), 'community'),
+  GREYNOISE_URL: D('Enrichment', 'GreyNoise API base URL.', httpUrl, 'https://api.greynoise.io'),
+  GREYNOISE_REQUESTS_PER_MINUTE: D('Enrichment', 'GreyNoise requests per minute (0 = no limit).', int(0, 100_000), '0'),
+  GREYNOISE_REQUESTS_PER_DAY: D('Enrichment', 'GreyNoise requests per UTC day (a community account\'s allowance is small and not published; 0 = no limit).', int(0, 10_000_000), '50'),
   LOG_LEVEL: D('Logs, report, metrics', 'DEBUG, INFO, WARNING, ERROR, CRITICAL (the original tool\'s names) or trace/debug/info/warn/error/fatal/silent, any case.', z.string().trim().transform((v, ctx) => {
     const level = LOG_LEVELS[v.toLowerCase()];
     if (level === undefined) ctx.addIssue({ code: 'custom', message: 'must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, trace, fatal, silent' });
@@ -308,7 +328,16 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
 
   const namespace = v<string>('UUID_NAMESPACE');
   const orgName = v<string>('MISP_ORG_NAME');
-  const keyed = (key: string | undefined, flag: boolean | undefined): { enabled: boolean; apiKey?: string } => ({ enabled: flag ?? key !== undefined, ...(key !== undefined && { apiKey: key }) });
+  const provider = (prefix: 'VIRUSTOTAL' | 'ABUSEIPDB' | 'GREYNOISE'): EnrichmentProviderConfig => {
+    const key = v<string | undefined>(`${prefix}_API_KEY`);
+    return {
+      enabled: v<boolean | undefined>(`${prefix}_ENABLED`) ?? key !== undefined,
+      ...(key !== undefined && { apiKey: key }),
+      url: v(`${prefix}_URL`),
+      perMinute: v(`${prefix}_REQUESTS_PER_MINUTE`),
+      perDay: v(`${prefix}_REQUESTS_PER_DAY`),
+    };
+  };
   const optional = <K extends string, T>(key: K, value: T | undefined) => (value === undefined ? {} : { [key]: value }) as Partial<Record<K, T>>;
   const config: Config = {
     mode,
@@ -362,9 +391,10 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       enabled: v('ENRICHMENT_ENABLED'),
       cacheDurationSeconds: v('CACHE_DURATION'),
       maxSeconds: v('ENRICHMENT_MAX_SECONDS'),
-      virustotal: keyed(v('VIRUSTOTAL_API_KEY'), v<boolean | undefined>('VIRUSTOTAL_ENABLED')),
-      abuseipdb: keyed(v('ABUSEIPDB_API_KEY'), v<boolean | undefined>('ABUSEIPDB_ENABLED')),
-      greynoise: keyed(v('GREYNOISE_API_KEY'), v<boolean | undefined>('GREYNOISE_ENABLED')),
+      dropBenign: v('ENRICHMENT_DROP_BENIGN'),
+      virustotal: provider('VIRUSTOTAL'),
+      abuseipdb: provider('ABUSEIPDB'),
+      greynoise: { ...provider('GREYNOISE'), plan: v('GREYNOISE_PLAN') },
     },
     log: { level: v('LOG_LEVEL'), fileEnabled: v('LOG_FILE_ENABLED'), filePath: resolve(expandHome(v('LOG_FILE_PATH'))), fileMaxSize: v('LOG_FILE_MAX_SIZE'), fileMaxFiles: v('LOG_FILE_MAX_FILES'), format: v('LOG_FORMAT') },
     report: { enabled: v('VALIDATION_REPORT_ENABLED'), dir: resolve(expandHome(v('VALIDATION_REPORT_DIR'))), formats: v('VALIDATION_REPORT_FORMAT') },
@@ -375,6 +405,16 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       .concat(urlPasswords(v('ELASTICSEARCH_URL'), v('MISP_URL'))),
   };
   if (output === 'misp' && !config.misp.verifySsl) warnings.push('TLS verification is OFF for MISP (MISP_VERIFY_SSL=false): anyone on the path can read the API key');
+  const enrichment = config.enrichment;
+  if (enrichment.enabled && !enrichment.virustotal.enabled && !enrichment.abuseipdb.enabled && !enrichment.greynoise.enabled) {
+    warnings.push('ENRICHMENT_ENABLED=true but no provider is enabled: set VIRUSTOTAL_API_KEY, ABUSEIPDB_API_KEY or GREYNOISE_API_KEY (or GREYNOISE_ENABLED=true for the keyless community API)');
+  }
+  if (enrichment.greynoise.enabled && enrichment.greynoise.plan === 'enterprise' && enrichment.greynoise.apiKey === undefined) {
+    problems.push('GREYNOISE_PLAN=enterprise needs GREYNOISE_API_KEY');
+  }
+  if (enrichment.enabled && enrichment.virustotal.enabled && enrichment.virustotal.apiKey === undefined) problems.push('VIRUSTOTAL_ENABLED=true needs VIRUSTOTAL_API_KEY');
+  if (enrichment.enabled && enrichment.abuseipdb.enabled && enrichment.abuseipdb.apiKey === undefined) problems.push('ABUSEIPDB_ENABLED=true needs ABUSEIPDB_API_KEY');
+  if (problems.length > 0) throw new ConfigError(problems);
   if (output === 'feed' && config.misp.autoPublish) warnings.push('AUTO_PUBLISH has no effect with OUTPUT=feed: the MISP that pulls the feed decides (its feed setting "Auto Publish")');
   if (mode === 'batch' && !config.elasticsearch.verifySsl) warnings.push('TLS verification is OFF for Elasticsearch (ELASTICSEARCH_VERIFY_SSL=false)');
   return { config: deepFreeze(config), warnings };

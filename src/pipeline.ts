@@ -3,8 +3,10 @@
 import type { Logger } from 'pino';
 import { Aggregator } from './aggregate.js';
 import { isSkip, type AttackEvent, type SkipReason } from './attack-event.js';
+import type { Enricher } from './enrichment/enricher.js';
 import { AttackerIpPolicy } from './attacker-ip-policy.js';
 import type { HoneypotType } from './honeypots/honeypot-type.js';
+import type { Indicator } from './indicators.js';
 import { honeypotFor } from './honeypots/registry.js';
 import { extractIndicators } from './indicators.js';
 import { buildEventChangesInParts, eventUuid, type BuildSettings } from './misp/build.js';
@@ -29,6 +31,11 @@ export interface PipelineOptions {
   readonly mode?: Mode;
   /** Once aborted (SIGTERM/SIGINT), reading stops after the current batch; what was read is delivered and committed. */
   readonly stop?: AbortSignal;
+  /**
+   * Enrichment: builds use its answers, new indicators queue for it, and after the source is read a pass of at
+   * most `budgetMs` asks the providers (`wait`: for quota slots too); answered indicators are then re-delivered.
+   */
+  readonly enrichment?: { readonly enricher: Enricher; readonly budgetMs: number; readonly wait: boolean };
 }
 
 const SOURCE_KIND: Readonly<Record<Mode, string>> = { batch: 'elasticsearch', realtime: 'hpfeeds', files: 'files' };
@@ -85,11 +92,15 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     let attributesSent = 0;
     let objectsSent = 0;
     let eventsTouched = 0;
+    const enricher = options.enrichment?.enricher;
     for (const bucket of aggregator.buckets()) {
       report.aggregated(bucket);
+      if (enricher !== undefined) {
+        for (const { indicator, tally } of bucket.items.values()) if (tally.count > 0) enricher.consider(bucket.honeypot, bucket.day, indicator, tally.count);
+      }
       const ledger = state.ledger(sink.id, eventUuid(options.build.uuidNamespace, bucket.honeypot, bucket.day));
       let touched = false;
-      for (const built of buildEventChangesInParts(bucket, ledger, options.build, sink.partSize ?? Number.POSITIVE_INFINITY)) {
+      for (const built of buildEventChangesInParts(bucket, ledger, options.build, sink.partSize ?? Number.POSITIVE_INFINITY, enricher)) {
         if (!built.createEvent && built.attributes.length === 0 && built.objects.length === 0) continue;
         let delivery: EventDelivery;
         try {
@@ -109,6 +120,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       if (touched) eventsTouched++;
     }
     state.commit(sink.id, delivered, pendingCursor === undefined ? undefined : { source: source.name, cursor: pendingCursor });
+    enricher?.endFlush();
     if (newestAttack > 0) metrics?.checkpointLag.set({ source: SOURCE_KIND[mode] }, Math.max(0, (Date.now() - newestAttack) / 1000));
     eventsDelivered += eventsTouched;
     if (eventsTouched > 0) log.info({ events: eventsTouched, attributes: attributesSent, objects: objectsSent }, 'Delivered changes to the sink.');
@@ -159,7 +171,33 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     if (options.stop?.aborted) break;
   }
   await flush();
+  if (options.enrichment !== undefined) {
+    const { enricher, budgetMs, wait } = options.enrichment;
+    await enricher.pass(budgetMs, wait, options.stop);
+    // What the pass learned goes to MISP now, attached to indicators delivered earlier (this run or before).
+    const { targets, subjects } = enricher.takeRedeliveries();
+    for (const target of targets) {
+      const indicator = parseIndicator(target.indicator);
+      if (indicator !== undefined && enabled.has(target.honeypot)) aggregator.touch(target.honeypot as HoneypotType, target.day, indicator);
+    }
+    await flush();
+    enricher.redelivered(subjects);
+    report.enrichment(enricher.stats());
+  }
   report.records += records;
   report.attacks += attacks;
   return { records, attacks, eventsDelivered };
+}
+
+/** An indicator the state store kept as JSON (its own writing; a damaged row is skipped, not fatal). */
+function parseIndicator(text: string): Indicator | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<Indicator> | null;
+    if (value === null || typeof value !== 'object') return undefined;
+    if (value.kind === 'attribute' && typeof value.type === 'string' && typeof value.value === 'string') return value as Indicator;
+    if (value.kind === 'object' && typeof value.template === 'string' && typeof value.key === 'string' && Array.isArray(value.attributes)) return value as Indicator;
+    return undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -3,6 +3,7 @@
 // waits for MISP: MISP slow or down only grows the outbox, which drains once MISP answers again.
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import type { Enricher } from './enrichment/enricher.js';
 import type { BuildSettings } from './misp/build.js';
 import type { Sink } from './misp/sink.js';
 import type { Metrics } from './observability/metrics.js';
@@ -25,6 +26,7 @@ export interface RealtimeOptions {
   readonly metrics?: Metrics;
   /** Resolves when the process should stop (SIGINT/SIGTERM). */
   readonly stopSignal: Promise<void>;
+  readonly enricher?: Enricher;
 }
 
 export async function runRealtime(options: RealtimeOptions): Promise<void> {
@@ -43,7 +45,13 @@ export async function runRealtime(options: RealtimeOptions): Promise<void> {
       const report = new RunReport({ mode: 'realtime', output: config.output, source: sourceName, sink: sink.id });
       const endTimer = metrics?.processingDuration.startTimer({ mode: 'realtime' });
       try {
-        const result = await runPipeline({ source, sink, state, report, log, honeypots: config.honeypots, build: options.build, ipPolicy: options.ipPolicy, flushThreshold: config.maxPendingIndicators, mode: 'realtime', ...(metrics !== undefined && { metrics }) });
+        options.enricher?.resetStats();
+        const result = await runPipeline({
+          source, sink, state, report, log, honeypots: config.honeypots, build: options.build, ipPolicy: options.ipPolicy, flushThreshold: config.maxPendingIndicators, mode: 'realtime',
+          ...(metrics !== undefined && { metrics }),
+          // Never waits for quota: the next flush comes soon and asks again; at most one flush interval of requests.
+          ...(options.enricher !== undefined && { enrichment: { enricher: options.enricher, budgetMs: Math.min(config.enrichment.maxSeconds, hp.flushSeconds) * 1000, wait: false } }),
+        });
         endTimer?.();
         const checkpoint = state.checkpoint(sourceName);
         if (typeof checkpoint === 'number') state.pruneOutbox(checkpoint);

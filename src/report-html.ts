@@ -98,6 +98,14 @@ function eventsTable(json: RunReportJson): string {
   return `<section><h2>Sent to MISP</h2><table><thead><tr><th>day</th><th>honeypot</th><th>documents</th><th>event</th><th>attributes</th><th>objects</th><th>rejected</th><th>indicators</th></tr></thead><tbody>${rows || '<tr><td colspan="8">no new attacks</td></tr>'}</tbody></table>${rejected ? `<h3>Rejected by MISP</h3><ul>${rejected}</ul>` : ''}</section>`;
 }
 
+function enrichmentTable(json: RunReportJson): string {
+  if (json.enrichment === undefined) return '';
+  const rows = Object.entries(json.enrichment)
+    .map(([provider, e]) => `<tr><td>${escapeHtml(provider)}</td><td class="n">${e.requests}</td><td class="n">${e.found}</td><td class="n">${e.notFound}</td><td class="n">${e.cacheHits}</td><td class="n">${e.errors}</td><td class="n">${e.queued}</td><td>${e.disabled === undefined ? '' : escapeHtml(e.disabled)}</td></tr>`)
+    .join('');
+  return `<section><h2>Enrichment</h2><table><thead><tr><th>provider</th><th>requests</th><th>found</th><th>not found</th><th>from cache</th><th>errors</th><th>still queued</th><th>disabled</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+}
+
 export function renderHtmlReport(json: RunReportJson): string {
   const t = json.totals;
   const skippedByReason = new Map<string, number>();
@@ -142,6 +150,7 @@ ${topChart('Top attacker networks (ASN, attacks)', json.top.asns, PALETTE[6]!, N
 ${barChart('Skipped documents by reason', skippedBars, PALETTE[7]!)}
 </div>
 ${eventsTable(json)}
+${enrichmentTable(json)}
 <p class="meta">Attacker-supplied text is shown escaped and cut at 300 characters; the full values are in MISP and report.json.</p>
 </body></html>
 `;

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DailyBucket } from './aggregate.js';
 import type { Origin, SkipReason } from './attack-event.js';
+import type { ProviderRunStats } from './enrichment/enricher.js';
 import type { DropReason } from './indicators.js';
 import type { EventChanges } from './misp/build.js';
 import type { EventDelivery, RejectedItem } from './misp/sink.js';
@@ -54,6 +55,8 @@ export interface RunReportJson {
   top: { ips: TopEntry[]; credentials: TopEntry[]; commands: TopEntry[]; countries: TopEntry[]; asns: TopEntry[] };
   /** Attacks whose document carried T-Pot's GeoIP fields (only Elasticsearch documents do). */
   attacksWithOrigin: number;
+  /** Enrichment in this run, per provider (absent when enrichment is off). */
+  enrichment?: Record<string, ProviderRunStats>;
   /** MISP_URL, for links to the events (absent for a feed). */
   mispUrl?: string;
 }
@@ -115,6 +118,7 @@ export class RunReport {
   readonly #asns = new Map<number, number>();
   readonly #asOrgs = new Map<number, string>();
   #attacksWithOrigin = 0;
+  #enrichment: Record<string, ProviderRunStats> | undefined;
   readonly #mispUrl: string | undefined;
   records = 0;
   attacks = 0;
@@ -171,6 +175,11 @@ export class RunReport {
     }
   }
 
+  /** The run's enrichment figures per provider (replaces earlier ones: the enricher keeps the running totals). */
+  enrichment(stats: Readonly<Record<string, ProviderRunStats>>): void {
+    this.#enrichment = Object.fromEntries(Object.entries(stats).map(([name, s]) => [name, { ...s }]));
+  }
+
   drop(reasons: readonly DropReason[]): void {
     for (const reason of reasons) this.#dropped.set(reason, (this.#dropped.get(reason) ?? 0) + 1);
   }
@@ -184,6 +193,8 @@ export class RunReport {
     const credentials: [string, number][] = [];
     const commands: [string, number][] = [];
     for (const { indicator, tally } of bucket.items.values()) {
+      // A zero count is a re-delivery with new enrichment, not an indicator of this run.
+      if (tally.count === 0) continue;
       const type = indicator.kind === 'attribute' ? indicator.type : `object:${indicator.template}`;
       report.indicators[type] = (report.indicators[type] ?? 0) + 1;
       if (indicator.kind === 'attribute') {
@@ -260,6 +271,7 @@ export class RunReport {
         asns: topOf(this.#asns, (asn) => `AS${asn}${this.#asOrgs.has(asn) ? ` ${this.#asOrgs.get(asn)}` : ''}`),
       },
       attacksWithOrigin: this.#attacksWithOrigin,
+      ...(this.#enrichment !== undefined && { enrichment: this.#enrichment }),
       ...(this.#mispUrl !== undefined && { mispUrl: this.#mispUrl }),
     };
   }
@@ -305,6 +317,13 @@ export class RunReport {
     if (json.attacksWithOrigin === 0) lines.push('countries/ASNs: no GeoIP data (only T-Pot\'s Elasticsearch documents carry it)');
     row('countries', json.top.countries);
     row('ASNs', json.top.asns);
+    if (json.enrichment !== undefined) {
+      lines.push('', 'Enrichment', '----------');
+      for (const [provider, e] of Object.entries(json.enrichment)) {
+        lines.push(`${provider.padEnd(11)} requests ${e.requests}   found ${e.found}   not found ${e.notFound}   from cache ${e.cacheHits}   errors ${e.errors}   still queued ${e.queued}`);
+        if (e.disabled !== undefined) lines.push(`            disabled: ${printable(e.disabled)}`);
+      }
+    }
     if (Object.keys(json.valuesDropped).length > 0) {
       lines.push('', `Values dropped: ${Object.entries(json.valuesDropped).map(([r, n]) => `${r}=${n}`).join(' ')}`);
     }

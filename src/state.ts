@@ -8,8 +8,8 @@ import type { DeliveredItem, EventChanges, Ledger } from './misp/build.js';
 import type { JsonValue } from './sources/source.js';
 import type { Tally } from './tally.js';
 
-// 2: delivered_event.changed_at / published_at (the publishing policy).
-const SCHEMA_VERSION = 2;
+// 2: delivered_event.changed_at / published_at (the publishing policy). 3: enrichment_queue / enrichment_target.
+const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -51,11 +51,29 @@ CREATE TABLE IF NOT EXISTS enrichment_cache (
   expires_at INTEGER NOT NULL,
   PRIMARY KEY (provider, kind, value)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS enrichment_queue (
+  provider TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  value TEXT NOT NULL,
+  activity INTEGER NOT NULL,
+  queued_at INTEGER NOT NULL,
+  PRIMARY KEY (provider, kind, value)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS enrichment_queue_order ON enrichment_queue (provider, activity DESC, queued_at, value);
+CREATE TABLE IF NOT EXISTS enrichment_target (
+  kind TEXT NOT NULL,
+  value TEXT NOT NULL,
+  honeypot TEXT NOT NULL,
+  day TEXT NOT NULL,
+  indicator TEXT NOT NULL,
+  PRIMARY KEY (kind, value, honeypot, day)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS enrichment_quota (
   provider TEXT PRIMARY KEY,
   day TEXT NOT NULL,
   used INTEGER NOT NULL,
-  paused_until INTEGER NOT NULL DEFAULT 0
+  paused_until INTEGER NOT NULL DEFAULT 0,
+  recent TEXT NOT NULL DEFAULT '[]'
 ) WITHOUT ROWID;
 `;
 
@@ -98,11 +116,29 @@ export interface EnrichmentCacheRow {
   readonly expiresAt: number;
 }
 
-/** A provider's daily request count (for UTC day `day`) and the time until which it is paused. */
+/** A provider's daily request count (for UTC day `day`), the time until which it is paused, and its last minute. */
 export interface EnrichmentQuotaRow {
   readonly day: string;
   readonly used: number;
   readonly pausedUntil: number;
+  /** Start times (ms) of the requests of the last minute: a restart must not reset the per-minute budget. */
+  readonly recent: readonly number[];
+}
+
+/** An indicator waiting for a provider's answer; the most active go first. */
+export interface EnrichmentQueueRow {
+  readonly kind: string;
+  readonly value: string;
+  readonly activity: number;
+}
+
+/** Where an indicator waiting for enrichment sits: its daily event and the indicator itself (JSON), to re-deliver it. */
+export interface EnrichmentTargetRow {
+  readonly kind: string;
+  readonly value: string;
+  readonly honeypot: string;
+  readonly day: string;
+  readonly indicator: string;
 }
 
 export interface CheckpointUpdate {
@@ -115,6 +151,8 @@ function migrate(db: Database.Database): void {
   const columns = new Set(db.prepare<[], { name: string }>('SELECT name FROM pragma_table_info(\'delivered_event\')').all().map((c) => c.name));
   if (!columns.has('changed_at')) db.exec('ALTER TABLE delivered_event ADD COLUMN changed_at INTEGER NOT NULL DEFAULT 0');
   if (!columns.has('published_at')) db.exec('ALTER TABLE delivered_event ADD COLUMN published_at INTEGER');
+  const quotaColumns = new Set(db.prepare<[], { name: string }>('SELECT name FROM pragma_table_info(\'enrichment_quota\')').all().map((c) => c.name));
+  if (!quotaColumns.has('recent')) db.exec("ALTER TABLE enrichment_quota ADD COLUMN recent TEXT NOT NULL DEFAULT '[]'");
 }
 
 export class StateStore {
@@ -134,8 +172,17 @@ export class StateStore {
   readonly #getEnrichment: Database.Statement<[string, string, string], { answer: string; fetched_at: number; expires_at: number }>;
   readonly #putEnrichment: Database.Statement<[string, string, string, string, number, number]>;
   readonly #purgeEnrichment: Database.Statement<[number]>;
-  readonly #getQuota: Database.Statement<[string], { day: string; used: number; paused_until: number }>;
-  readonly #putQuota: Database.Statement<[string, string, number, number]>;
+  readonly #getQuota: Database.Statement<[string], { day: string; used: number; paused_until: number; recent: string }>;
+  readonly #enqueue: Database.Statement<[string, string, string, number, number]>;
+  readonly #putTarget: Database.Statement<[string, string, string, string, string]>;
+  readonly #nextQueued: Database.Statement<[string, number], EnrichmentQueueRow>;
+  readonly #dequeue: Database.Statement<[string, string, string]>;
+  readonly #queuedFor: Database.Statement<[string, string], { n: number }>;
+  readonly #targets: Database.Statement<[string, string], EnrichmentTargetRow>;
+  readonly #dropTargets: Database.Statement<[string, string]>;
+  readonly #queueSize: Database.Statement<[string], { n: number }>;
+  readonly #settledTargets: Database.Statement<[number], EnrichmentTargetRow>;
+  readonly #putQuota: Database.Statement<[string, string, number, number, string]>;
 
   private constructor(db: Database.Database) {
     this.#db = db;
@@ -164,9 +211,22 @@ export class StateStore {
       'INSERT INTO enrichment_cache (provider, kind, value, answer, fetched_at, expires_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(provider, kind, value) DO UPDATE SET answer = excluded.answer, fetched_at = excluded.fetched_at, expires_at = excluded.expires_at',
     );
     this.#purgeEnrichment = db.prepare('DELETE FROM enrichment_cache WHERE expires_at <= ?');
-    this.#getQuota = db.prepare('SELECT day, used, paused_until FROM enrichment_quota WHERE provider = ?');
+    this.#enqueue = db.prepare(
+      'INSERT INTO enrichment_queue (provider, kind, value, activity, queued_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(provider, kind, value) DO UPDATE SET activity = activity + excluded.activity',
+    );
+    this.#putTarget = db.prepare('INSERT OR IGNORE INTO enrichment_target (kind, value, honeypot, day, indicator) VALUES (?, ?, ?, ?, ?)');
+    this.#nextQueued = db.prepare('SELECT kind, value, activity FROM enrichment_queue WHERE provider = ? ORDER BY activity DESC, queued_at, value LIMIT ?');
+    this.#dequeue = db.prepare('DELETE FROM enrichment_queue WHERE provider = ? AND kind = ? AND value = ?');
+    this.#queuedFor = db.prepare('SELECT count(*) AS n FROM enrichment_queue WHERE kind = ? AND value = ?');
+    this.#targets = db.prepare('SELECT kind, value, honeypot, day, indicator FROM enrichment_target WHERE kind = ? AND value = ? ORDER BY day, honeypot');
+    this.#dropTargets = db.prepare('DELETE FROM enrichment_target WHERE kind = ? AND value = ?');
+    this.#settledTargets = db.prepare(
+      'SELECT kind, value, honeypot, day, indicator FROM enrichment_target t WHERE NOT EXISTS (SELECT 1 FROM enrichment_queue q WHERE q.kind = t.kind AND q.value = t.value) LIMIT ?',
+    );
+    this.#queueSize = db.prepare('SELECT count(*) AS n FROM enrichment_queue WHERE provider = ?');
+    this.#getQuota = db.prepare('SELECT day, used, paused_until, recent FROM enrichment_quota WHERE provider = ?');
     this.#putQuota = db.prepare(
-      'INSERT INTO enrichment_quota (provider, day, used, paused_until) VALUES (?, ?, ?, ?) ON CONFLICT(provider) DO UPDATE SET day = excluded.day, used = excluded.used, paused_until = excluded.paused_until',
+      'INSERT INTO enrichment_quota (provider, day, used, paused_until, recent) VALUES (?, ?, ?, ?, ?) ON CONFLICT(provider) DO UPDATE SET day = excluded.day, used = excluded.used, paused_until = excluded.paused_until, recent = excluded.recent',
     );
   }
 
@@ -181,19 +241,71 @@ export class StateStore {
     this.#putEnrichment.run(provider, kind, value, row.answer, row.fetchedAt, row.expiresAt);
   }
 
-  /** Deletes answers that expired at or before `now`; returns how many. */
+  /** Deletes answers that expired at or before `before` (ms); returns how many. */
   purgeEnrichmentCache(now: number): number {
     return this.#purgeEnrichment.run(now).changes;
+  }
+
+  /**
+   * Queues indicators for providers (activity adds up over runs) and records where each one sits, in one
+   * transaction.
+   */
+  enqueueEnrichment(queue: readonly (EnrichmentQueueRow & { readonly provider: string })[], targets: readonly EnrichmentTargetRow[], now: number): void {
+    if (queue.length === 0 && targets.length === 0) return;
+    this.#db.transaction(() => {
+      for (const row of queue) this.#enqueue.run(row.provider, row.kind, row.value, row.activity, now);
+      for (const t of targets) this.#putTarget.run(t.kind, t.value, t.honeypot, t.day, t.indicator);
+    })();
+  }
+
+  /** The `limit` most active indicators waiting for `provider`. */
+  nextEnrichment(provider: string, limit: number): EnrichmentQueueRow[] {
+    return this.#nextQueued.all(provider, limit);
+  }
+
+  enrichmentQueueSize(provider: string): number {
+    return this.#queueSize.get(provider)?.n ?? 0;
+  }
+
+  /** Where the indicator (kind, value) sits in events, for re-delivery with its enrichment. */
+  enrichmentTargets(kind: string, value: string): EnrichmentTargetRow[] {
+    return this.#targets.all(kind, value);
+  }
+
+  /** Takes (provider, kind, value) off the queue: its answer is in the cache. */
+  dequeueEnrichment(provider: string, kind: string, value: string): void {
+    this.#dequeue.run(provider, kind, value);
+  }
+
+  /** Targets of indicators no provider waits for any more (answered, not yet re-delivered: e.g. after a crash). */
+  settledEnrichmentTargets(limit: number): EnrichmentTargetRow[] {
+    return this.#settledTargets.all(limit);
+  }
+
+  /** After re-delivery: forgets the targets of indicators no provider waits for any more. */
+  releaseEnrichmentTargets(subjects: readonly { readonly kind: string; readonly value: string }[]): void {
+    if (subjects.length === 0) return;
+    this.#db.transaction(() => {
+      for (const s of subjects) if ((this.#queuedFor.get(s.kind, s.value)?.n ?? 0) === 0) this.#dropTargets.run(s.kind, s.value);
+    })();
   }
 
   /** A provider's persisted daily count and pause. */
   enrichmentQuota(provider: string): EnrichmentQuotaRow | undefined {
     const row = this.#getQuota.get(provider);
-    return row === undefined ? undefined : { day: row.day, used: row.used, pausedUntil: row.paused_until };
+    if (row === undefined) return undefined;
+    let recent: number[] = [];
+    try {
+      const parsed = JSON.parse(row.recent) as unknown;
+      if (Array.isArray(parsed)) recent = parsed.filter((t): t is number => typeof t === 'number' && Number.isFinite(t));
+    } catch {
+      // A damaged window only forgets the last minute.
+    }
+    return { day: row.day, used: row.used, pausedUntil: row.paused_until, recent };
   }
 
   putEnrichmentQuota(provider: string, row: EnrichmentQuotaRow): void {
-    this.#putQuota.run(provider, row.day, row.used, row.pausedUntil);
+    this.#putQuota.run(provider, row.day, row.used, row.pausedUntil, JSON.stringify(row.recent));
   }
 
   /** Keeps one received message safe (durable once this returns); its id orders the outbox. */

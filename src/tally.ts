@@ -50,6 +50,11 @@ export function tallyOf(observation: TallyObservation): Tally {
   };
 }
 
+/** The identity of mergeTally: merging it changes nothing (a rebuild without a new sighting). */
+export function emptyTally(): MutableTally {
+  return { firstSeen: Number.POSITIVE_INFINITY, lastSeen: Number.NEGATIVE_INFINITY, count: 0, ports: [], portsTruncated: false, protocols: [], protocolsTruncated: false };
+}
+
 /** Commutative and associative: merge(a, merge(b, c)) equals merge(merge(a, b), c). */
 export function mergeTally(a: Tally, b: Tally): Tally {
   const [ports, portsTruncated] = mergeList(a.ports, a.portsTruncated, b.ports, b.portsTruncated);

@@ -49,6 +49,17 @@ export class EnrichmentCache {
     return decodeAnswer(row.answer, provider);
   }
 
+  /**
+   * The stored answer even past its TTL (the best knowledge until it is re-checked), with whether it is still
+   * fresh; undefined when there is none.
+   */
+  latest(provider: ProviderName, kind: IndicatorKind, value: string): { readonly answer: EnrichmentAnswer; readonly fetchedAt: number; readonly fresh: boolean } | undefined {
+    const row = this.#state.enrichmentCached(provider, kind, value);
+    if (row === undefined) return undefined;
+    const answer = decodeAnswer(row.answer, provider);
+    return answer === undefined ? undefined : { answer, fetchedAt: row.fetchedAt, fresh: row.expiresAt > this.#clock.now() };
+  }
+
   put(provider: ProviderName, kind: IndicatorKind, value: string, answer: EnrichmentAnswer): void {
     const ttl = this.ttlSecondsOf(answer);
     if (ttl <= 0) return;
@@ -56,9 +67,12 @@ export class EnrichmentCache {
     this.#state.putEnrichmentCached(provider, kind, value, { answer: JSON.stringify(answer), fetchedAt: now, expiresAt: now + ttl * 1000 });
   }
 
-  /** Drops expired answers; returns how many. */
-  purgeExpired(): number {
-    return this.#state.purgeEnrichmentCache(this.#clock.now());
+  /**
+   * Drops answers expired for more than `graceMs` (an expired answer still describes the indicator in MISP
+   * until it is re-checked); returns how many.
+   */
+  purgeExpired(graceMs = 0): number {
+    return this.#state.purgeEnrichmentCache(this.#clock.now() - graceMs);
   }
 
   /**

@@ -1,4 +1,5 @@
 // Per-provider request budget: a sliding per-minute window (memory) and a daily count and pause (state DB).
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { StateStore } from '../state.js';
 import { nextUtcMidnight, utcDay } from '../time.js';
 import type { ProviderName } from './provider.js';
@@ -8,7 +9,16 @@ export interface Clock {
   now(): number;
 }
 
-export const systemClock: Clock = { now: () => Date.now() };
+/** A clock that can also wait: the scheduler sleeps on it, so a test clock makes hours of quota pass instantly. */
+export interface WaitingClock extends Clock {
+  /** Resolves after `ms` of this clock's time, or as soon as `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemClock: WaitingClock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) => sleep(ms, undefined, signal === undefined ? {} : { signal }).catch(() => undefined),
+};
 
 export interface QuotaLimits {
   /** Requests in any 60 s window; undefined = no minute limit. */
@@ -41,8 +51,6 @@ export class QuotaLimiter {
   readonly #state: StateStore;
   readonly #clock: Clock;
   readonly #limits: Readonly<Record<ProviderName, QuotaLimits>>;
-  /** Start times of the requests of the last minute, per provider (oldest first). */
-  readonly #recent = new Map<ProviderName, number[]>();
 
   constructor(state: StateStore, options: QuotaLimiterOptions = {}) {
     this.#state = state;
@@ -65,11 +73,11 @@ export class QuotaLimiter {
     if (stored.pausedUntil > now) return stored.pausedUntil - now;
     const { perMinute, perDay } = this.#limits[provider];
     if (perDay !== undefined && stored.used >= perDay) return nextUtcMidnight(now) - now;
-    const recent = (this.#recent.get(provider) ?? []).filter((t) => t > now - MINUTE_MS);
-    this.#recent.set(provider, recent);
+    // Persisted, so that back-to-back runs (or a restart) share the minute window.
+    const recent = stored.recent.filter((t) => t > now - MINUTE_MS);
     if (perMinute !== undefined && recent.length >= perMinute) return recent[0]! + MINUTE_MS - now;
     recent.push(now);
-    this.#state.putEnrichmentQuota(provider, { day: utcDay(now), used: stored.used + 1, pausedUntil: stored.pausedUntil });
+    this.#state.putEnrichmentQuota(provider, { day: utcDay(now), used: stored.used + 1, pausedUntil: stored.pausedUntil, recent: recent.slice(-Math.max(1, perMinute ?? 1)) });
     return true;
   }
 
@@ -78,7 +86,7 @@ export class QuotaLimiter {
     const now = this.#clock.now();
     const stored = this.#daily(provider, now);
     const until = Math.max(stored.pausedUntil, now + Math.max(0, ms));
-    this.#state.putEnrichmentQuota(provider, { day: stored.day, used: stored.used, pausedUntil: until });
+    this.#state.putEnrichmentQuota(provider, { day: stored.day, used: stored.used, pausedUntil: until, recent: stored.recent });
   }
 
   /**
@@ -91,6 +99,12 @@ export class QuotaLimiter {
     this.pause(provider, (resetAt > now ? resetAt : nextUtcMidnight(now)) - now);
   }
 
+  /** Requests left in today's budget (undefined: no daily limit), for the quota gauge. */
+  remainingToday(provider: ProviderName): number | undefined {
+    const { perDay } = this.#limits[provider];
+    return perDay === undefined ? undefined : Math.max(0, perDay - this.usage(provider).usedToday);
+  }
+
   /** Requests counted today (UTC) and the pause, for reports and tests. */
   usage(provider: ProviderName): { readonly usedToday: number; readonly pausedUntil: number } {
     const stored = this.#daily(provider, this.#clock.now());
@@ -98,10 +112,10 @@ export class QuotaLimiter {
   }
 
   /** The persisted row, with the daily count reset when the UTC day changed (the pause survives). */
-  #daily(provider: ProviderName, now: number): { day: string; used: number; pausedUntil: number } {
+  #daily(provider: ProviderName, now: number): { day: string; used: number; pausedUntil: number; recent: readonly number[] } {
     const today = utcDay(now);
     const row = this.#state.enrichmentQuota(provider);
-    if (row === undefined) return { day: today, used: 0, pausedUntil: 0 };
-    return { day: today, used: row.day === today ? row.used : 0, pausedUntil: row.pausedUntil };
+    if (row === undefined) return { day: today, used: 0, pausedUntil: 0, recent: [] };
+    return { day: today, used: row.day === today ? row.used : 0, pausedUntil: row.pausedUntil, recent: row.recent };
   }
 }

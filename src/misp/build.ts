@@ -3,9 +3,11 @@ import { createHash } from 'node:crypto';
 import { v5 as uuidv5 } from 'uuid';
 import type { AggregatedIndicator, DailyBucket } from '../aggregate.js';
 import { indicatorKey } from '../aggregate.js';
+import { enrichmentObjects, enrichmentTags, isBenignScanner, type ProviderAnswers } from '../enrichment/misp-render.js';
+import type { EnrichmentSubject } from '../enrichment/subject.js';
 import { honeypotFor } from '../honeypots/registry.js';
 import type { HoneypotType } from '../honeypots/honeypot-type.js';
-import type { AttributeIndicator, ObjectAttributeValue, ObjectIndicator } from '../indicators.js';
+import type { AttributeIndicator, Indicator, ObjectAttributeValue, ObjectIndicator } from '../indicators.js';
 import { mergeTally, type Tally } from '../tally.js';
 import { mispDateTime } from '../time.js';
 import type { MispAttribute, MispEventHeader, MispObject, MispTag } from './model.js';
@@ -18,6 +20,14 @@ export interface BuildSettings {
   readonly analysis: number;
   /** MISP_TAGS: added to every event (a `tlp:` tag here replaces the default tlp:clear). */
   readonly tags: readonly string[];
+}
+
+/** What enrichment knows when an event is built (a read-only view of the state store). */
+export interface EnrichmentView {
+  /** The subject of `indicator` and the providers' latest answers, or undefined when it is not enriched. */
+  answersFor(indicator: Indicator): { readonly subject: EnrichmentSubject; readonly answers: ProviderAnswers } | undefined;
+  /** ENRICHMENT_DROP_BENIGN: benign scanners stay out of MISP (and are removed once known to be benign). */
+  readonly dropBenign: boolean;
 }
 
 /** What the sink already holds for one attribute or object (the state store's ledger row). */
@@ -98,7 +108,7 @@ function fingerprintOf(item: MispAttribute | MispObject): string {
   return createHash('sha1').update(JSON.stringify(item)).digest('hex');
 }
 
-function renderAttribute(uuid: string, indicator: AttributeIndicator, tally: Tally): MispAttribute {
+function renderAttribute(uuid: string, indicator: AttributeIndicator, tally: Tally, tags: readonly MispTag[], deleted = false): MispAttribute {
   return {
     uuid,
     type: indicator.type,
@@ -111,11 +121,15 @@ function renderAttribute(uuid: string, indicator: AttributeIndicator, tally: Tal
     first_seen: mispDateTime(tally.firstSeen),
     last_seen: mispDateTime(tally.lastSeen),
     timestamp: unixSeconds(tally.lastSeen),
-    deleted: false,
+    deleted,
+    ...(tags.length > 0 && { Tag: tags }),
   };
 }
 
-function renderObject(uuid: string, indicator: ObjectIndicator, tally: Tally): MispObject {
+/** The attribute an enrichment subject is: tags land there (a file is looked up by its hash). */
+const SUBJECT_RELATIONS = new Set(['sha256', 'md5']);
+
+function renderObject(uuid: string, indicator: ObjectIndicator, tally: Tally, tags: readonly MispTag[]): MispObject {
   const template = OBJECT_TEMPLATES[indicator.template];
   const values: ObjectAttributeValue[] = [...indicator.attributes];
   if (indicator.template === 'cowrie') {
@@ -148,6 +162,7 @@ function renderObject(uuid: string, indicator: ObjectIndicator, tally: Tally): M
       object_relation: value.relation,
       timestamp,
       deleted: false,
+      ...(tags.length > 0 && indicator.template === 'file' && SUBJECT_RELATIONS.has(value.relation) && { Tag: tags }),
     })),
   };
 }
@@ -157,43 +172,66 @@ export function itemUuid(eventId: string, aggregated: Pick<AggregatedIndicator, 
   return uuidv5(indicatorKey(aggregated.indicator), eventId);
 }
 
-export function buildEventChanges(bucket: DailyBucket, ledger: Ledger, settings: BuildSettings): EventChanges {
-  return changesFor(bucket, bucket.items.values(), !ledger.eventDelivered, ledger, settings);
+export function buildEventChanges(bucket: DailyBucket, ledger: Ledger, settings: BuildSettings, enrichment?: EnrichmentView): EventChanges {
+  return changesFor(bucket, bucket.items.values(), !ledger.eventDelivered, ledger, settings, enrichment);
 }
 
 /**
  * The same changes, in parts of at most `chunkSize` indicators (only the first part creates the event), so that
  * a caller can deliver a large event without holding all of its MISP JSON at once.
  */
-export function* buildEventChangesInParts(bucket: DailyBucket, ledger: Ledger, settings: BuildSettings, chunkSize: number): Generator<EventChanges> {
+export function* buildEventChangesInParts(bucket: DailyBucket, ledger: Ledger, settings: BuildSettings, chunkSize: number, enrichment?: EnrichmentView): Generator<EventChanges> {
   let createEvent = !ledger.eventDelivered;
   let part: AggregatedIndicator[] = [];
   for (const aggregated of bucket.items.values()) {
     part.push(aggregated);
     if (part.length < chunkSize) continue;
-    yield changesFor(bucket, part, createEvent, ledger, settings);
+    yield changesFor(bucket, part, createEvent, ledger, settings, enrichment);
     createEvent = false;
     part = [];
   }
-  if (part.length > 0 || createEvent) yield changesFor(bucket, part, createEvent, ledger, settings);
+  if (part.length > 0 || createEvent) yield changesFor(bucket, part, createEvent, ledger, settings, enrichment);
 }
 
-function changesFor(bucket: DailyBucket, items: Iterable<AggregatedIndicator>, createEvent: boolean, ledger: Ledger, settings: BuildSettings): EventChanges {
+function changesFor(bucket: DailyBucket, items: Iterable<AggregatedIndicator>, createEvent: boolean, ledger: Ledger, settings: BuildSettings, enrichment: EnrichmentView | undefined): EventChanges {
   const uuid = eventUuid(settings.uuidNamespace, bucket.honeypot, bucket.day);
   const attributes: ItemChange<MispAttribute>[] = [];
   const objects: ItemChange<MispObject>[] = [];
+  // Enrichment objects reference indicators (attributes or objects): they go after every indicator object.
+  const enrichments: ItemChange<MispObject>[] = [];
   for (const aggregated of items) {
     const id = itemUuid(uuid, aggregated);
     const delivered = ledger.item(id);
+    // A zero-count entry only asks for re-delivery with new enrichment: nothing to do if the sink never got it.
+    if (aggregated.tally.count === 0 && delivered === undefined) continue;
     const tally = delivered ? mergeTally(delivered.tally, aggregated.tally) : aggregated.tally;
     const { indicator } = aggregated;
-    const item = indicator.kind === 'attribute' ? renderAttribute(id, indicator, tally) : renderObject(id, indicator, tally);
+    const known = enrichment?.answersFor(indicator);
+    if (known !== undefined && enrichment?.dropBenign === true && indicator.kind === 'attribute' && isBenignScanner(known.answers)) {
+      // Never delivered: leave it out. Delivered before the verdict: delete it (MISP keeps a soft-deleted copy).
+      if (delivered === undefined) continue;
+      const removed = renderAttribute(id, indicator, tally, [], true);
+      const fingerprint = fingerprintOf(removed);
+      if (delivered.fingerprint !== fingerprint) attributes.push({ item: removed, isNew: false, tally, fingerprint });
+      continue;
+    }
+    const tags = known === undefined ? [] : enrichmentTags(known.answers);
+    const item = indicator.kind === 'attribute' ? renderAttribute(id, indicator, tally, tags) : renderObject(id, indicator, tally, tags);
     const fingerprint = fingerprintOf(item);
-    if (delivered?.fingerprint === fingerprint) continue;
-    const change = { isNew: delivered === undefined, tally, fingerprint };
-    if (indicator.kind === 'attribute') attributes.push({ ...change, item: item as MispAttribute });
-    else objects.push({ ...change, item: item as MispObject });
+    if (delivered?.fingerprint !== fingerprint) {
+      const change = { isNew: delivered === undefined, tally, fingerprint };
+      if (indicator.kind === 'attribute') attributes.push({ ...change, item: item as MispAttribute });
+      else objects.push({ ...change, item: item as MispObject });
+    }
+    if (known === undefined) continue;
+    for (const object of enrichmentObjects(uuid, id, known.subject, known.answers)) {
+      const before = ledger.item(object.uuid);
+      const objectFingerprint = fingerprintOf(object);
+      if (before?.fingerprint === objectFingerprint) continue;
+      enrichments.push({ item: object, isNew: before === undefined, tally, fingerprint: objectFingerprint });
+    }
   }
+  const byUuid = (a: ItemChange<MispObject>, b: ItemChange<MispObject>) => (a.item.uuid < b.item.uuid ? -1 : 1);
   const byTypeAndValue = (a: ItemChange<MispAttribute>, b: ItemChange<MispAttribute>) =>
     a.item.type === b.item.type ? (a.item.value < b.item.value ? -1 : 1) : a.item.type < b.item.type ? -1 : 1;
   return {
@@ -211,6 +249,6 @@ function changesFor(bucket: DailyBucket, items: Iterable<AggregatedIndicator>, c
     },
     createEvent,
     attributes: attributes.sort(byTypeAndValue),
-    objects: objects.sort((a, b) => (a.item.uuid < b.item.uuid ? -1 : 1)),
+    objects: [...objects.sort(byUuid), ...enrichments.sort(byUuid)],
   };
 }

@@ -132,7 +132,9 @@ export class FeedSink implements Sink {
       if (before === undefined) counts.attributesAdded++;
       else if (JSON.stringify(before) === JSON.stringify(item)) counts.alreadyPresent++;
       else counts.attributesUpdated++;
-      attributes.set(item.uuid, item);
+      // A deleted attribute (ENRICHMENT_DROP_BENIGN) leaves the feed: a pulling MISP should not import it.
+      if (item.deleted === true) attributes.delete(item.uuid);
+      else attributes.set(item.uuid, item);
     }
     for (const { item: withDistribution } of changes.objects) {
       const item = { ...forFeed(withDistribution), Attribute: withDistribution.Attribute.map(forFeed) };

@@ -24,6 +24,15 @@ export interface MispAttribute {
   readonly Tag?: readonly MispTag[];
 }
 
+/** A link from an object to another object or attribute of the same event. */
+export interface MispObjectReference {
+  readonly uuid: string;
+  readonly object_uuid: string;
+  readonly referenced_uuid: string;
+  readonly relationship_type: string;
+  readonly comment?: string;
+}
+
 export interface MispObject {
   readonly uuid: string;
   readonly name: string;
@@ -38,6 +47,7 @@ export interface MispObject {
   readonly timestamp?: string;
   readonly deleted?: boolean;
   readonly Attribute: readonly MispAttribute[];
+  readonly ObjectReference?: readonly MispObjectReference[];
 }
 
 /** The event-level fields: what `/events/add` receives and what the feed's event header holds. */

@@ -45,6 +45,27 @@ export const OBJECT_TEMPLATES = {
     metaCategory: 'misc',
     description: 'Command line and options related to a specific command executed by a program, whether it is malicious or not.',
   },
+  'virustotal-report': {
+    name: 'virustotal-report',
+    uuid: 'd7dd0154-e04f-4c34-a2fb-79f3a3a52aa4',
+    version: '5',
+    metaCategory: 'misc',
+    description: 'VirusTotal report',
+  },
+  abuseipdb: {
+    name: 'abuseipdb',
+    uuid: 'cccdaaf6-c140-461c-8d1c-aa79bbd029e0',
+    version: '1',
+    metaCategory: 'network',
+    description: 'AbuseIPDB checks an ip address, domain name, or subnet against a central blacklist',
+  },
+  'greynoise-ip': {
+    name: 'greynoise-ip',
+    uuid: '6B14A94A-46E4-4B82-B24D-0DBF8E8B3FD9',
+    version: '2',
+    metaCategory: 'network',
+    description: 'GreyNoise IP Information',
+  },
 } as const satisfies Record<string, ObjectTemplate>;
 
 export type ObjectTemplateName = keyof typeof OBJECT_TEMPLATES;

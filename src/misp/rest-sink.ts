@@ -12,12 +12,15 @@ export interface MispRestSinkOptions extends MispHttpOptions {
 // MISP's answers when it already holds an item: the duplicate rule, or a UUID that exists.
 const ALREADY_THERE = /similar attribute already exists|uuid provided is not unique/i;
 
-type AttributeBody = Omit<MispAttribute, 'timestamp' | 'deleted'>;
+type AttributeBody = Omit<MispAttribute, 'timestamp'>;
 
-/** MISP stamps its own time on writes; data-derived timestamps are for the feed only. */
+/**
+ * MISP stamps its own time on writes; data-derived timestamps are for the feed only. `deleted` is sent only
+ * when true (an edit that soft-deletes the attribute).
+ */
 function restAttribute(attribute: MispAttribute): AttributeBody {
-  const { timestamp: _t, deleted: _d, ...body } = attribute;
-  return body;
+  const { timestamp: _t, deleted, ...body } = attribute;
+  return deleted === true ? { ...body, deleted } : body;
 }
 
 function restObject(object: MispObject): Omit<MispObject, 'timestamp' | 'deleted' | 'Attribute'> & { Attribute: AttributeBody[] } {

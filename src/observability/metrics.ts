@@ -20,6 +20,10 @@ export class Metrics {
   readonly outboxItems: Gauge;
   readonly checkpointLag: Gauge<'source'>;
   readonly eventsPublished: Counter<'honeypot'>;
+  readonly enrichmentRequests: Counter<'provider' | 'status'>;
+  readonly enrichmentErrors: Counter<'provider' | 'status'>;
+  readonly enrichmentQuotaRemaining: Gauge<'provider'>;
+  readonly enrichmentQueue: Gauge<'provider'>;
   #health: { ok: boolean; reason?: string } = { ok: true };
 
   constructor() {
@@ -34,6 +38,10 @@ export class Metrics {
     this.mispRequests = new Counter({ name: 'tpot2misp_misp_requests_total', help: 'Requests to the MISP REST API, by endpoint and HTTP status (0: no answer).', labelNames: ['endpoint', 'status'], registers });
     this.outboxItems = new Gauge({ name: 'tpot2misp_outbox_items', help: 'Realtime messages received and not yet delivered (the outbox backlog).', registers });
     this.checkpointLag = new Gauge({ name: 'tpot2misp_checkpoint_lag_seconds', help: 'Age of the newest data the source checkpoint covers, in seconds, at the last commit.', labelNames: ['source'], registers });
+    this.enrichmentRequests = new Counter({ name: 'tpot2misp_enrichment_requests_total', help: 'Requests to enrichment providers, by provider and HTTP status (network: no answer).', labelNames: ['provider', 'status'], registers });
+    this.enrichmentErrors = new Counter({ name: 'tpot2misp_enrichment_errors_total', help: 'Enrichment requests that brought no answer (401/403, 429, 5xx, network, unreadable), by provider and HTTP status.', labelNames: ['provider', 'status'], registers });
+    this.enrichmentQuotaRemaining = new Gauge({ name: 'tpot2misp_enrichment_quota_remaining', help: 'Requests left in the provider\'s daily budget (UTC day).', labelNames: ['provider'], registers });
+    this.enrichmentQueue = new Gauge({ name: 'tpot2misp_enrichment_queue_items', help: 'Indicators waiting for a provider\'s answer (the quota did not cover them yet).', labelNames: ['provider'], registers });
     this.eventsPublished = new Counter({ name: 'tpot2misp_events_published_total', help: 'Daily MISP events published by the AUTO_PUBLISH policy, by honeypot type.', labelNames: ['honeypot'], registers });
   }
 

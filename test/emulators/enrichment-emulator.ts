@@ -23,6 +23,8 @@ export const FIXTURE_FILE = {
 export interface RateLimitMode {
   /** Retry-After header value (VirusTotal and GreyNoise send none by default; AbuseIPDB sends the fixture's 29241). */
   readonly retryAfter?: string;
+  /** Only this many requests are refused, then the provider answers normally again. */
+  readonly count?: number;
 }
 
 export interface SeenRequest {
@@ -35,6 +37,8 @@ export interface SeenRequest {
 export interface EnrichmentEmulatorOptions {
   readonly keys?: Partial<Record<EmulatedProvider, string>>;
   readonly port?: number;
+  /** Stamps each request (`times`): the test's clock, so that rates are checked in emulated time. */
+  readonly clock?: () => number;
 }
 
 export interface EnrichmentEmulator {
@@ -44,6 +48,8 @@ export interface EnrichmentEmulator {
   readonly keys: Readonly<Record<EmulatedProvider, string>>;
   readonly requests: Record<EmulatedProvider, number>;
   readonly lastRequest: Partial<Record<EmulatedProvider, SeenRequest>>;
+  /** When each request arrived (by the `clock` option), per provider, with its status. */
+  readonly times: Record<EmulatedProvider, { readonly at: number; readonly status: number }[]>;
   /** Answer every request to `provider` with 429 (undefined: back to normal). */
   rateLimit(provider: EmulatedProvider, mode: RateLimitMode | undefined): void;
   /** Answer every request to `provider` with this status and body (e.g. 503), undefined: back to normal. */
@@ -63,14 +69,23 @@ export async function startEnrichmentEmulator(options: EnrichmentEmulatorOptions
   };
   const requests: Record<EmulatedProvider, number> = { virustotal: 0, abuseipdb: 0, greynoise: 0 };
   const lastRequest: Partial<Record<EmulatedProvider, SeenRequest>> = {};
-  const limited = new Map<EmulatedProvider, RateLimitMode>();
+  const limited = new Map<EmulatedProvider, { retryAfter?: string; count: number }>();
+  const times: Record<EmulatedProvider, { at: number; status: number }[]> = { virustotal: [], abuseipdb: [], greynoise: [] };
+  const clock = options.clock ?? Date.now;
+  /** The 429 mode of `provider`, if it still refuses (counts one refusal). */
+  const refusing = (provider: EmulatedProvider): { retryAfter?: string } | undefined => {
+    const mode = limited.get(provider);
+    if (mode === undefined) return undefined;
+    if (--mode.count <= 0) limited.delete(provider);
+    return mode;
+  };
   const failing = new Map<EmulatedProvider, { status: number; body: string }>();
 
   function virustotal(req: IncomingMessage, path: string): Reply {
     const key = req.headers['x-apikey'];
     if (key === undefined) return { status: 401, body: fixture('virustotal', 'missing-key.json') };
     if (key !== keys.virustotal) return { status: 401, body: fixture('virustotal', 'wrong-key.json') };
-    const mode = limited.get('virustotal');
+    const mode = refusing('virustotal');
     if (mode !== undefined) return { status: 429, body: fixture('virustotal', 'rate-limited.json'), ...(mode.retryAfter !== undefined && { headers: { 'Retry-After': mode.retryAfter } }) };
     const notFound = (what: string): Reply => ({ status: 404, body: { error: { code: 'NotFoundError', message: `${what} not found` } } });
     const ip = /^\/api\/v3\/ip_addresses\/([^/]+)$/.exec(path);
@@ -95,7 +110,7 @@ export async function startEnrichmentEmulator(options: EnrichmentEmulatorOptions
   function abuseipdb(req: IncomingMessage, path: string, query: URLSearchParams): Reply {
     if (path !== '/api/v2/check') return { status: 404, body: { errors: [{ detail: 'no such endpoint', status: 404 }] } };
     if (req.headers['key'] !== keys.abuseipdb) return { status: 401, body: fixture('abuseipdb', 'unauthorized.json') };
-    const mode = limited.get('abuseipdb');
+    const mode = refusing('abuseipdb');
     if (mode !== undefined) {
       return { status: 429, body: fixture('abuseipdb', 'rate-limited.json'), headers: { ...ABUSE_HEADERS, 'X-RateLimit-Remaining': '0', 'Retry-After': mode.retryAfter ?? '29241' } };
     }
@@ -117,7 +132,7 @@ export async function startEnrichmentEmulator(options: EnrichmentEmulatorOptions
     const [, plan, encoded] = match;
     if (key !== undefined && key !== keys.greynoise) return { status: 401, body: { message: 'Unauthorized. Please check your API key.' } };
     if (plan === 'ip' && key === undefined) return { status: 401, body: { message: 'Unauthorized. Please check your API key.' } };
-    const mode = limited.get('greynoise');
+    const mode = refusing('greynoise');
     if (mode !== undefined) return { status: 429, body: fixture('greynoise', 'community-rate-limited.json'), ...(mode.retryAfter !== undefined && { headers: { 'Retry-After': mode.retryAfter } }) };
     const ip = decodeURIComponent(encoded!);
     if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(ip) || ip.startsWith('10.') || ip.startsWith('127.')) return { status: 400, body: fixture('greynoise', 'community-invalid-ip.json') };
@@ -149,10 +164,12 @@ export async function startEnrichmentEmulator(options: EnrichmentEmulatorOptions
     lastRequest[routed.provider] = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers };
     const failure = failing.get(routed.provider);
     if (failure !== undefined) {
+      times[routed.provider].push({ at: clock(), status: failure.status });
       res.writeHead(failure.status, { 'content-type': 'application/json' }).end(failure.body);
       return;
     }
     const reply = routed.reply();
+    times[routed.provider].push({ at: clock(), status: reply.status });
     res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers }).end(JSON.stringify(reply.body));
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
@@ -163,9 +180,10 @@ export async function startEnrichmentEmulator(options: EnrichmentEmulatorOptions
     keys,
     requests,
     lastRequest,
+    times,
     rateLimit: (provider, mode) => {
       if (mode === undefined) limited.delete(provider);
-      else limited.set(provider, mode);
+      else limited.set(provider, { ...(mode.retryAfter !== undefined && { retryAfter: mode.retryAfter }), count: mode.count ?? Number.POSITIVE_INFINITY });
     },
     fail: (provider, failure) => {
       if (failure === undefined) failing.delete(provider);

@@ -50,6 +50,16 @@ export interface StoredObject {
   first_seen: string | null;
   last_seen: string | null;
   Attribute: StoredAttribute[];
+  ObjectReference: StoredReference[];
+}
+
+/** MISP's ObjectReference: from an object to an attribute or object of the same event. */
+export interface StoredReference {
+  uuid: string;
+  object_uuid: string;
+  referenced_uuid: string;
+  referenced_type: '0' | '1';
+  relationship_type: string;
 }
 
 export interface MispStoredEvent {
@@ -170,7 +180,8 @@ export async function startMispEmulator(options: MispEmulatorOptions = {}): Prom
       comment: typeof input['comment'] === 'string' ? input['comment'] : '',
       distribution: input['distribution'] === undefined ? '5' : String(input['distribution']),
       timestamp: typeof input['timestamp'] === 'string' && /^\d+$/.test(input['timestamp']) ? input['timestamp'] : now(),
-      deleted: false,
+      // Sync and edits carry soft deletions as `deleted: true`.
+      deleted: input['deleted'] === true || input['deleted'] === 1 || input['deleted'] === '1',
       disable_correlation: input['disable_correlation'] === true,
       object_relation: typeof input['object_relation'] === 'string' ? input['object_relation'] : null,
       first_seen: typeof input['first_seen'] === 'string' ? input['first_seen'] : null,
@@ -217,7 +228,7 @@ export async function startMispEmulator(options: MispEmulatorOptions = {}): Prom
     const object: StoredObject = existing ?? {
       id: String(nextId++), event_id: event.id, uuid, name: String(input['name']), 'meta-category': String(input['meta-category'] ?? ''),
       description: String(input['description'] ?? ''), template_uuid: String(input['template_uuid'] ?? ''), template_version: String(input['template_version'] ?? ''),
-      comment: '', distribution: '5', timestamp: now(), deleted: false, first_seen: null, last_seen: null, Attribute: [],
+      comment: '', distribution: '5', timestamp: now(), deleted: false, first_seen: null, last_seen: null, Attribute: [], ObjectReference: [],
     };
     object.comment = typeof input['comment'] === 'string' ? input['comment'] : object.comment;
     object.distribution = input['distribution'] === undefined ? object.distribution : String(input['distribution']);
@@ -234,6 +245,25 @@ export async function startMispEmulator(options: MispEmulatorOptions = {}): Prom
     if (existing === undefined) {
       event.Object.push(object);
       objectsByUuid.set(uuid, object);
+    }
+    // ObjectReference::captureReference: the referenced attribute or object must already be in this event
+    // (otherwise the reference is not saved); a reference with a known uuid is updated.
+    for (const reference of Array.isArray(input['ObjectReference']) ? (input['ObjectReference'] as Json[]) : []) {
+      const target = String(reference['referenced_uuid'] ?? '').toLowerCase();
+      const attribute = attributesByUuid.get(target);
+      const referencedObject = objectsByUuid.get(target);
+      const referencedType = attribute !== undefined && attribute.event_id === event.id ? '0' : referencedObject !== undefined && referencedObject.event_id === event.id ? '1' : undefined;
+      if (referencedType === undefined || typeof reference['relationship_type'] !== 'string') continue;
+      const stored: StoredReference = {
+        uuid: typeof reference['uuid'] === 'string' ? reference['uuid'].toLowerCase() : randomUUID(),
+        object_uuid: object.uuid,
+        referenced_uuid: target,
+        referenced_type: referencedType,
+        relationship_type: reference['relationship_type'],
+      };
+      const before = object.ObjectReference.findIndex((r) => r.uuid === stored.uuid);
+      if (before >= 0) object.ObjectReference[before] = stored;
+      else object.ObjectReference.push(stored);
     }
     return object;
   }
@@ -314,7 +344,12 @@ export async function startMispEmulator(options: MispEmulatorOptions = {}): Prom
           errors.push(JSON.stringify(fieldErrors));
           continue;
         }
-        Object.assign(existing, newAttribute(event, { ...existing, ...attribute }, existing.object_id), { id: existing.id, timestamp: now() });
+        // An edit adds the tags it names; MISP never removes an attribute's tags on edit.
+        const tags = [...existing.Tag];
+        for (const tag of Array.isArray(attribute['Tag']) ? (attribute['Tag'] as Json[]) : []) {
+          if (!tags.some((t) => t.name === String(tag['name']))) tags.push({ name: String(tag['name']) });
+        }
+        Object.assign(existing, newAttribute(event, { ...existing, ...attribute, deleted: attribute['deleted'] ?? existing.deleted }, existing.object_id), { id: existing.id, timestamp: now(), Tag: tags });
         continue;
       }
       const result = addAttribute(event, attribute, true);

@@ -13,6 +13,10 @@ export interface PyMispVerdict {
   readonly attributes: number;
   readonly objects: number;
   readonly object_attributes: number;
+  /** ObjectReferences checked (each must point at an attribute or object of its event). */
+  readonly references: number;
+  /** Objects per template name. */
+  readonly templates: Readonly<Record<string, number>>;
   readonly problems: readonly string[];
 }
 

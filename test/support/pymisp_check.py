@@ -19,7 +19,8 @@ from pymisp import MISPAttribute, MISPEvent, MISPObject
 
 def check_feed(feed_dir: Path) -> dict:
     problems: list[str] = []
-    counts = {"events": 0, "attributes": 0, "objects": 0, "object_attributes": 0}
+    counts = {"events": 0, "attributes": 0, "objects": 0, "object_attributes": 0, "references": 0}
+    templates: dict[str, int] = {}
     manifest = json.loads((feed_dir / "manifest.json").read_text(encoding="utf-8"))
     hashes: set[tuple[str, str]] = set()
     with open(feed_dir / "hashes.csv", newline="", encoding="utf-8") as handle:
@@ -55,9 +56,15 @@ def check_feed(feed_dir: Path) -> dict:
             if (digest, event.uuid) not in hashes:
                 problems.append(f"{where}: attribute {attribute.get('uuid')} missing from hashes.csv")
 
+        known_uuids = {a.get("uuid") for a in raw.get("Attribute", [])} | {o.get("uuid") for o in raw.get("Object", [])}
         for obj in raw.get("Object", []):
             counts["objects"] += 1
             name = obj.get("name")
+            templates[name] = templates.get(name, 0) + 1
+            for reference in obj.get("ObjectReference", []):
+                counts["references"] += 1
+                if reference.get("object_uuid") != obj.get("uuid") or reference.get("referenced_uuid") not in known_uuids:
+                    problems.append(f"{where}: object {obj.get('uuid')} has a reference to nothing in the event: {reference!r}")
             try:
                 rebuilt = MISPObject(name, strict=True)
                 rebuilt.from_dict(**json.loads(json.dumps(obj)))
@@ -74,7 +81,7 @@ def check_feed(feed_dir: Path) -> dict:
             except Exception as error:
                 problems.append(f"{where}: object {name} {obj.get('uuid')} rejected: {error!r}")
 
-    return {"ok": not problems, **counts, "problems": problems[:50], "problem_count": len(problems)}
+    return {"ok": not problems, **counts, "templates": templates, "problems": problems[:50], "problem_count": len(problems)}
 
 
 if __name__ == "__main__":

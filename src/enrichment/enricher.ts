@@ -1,0 +1,280 @@
+// Enrichment inside a run: what the build may use (latest answers), what waits for an answer (a persistent
+// queue, most active first), and a time-boxed pass that asks providers within their quotas. Delivery never
+// waits for it: indicators go to MISP at once; their enrichment follows when the answer arrives.
+import type { Logger } from 'pino';
+import type { EnrichmentView } from '../misp/build.js';
+import type { HoneypotType } from '../honeypots/honeypot-type.js';
+import type { Indicator } from '../indicators.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { EnrichmentQueueRow, EnrichmentTargetRow, StateStore } from '../state.js';
+import type { EnrichmentCache } from './cache.js';
+import type { ProviderAnswers } from './misp-render.js';
+import { EnrichmentAuthError, EnrichmentError, EnrichmentRateLimitError, type EnrichmentProvider, type ProviderName } from './provider.js';
+import type { QuotaLimiter, WaitingClock } from './quota.js';
+import { providerCovers, subjectKey, subjectOf, type EnrichmentSubject } from './subject.js';
+
+/** What one provider did in a run (for the report). */
+export interface ProviderRunStats {
+  /** Requests sent. */
+  requests: number;
+  /** Answers received (found + not found). */
+  found: number;
+  notFound: number;
+  /** Indicators whose fresh cached answer spared a request. */
+  cacheHits: number;
+  /** Requests that brought no answer. */
+  errors: number;
+  /** Indicators still waiting at the end of the run. */
+  queued: number;
+  /** Why the provider was switched off in this run (a rejected key), if it was. */
+  disabled?: string;
+}
+
+export interface EnricherOptions {
+  readonly state: StateStore;
+  readonly providers: readonly EnrichmentProvider[];
+  readonly cache: EnrichmentCache;
+  readonly quota: QuotaLimiter;
+  readonly clock: WaitingClock;
+  readonly log: Logger;
+  readonly metrics?: Metrics;
+  readonly dropBenign: boolean;
+}
+
+/** Queue rows read per provider at a time. */
+const PAGE = 100;
+/** Unavailable answers in a row after which a provider is left alone for the rest of the pass. */
+const MAX_CONSECUTIVE_FAILURES = 3;
+/** Expired answers are kept this long past their TTL (they still describe what MISP holds). */
+const EXPIRED_ANSWER_GRACE_MS = 30 * 86_400_000;
+
+export class Enricher implements EnrichmentView {
+  readonly dropBenign: boolean;
+  readonly #options: EnricherOptions;
+  readonly #providers: readonly EnrichmentProvider[];
+  /** Providers switched off for the life of the process (a rejected key), with the reason. */
+  readonly #disabled = new Map<ProviderName, string>();
+  /** Latest answers per subject, for the builds of one flush (cleared after each). */
+  readonly #answers = new Map<string, ProviderAnswers>();
+  /** Subjects already considered in this flush (an IP sits in many buckets). */
+  readonly #considered = new Map<string, { readonly queued: boolean }>();
+  #queue: (EnrichmentQueueRow & { readonly provider: string })[] = [];
+  #targets: EnrichmentTargetRow[] = [];
+  /** Subjects answered by a pass and not yet re-delivered. */
+  #answered = new Map<string, EnrichmentSubject>();
+  #stats = new Map<ProviderName, ProviderRunStats>();
+
+  constructor(options: EnricherOptions) {
+    this.#options = options;
+    this.#providers = options.providers;
+    this.dropBenign = options.dropBenign;
+    options.cache.purgeExpired(EXPIRED_ANSWER_GRACE_MS);
+    this.resetStats();
+  }
+
+  get providerNames(): readonly ProviderName[] {
+    return this.#providers.map((p) => p.name);
+  }
+
+  /** Starts a new report period (one run, or one realtime flush). */
+  resetStats(): void {
+    this.#stats = new Map(this.#providers.map((p) => [p.name, { requests: 0, found: 0, notFound: 0, cacheHits: 0, errors: 0, queued: 0 }]));
+  }
+
+  /** Per-provider figures since the last resetStats, with the queue sizes now. */
+  stats(): Readonly<Record<string, ProviderRunStats>> {
+    const out: Record<string, ProviderRunStats> = {};
+    for (const provider of this.#providers) {
+      const stats = this.#stats.get(provider.name)!;
+      stats.queued = this.#options.state.enrichmentQueueSize(provider.name);
+      const disabled = this.#disabled.get(provider.name);
+      out[provider.name] = { ...stats, ...(disabled !== undefined && { disabled }) };
+    }
+    return out;
+  }
+
+  /** EnrichmentView: the latest answers about `indicator`'s subject (fresh or not), for the build. */
+  answersFor(indicator: Indicator): { readonly subject: EnrichmentSubject; readonly answers: ProviderAnswers } | undefined {
+    const subject = subjectOf(indicator);
+    if (subject === undefined) return undefined;
+    const key = subjectKey(subject);
+    let answers = this.#answers.get(key);
+    if (answers === undefined) {
+      answers = {};
+      for (const provider of this.#providers) {
+        if (!providerCovers(provider.name, subject)) continue;
+        const latest = this.#options.cache.latest(provider.name, subject.kind, subject.value);
+        if (latest !== undefined) answers[provider.name] = { answer: latest.answer, fetchedAt: latest.fetchedAt };
+      }
+      this.#answers.set(key, answers);
+    }
+    return Object.keys(answers).length === 0 ? undefined : { subject, answers };
+  }
+
+  /**
+   * Notes an indicator seen `count` times in (honeypot, day): providers without a fresh answer queue it, and
+   * where it sits is remembered for re-delivery once they answer.
+   */
+  consider(honeypot: HoneypotType, day: string, indicator: Indicator, count: number): void {
+    const subject = subjectOf(indicator);
+    if (subject === undefined) return;
+    const key = subjectKey(subject);
+    let seen = this.#considered.get(key);
+    if (seen === undefined) {
+      let queued = false;
+      for (const provider of this.#providers) {
+        if (this.#disabled.has(provider.name) || !providerCovers(provider.name, subject)) continue;
+        if (this.#options.cache.latest(provider.name, subject.kind, subject.value)?.fresh === true) {
+          this.#stats.get(provider.name)!.cacheHits++;
+          this.#options.metrics?.enrichmentCacheHits.inc({ provider: provider.name });
+          continue;
+        }
+        this.#queue.push({ provider: provider.name, kind: subject.kind, value: subject.value, activity: count });
+        queued = true;
+      }
+      seen = { queued };
+      this.#considered.set(key, seen);
+    } else if (seen.queued) {
+      // Activity adds up over buckets: the same attacker on several honeypots is more active.
+      for (const provider of this.#providers) {
+        if (!this.#disabled.has(provider.name) && providerCovers(provider.name, subject)) this.#queue.push({ provider: provider.name, kind: subject.kind, value: subject.value, activity: count });
+      }
+    }
+    if (seen.queued) this.#targets.push({ kind: subject.kind, value: subject.value, honeypot, day, indicator: JSON.stringify(indicator) });
+  }
+
+  /** Writes what consider() noted (one transaction) and forgets the flush's memo. */
+  endFlush(): void {
+    this.#options.state.enqueueEnrichment(this.#queue, this.#targets, this.#options.clock.now());
+    this.#queue = [];
+    this.#targets = [];
+    this.#answers.clear();
+    this.#considered.clear();
+    this.#updateGauges();
+  }
+
+  /**
+   * Asks the providers for queued indicators, most active first, for at most `budgetMs` of the clock. With
+   * `wait`, a provider out of slots waits for the next one while the budget lasts; without, it stops.
+   * Providers run side by side: a slow or paused one does not hold up the others.
+   */
+  async pass(budgetMs: number, wait: boolean, stop?: AbortSignal): Promise<void> {
+    const deadline = this.#options.clock.now() + Math.max(0, budgetMs);
+    await Promise.all(this.#providers.map((provider) => this.#drain(provider, deadline, wait, stop)));
+    this.#updateGauges();
+  }
+
+  /**
+   * Where answered indicators sit, to be rebuilt with their enrichment: those answered since the last call,
+   * and any left from an interrupted run.
+   */
+  takeRedeliveries(): { readonly targets: readonly EnrichmentTargetRow[]; readonly subjects: readonly EnrichmentSubject[] } {
+    const targets = new Map<string, EnrichmentTargetRow>();
+    const subjects = new Map(this.#answered);
+    this.#answered.clear();
+    for (const subject of subjects.values()) {
+      for (const t of this.#options.state.enrichmentTargets(subject.kind, subject.value)) targets.set(`${t.kind}|${t.value}|${t.honeypot}|${t.day}`, t);
+    }
+    for (const t of this.#options.state.settledEnrichmentTargets(10_000)) {
+      targets.set(`${t.kind}|${t.value}|${t.honeypot}|${t.day}`, t);
+      subjects.set(`${t.kind}|${t.value}`, { kind: t.kind as EnrichmentSubject['kind'], value: t.value });
+    }
+    return { targets: [...targets.values()], subjects: [...subjects.values()] };
+  }
+
+  /** After the sink accepted the re-deliveries: targets of fully answered indicators are forgotten. */
+  redelivered(subjects: readonly EnrichmentSubject[]): void {
+    this.#options.state.releaseEnrichmentTargets(subjects);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#providers.map((p) => p.close()));
+  }
+
+  async #drain(provider: EnrichmentProvider, deadline: number, wait: boolean, stop: AbortSignal | undefined): Promise<void> {
+    const { state, quota, clock, cache, log, metrics } = this.#options;
+    const stats = this.#stats.get(provider.name)!;
+    const skipped = new Set<string>();
+    let failures = 0;
+    pages: for (;;) {
+      // Rows that failed this pass stay queued (for the next pass) but are not asked again now.
+      const rows = state.nextEnrichment(provider.name, PAGE + skipped.size).filter((r) => !skipped.has(`${r.kind}|${r.value}`));
+      if (rows.length === 0) return;
+      for (const row of rows) {
+        if (this.#disabled.has(provider.name) || clock.now() >= deadline || stop?.aborted === true) return;
+        const subject: EnrichmentSubject = { kind: row.kind as EnrichmentSubject['kind'], value: row.value };
+        if (cache.latest(provider.name, subject.kind, subject.value)?.fresh === true) {
+          // Answered meanwhile (another run, or queued twice): no request needed.
+          state.dequeueEnrichment(provider.name, subject.kind, subject.value);
+          this.#answered.set(subjectKey(subject), subject);
+          continue;
+        }
+        const slot = await this.#slot(provider.name, deadline, wait, stop);
+        if (!slot) return;
+        stats.requests++;
+        try {
+          const answer = await provider.lookup(subject.kind, subject.value);
+          cache.put(provider.name, subject.kind, subject.value, answer);
+          state.dequeueEnrichment(provider.name, subject.kind, subject.value);
+          this.#answered.set(subjectKey(subject), subject);
+          if (answer.status === 'found') stats.found++;
+          else stats.notFound++;
+          metrics?.enrichmentRequests.inc({ provider: provider.name, status: answer.status === 'found' ? '200' : '404' });
+          metrics?.indicatorsEnriched.inc({ provider: provider.name });
+          failures = 0;
+        } catch (error) {
+          stats.errors++;
+          const status = error instanceof EnrichmentError && error.status !== undefined ? String(error.status) : 'network';
+          metrics?.enrichmentRequests.inc({ provider: provider.name, status });
+          metrics?.enrichmentErrors.inc({ provider: provider.name, status });
+          if (error instanceof EnrichmentAuthError) {
+            this.#disabled.set(provider.name, error.message);
+            log.error({ provider: provider.name, code: error.code, hint: error.hint }, error.message);
+            return;
+          }
+          if (error instanceof EnrichmentRateLimitError) {
+            quota.pause(provider.name, error.retryAfterSeconds * 1000);
+            log.warn({ provider: provider.name, seconds: error.retryAfterSeconds }, `${provider.name} answered 429: pausing it for ${error.retryAfterSeconds} s (the other providers go on).`);
+            // The same indicator is asked again once the pause is over (if the budget lasts).
+            continue pages;
+          }
+          if (error instanceof EnrichmentError && error.code === 'T2M_ENRICH_BAD_INDICATOR') {
+            // The provider will never answer for this value: stop asking.
+            state.dequeueEnrichment(provider.name, subject.kind, subject.value);
+            log.debug({ provider: provider.name, kind: subject.kind, err: error }, 'The provider rejected the indicator.');
+            continue;
+          }
+          skipped.add(`${row.kind}|${row.value}`);
+          failures++;
+          log.warn({ provider: provider.name, err: error }, `${provider.name} lookup failed; the indicator stays queued.`);
+          if (failures >= MAX_CONSECUTIVE_FAILURES) {
+            log.warn({ provider: provider.name }, `${provider.name} failed ${failures} times in a row: leaving it alone until the next pass.`);
+            return;
+          }
+        }
+      }
+    }
+  }
+
+  /** Takes a request slot; waits for one (within the deadline) when `wait`. False: no slot in time. */
+  async #slot(provider: ProviderName, deadline: number, wait: boolean, stop: AbortSignal | undefined): Promise<boolean> {
+    const { quota, clock } = this.#options;
+    for (;;) {
+      const slot = quota.tryAcquire(provider);
+      if (slot === true) return true;
+      if (!wait || clock.now() + slot >= deadline || stop?.aborted === true) return false;
+      // SIGTERM ends the wait at once: what was answered is still delivered before the process exits.
+      await clock.sleep(slot, stop);
+    }
+  }
+
+  #updateGauges(): void {
+    const { metrics, quota, state } = this.#options;
+    if (metrics === undefined) return;
+    for (const provider of this.#providers) {
+      const remaining = quota.remainingToday(provider.name);
+      if (remaining !== undefined) metrics.enrichmentQuotaRemaining.set({ provider: provider.name }, remaining);
+      metrics.enrichmentQueue.set({ provider: provider.name }, state.enrichmentQueueSize(provider.name));
+    }
+  }
+}

@@ -1,0 +1,331 @@
+// Enrichment end to end: T-Pot files → tpot2misp (in-process, on a test clock) → the MISP emulator, with
+// VirusTotal, AbuseIPDB and GreyNoise emulated from the shared fixtures.
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { pino, type Logger } from 'pino';
+import { loadConfig } from '../../src/config.js';
+import { Metrics } from '../../src/observability/metrics.js';
+import type { RunReportJson } from '../../src/report.js';
+import { runOnce } from '../../src/run-once.js';
+import { StateStore } from '../../src/state.js';
+import { FIXTURE_IPS, startEnrichmentEmulator, type EnrichmentEmulator } from '../emulators/enrichment-emulator.js';
+import { startMispEmulator, type MispEmulator, type MispStoredEvent, type StoredAttribute } from '../emulators/misp-emulator.js';
+import { runCliAsync } from '../support/cli.js';
+import { checkFeedWithPyMisp } from '../support/pymisp.js';
+import { TestClock } from '../support/test-clock.js';
+
+const work = mkdtempSync(join(tmpdir(), 'tpot2misp-enrichment-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+interface Attacker {
+  readonly ip: string;
+  readonly hits: number;
+}
+
+/** 2,000 attackers: the fixture IPs are the most active, then a few busy ones, then one hit each. */
+function attackers(count: number): Attacker[] {
+  const list: Attacker[] = [
+    { ip: FIXTURE_IPS.malicious, hits: 40 },
+    { ip: FIXTURE_IPS.riot, hits: 39 },
+    { ip: FIXTURE_IPS.clean, hits: 38 },
+  ];
+  for (let i = 0; list.length < count; i++) {
+    list.push({ ip: `45.${Math.floor(i / 250) + 10}.${i % 250}.${(i * 7) % 250 + 1}`, hits: i < 20 ? 30 - i : 1 });
+  }
+  return list;
+}
+
+/** Appends Cowrie connect events for `day` (YYYY-MM-DD) to a T-Pot data directory. */
+function writeCowrie(dataDir: string, day: string, list: readonly Attacker[]): void {
+  const dir = join(dataDir, 'cowrie', 'log');
+  mkdirSync(dir, { recursive: true });
+  const lines: string[] = [];
+  list.forEach((a, index) => {
+    for (let hit = 0; hit < a.hits; hit++) {
+      const second = (index * 13 + hit) % 86_000;
+      const time = new Date(Date.parse(`${day}T00:00:00Z`) + second * 1000).toISOString();
+      lines.push(JSON.stringify({ eventid: 'cowrie.session.connect', src_ip: a.ip, session: `s${index}x${hit}`, protocol: 'ssh', src_port: 40_000 + hit, dst_ip: '172.18.0.4', dst_port: 22, timestamp: time }));
+    }
+  });
+  appendFileSync(join(dir, 'cowrie.json'), `${lines.join('\n')}\n`);
+}
+
+/** Warn/error log lines, parsed. */
+function capturedLogger(): { log: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { log: pino({ level: 'warn' }, stream) as Logger, lines };
+}
+
+interface Scenario {
+  readonly dir: string;
+  readonly dataDir: string;
+  readonly env: Record<string, string>;
+}
+
+function scenario(name: string, misp: MispEmulator, enrichment: EnrichmentEmulator, env: Record<string, string>): Scenario {
+  const dir = join(work, name);
+  const dataDir = join(dir, 'data');
+  mkdirSync(dataDir, { recursive: true });
+  return {
+    dir,
+    dataDir,
+    env: {
+      COLLECTION_MODE: 'files',
+      TPOT_DATA_DIR: dataDir,
+      OUTPUT: 'misp',
+      MISP_URL: misp.url,
+      MISP_KEY: misp.apiKey,
+      STATE_DB: join(dir, 'state.db'),
+      VALIDATION_REPORT_DIR: join(dir, 'report'),
+      VALIDATION_REPORT_FORMAT: 'json',
+      ENRICHMENT_ENABLED: 'true',
+      VIRUSTOTAL_URL: enrichment.baseUrls.virustotal,
+      ABUSEIPDB_URL: enrichment.baseUrls.abuseipdb,
+      GREYNOISE_URL: enrichment.baseUrls.greynoise,
+      ...env,
+    },
+  };
+}
+
+async function run(s: Scenario, clock: TestClock, extra: Record<string, string> = {}): Promise<{ report: RunReportJson; logs: Record<string, unknown>[]; metrics: string }> {
+  const { config } = loadConfig({ env: { ...s.env, ...extra }, envFile: join(s.dir, 'no.env') });
+  const { log, lines } = capturedLogger();
+  const metrics = new Metrics();
+  await runOnce(config, log, {}, metrics, { clock });
+  const report = JSON.parse(readFileSync(join(s.dir, 'report', 'report.json'), 'utf8')) as RunReportJson;
+  return { report, logs: lines, metrics: await metrics.registry.metrics() };
+}
+
+function eventsOfDay(misp: MispEmulator, day: string): MispStoredEvent[] {
+  return misp.events().filter((e) => e.date === day);
+}
+
+function ipAttribute(event: MispStoredEvent, ip: string): StoredAttribute | undefined {
+  return event.Attribute.find((a) => a.type === 'ip-src' && a.value === ip);
+}
+
+/** The largest number of requests inside any window of `windowMs`. */
+function busiestWindow(times: readonly number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  for (let i = 0, j = 0; i < sorted.length; i++) {
+    while (sorted[i]! - sorted[j]! >= windowMs) j++;
+    best = Math.max(best, i - j + 1);
+  }
+  return best;
+}
+
+describe('enrichment within quotas, without holding up delivery', () => {
+  let misp: MispEmulator;
+  let enrichment: EnrichmentEmulator;
+  const clock = new TestClock();
+
+  before(async () => {
+    misp = await startMispEmulator();
+    enrichment = await startEnrichmentEmulator({ clock: () => clock.now() });
+  });
+  after(async () => {
+    await enrichment.close();
+    await misp.close();
+  });
+
+  it('2,000 IPs at VirusTotal\'s 4/min: the run stays within ENRICHMENT_MAX_SECONDS, MISP gets every IP, the rest waits, most active first', async () => {
+    const list = attackers(2000);
+    const s = scenario('quota', misp, enrichment, { VIRUSTOTAL_API_KEY: enrichment.keys.virustotal });
+    writeCowrie(s.dataDir, '2026-11-01', list);
+    const start = clock.now();
+
+    const { report } = await run(s, clock);
+
+    assert.ok(clock.now() - start <= 60_000, `enrichment took ${(clock.now() - start) / 1000} s of the 60 s budget`);
+    const [event] = eventsOfDay(misp, '2026-11-01');
+    assert.ok(event);
+    assert.equal(event.Attribute.filter((a) => a.type === 'ip-src').length, 2000, 'every IP is in MISP');
+    const vt = enrichment.times.virustotal;
+    assert.ok(vt.length >= 1 && busiestWindow(vt.map((t) => t.at), 60_000) <= 4, `${vt.length} VirusTotal requests, at most 4 per minute`);
+    const stats = report.enrichment?.['virustotal'];
+    assert.ok(stats);
+    assert.equal(stats.requests, vt.length);
+    assert.equal(stats.queued, 2000 - vt.length, 'the others stay queued for later runs');
+
+    // Most active first: the fixture IPs, in order of hits.
+    const asked = (enrichment.lastRequest.virustotal?.url ?? '').split('/').at(-1);
+    assert.equal(asked, list[vt.length - 1]!.ip);
+    const malicious = ipAttribute(event, FIXTURE_IPS.malicious)!;
+    assert.ok(malicious.Tag.some((t) => t.name === 'virustotal:verdict="malicious"'), 'the known-bad IP is tagged');
+    const vtObject = event.Object.find((o) => o.name === 'virustotal-report' && o.ObjectReference.some((r) => r.referenced_uuid === malicious.uuid));
+    assert.ok(vtObject, 'a virustotal-report object attached to the IP it describes');
+    assert.ok(vtObject.Attribute.some((a) => a.object_relation === 'permalink' && a.value.includes(FIXTURE_IPS.malicious)));
+    assert.deepEqual(misp.specViolations, []);
+
+    // Later runs take the queue in order, 4 a minute, with a larger budget.
+    const before = vt.length;
+    const { report: second } = await run(s, clock, { ENRICHMENT_MAX_SECONDS: '600' });
+    const added = vt.slice(before);
+    assert.ok(added.length >= 30 && added.length <= 44, `${added.length} requests in a 10-minute budget`);
+    assert.ok(busiestWindow(vt.map((t) => t.at), 60_000) <= 4);
+    assert.equal(second.enrichment?.['virustotal']?.queued, 2000 - vt.length);
+    const state = StateStore.open(s.env['STATE_DB']!);
+    try {
+      // Most active first; equally active IPs in address order.
+      const order = [...list].sort((a, b) => b.hits - a.hits || (a.ip < b.ip ? -1 : 1));
+      const askedIps = new Set(order.slice(0, vt.length).map((a) => a.ip));
+      assert.equal(state.nextEnrichment('virustotal', 1)[0]?.value, order[vt.length]!.ip, 'the queue continues with the next most active IP');
+      assert.equal(state.nextEnrichment('virustotal', 5000).filter((row) => askedIps.has(row.value)).length, 0, 'the IPs asked so far were the most active ones');
+    } finally {
+      state.close();
+    }
+  });
+
+  it('a second run within CACHE_DURATION asks nothing; after it, the providers are asked again', async () => {
+    const list = attackers(6);
+    const s = scenario('ttl', misp, enrichment, {
+      VIRUSTOTAL_API_KEY: enrichment.keys.virustotal,
+      VIRUSTOTAL_REQUESTS_PER_MINUTE: '0',
+      ABUSEIPDB_API_KEY: enrichment.keys.abuseipdb,
+      GREYNOISE_API_KEY: enrichment.keys.greynoise,
+      CACHE_DURATION: '3600',
+    });
+    const count = () => enrichment.times.virustotal.length + enrichment.times.abuseipdb.length + enrichment.times.greynoise.length;
+
+    writeCowrie(s.dataDir, '2026-11-03', list);
+    let before = count();
+    const { report: first } = await run(s, clock);
+    assert.equal(count() - before, 6 * 3, 'each IP once per provider');
+    assert.equal(first.enrichment?.['abuseipdb']?.queued, 0);
+
+    // The same attackers the next day, 10 minutes later: answers come from the cache.
+    clock.advance(600_000);
+    writeCowrie(s.dataDir, '2026-11-04', list);
+    before = count();
+    const { report: second, metrics } = await run(s, clock);
+    assert.equal(count() - before, 0, 'no provider request within the TTL');
+    assert.match(metrics, /tpot2misp_enrichment_cache_hits_total\{provider="abuseipdb"\} 6/);
+    assert.equal(second.enrichment?.['virustotal']?.cacheHits, 6);
+    const [day2] = eventsOfDay(misp, '2026-11-04');
+    assert.ok(day2);
+    const riot = ipAttribute(day2, FIXTURE_IPS.riot)!;
+    assert.ok(riot.Tag.some((t) => t.name === 'tpot:scanner="benign"'), 'benign scanners are kept and tagged by default');
+    assert.ok(riot.Tag.some((t) => t.name === 'greynoise:classification="benign"'));
+    const names = new Set(day2.Object.map((o) => o.name));
+    for (const template of ['virustotal-report', 'abuseipdb', 'greynoise-ip']) assert.ok(names.has(template), `${template} object from the cache`);
+
+    // After the TTL: asked again.
+    clock.advance(3_600_000);
+    writeCowrie(s.dataDir, '2026-11-05', list);
+    before = count();
+    await run(s, clock);
+    assert.equal(count() - before, 6 * 3, 'asked again once the answers expired');
+    assert.deepEqual(misp.specViolations, []);
+  });
+
+  it('a 429 with Retry-After: 30 pauses only that provider for 30 s; a 401 disables a provider with one message naming its key; the run completes', async () => {
+    const list = attackers(12);
+    const s = scenario('errors', misp, enrichment, {
+      VIRUSTOTAL_API_KEY: enrichment.keys.virustotal,
+      VIRUSTOTAL_REQUESTS_PER_MINUTE: '0',
+      ABUSEIPDB_API_KEY: 'a-revoked-key',
+      GREYNOISE_API_KEY: enrichment.keys.greynoise,
+    });
+    writeCowrie(s.dataDir, '2026-11-06', list);
+    enrichment.rateLimit('virustotal', { retryAfter: '30', count: 1 });
+    const vtBefore = enrichment.times.virustotal.length;
+    const abuseBefore = enrichment.times.abuseipdb.length;
+    const gnBefore = enrichment.times.greynoise.length;
+
+    const { report, logs, metrics } = await run(s, clock);
+
+    assert.match(metrics, /tpot2misp_enrichment_requests_total\{provider="virustotal",status="429"\} 1/);
+    assert.match(metrics, /tpot2misp_enrichment_errors_total\{provider="abuseipdb",status="401"\} 1/);
+    assert.match(metrics, /tpot2misp_indicators_enriched_total\{provider="greynoise"\} 12/);
+    assert.match(metrics, /tpot2misp_enrichment_quota_remaining\{provider="greynoise"\} \d+/);
+    assert.match(metrics, /tpot2misp_enrichment_queue_items\{provider="abuseipdb"\} 12/);
+    const vt = enrichment.times.virustotal.slice(vtBefore);
+    assert.equal(vt[0]?.status, 429);
+    assert.ok(vt[1]!.at - vt[0]!.at >= 30_000, `VirusTotal waited ${(vt[1]!.at - vt[0]!.at) / 1000} s after the 429`);
+    assert.ok(vt[1]!.at - vt[0]!.at < 40_000);
+    assert.equal(vt.length, 13, 'the refused IP is asked again after the pause, then the rest');
+    assert.equal(enrichment.times.greynoise.length - gnBefore, 12, 'GreyNoise is not paused by VirusTotal\'s 429');
+
+    assert.equal(enrichment.times.abuseipdb.length - abuseBefore, 1, 'one request, then AbuseIPDB is off');
+    const authErrors = logs.filter((l) => l['level'] === 50 && String(l['msg']).includes('ABUSEIPDB_API_KEY'));
+    assert.equal(authErrors.length, 1, 'exactly one error message, naming ABUSEIPDB_API_KEY');
+    assert.ok(!JSON.stringify(logs).includes('a-revoked-key'), 'the key itself is never logged');
+    assert.match(report.enrichment?.['abuseipdb']?.disabled ?? '', /ABUSEIPDB_API_KEY/);
+
+    const [event] = eventsOfDay(misp, '2026-11-06');
+    assert.equal(event?.Attribute.filter((a) => a.type === 'ip-src').length, 12, 'the run completed: every IP is in MISP');
+  });
+
+  it('ENRICHMENT_DROP_BENIGN=true: a benign scanner learned after delivery is soft-deleted, and later left out', async () => {
+    const list = attackers(4);
+    const s = scenario('drop-benign', misp, enrichment, { GREYNOISE_API_KEY: enrichment.keys.greynoise, ENRICHMENT_DROP_BENIGN: 'true' });
+    writeCowrie(s.dataDir, '2026-11-07', list);
+    await run(s, clock);
+    const [first] = eventsOfDay(misp, '2026-11-07');
+    assert.equal(ipAttribute(first!, FIXTURE_IPS.riot)?.deleted, true, 'delivered at once, removed once GreyNoise said benign');
+    assert.equal(ipAttribute(first!, FIXTURE_IPS.malicious)?.deleted, false);
+
+    writeCowrie(s.dataDir, '2026-11-08', list);
+    await run(s, clock);
+    const [second] = eventsOfDay(misp, '2026-11-08');
+    assert.equal(ipAttribute(second!, FIXTURE_IPS.riot), undefined, 'known benign: never sent');
+    assert.ok(ipAttribute(second!, FIXTURE_IPS.malicious));
+    assert.deepEqual(misp.specViolations, []);
+  });
+
+  it('PyMISP accepts the enrichment objects of a feed (strict templates, references inside the event)', async () => {
+    const list = attackers(5);
+    const s = scenario('feed', misp, enrichment, {
+      OUTPUT: 'feed',
+      MISP_FEED_DIR: join(work, 'feed', 'out'),
+      VIRUSTOTAL_API_KEY: enrichment.keys.virustotal,
+      VIRUSTOTAL_REQUESTS_PER_MINUTE: '0',
+      ABUSEIPDB_API_KEY: enrichment.keys.abuseipdb,
+      GREYNOISE_API_KEY: enrichment.keys.greynoise,
+    });
+    writeCowrie(s.dataDir, '2026-11-09', list);
+    await run(s, clock);
+    const verdict = checkFeedWithPyMisp(join(work, 'feed', 'out'));
+    assert.deepEqual(verdict.problems, []);
+    for (const template of ['virustotal-report', 'abuseipdb', 'greynoise-ip']) assert.ok((verdict.templates[template] ?? 0) >= 1, `${template} checked`);
+    assert.ok(verdict.references >= 3);
+    writeFileSync(join(work, 'feed', 'checked'), 'ok');
+  });
+});
+
+describe('tpot2misp check with enrichment', () => {
+  it('tries each enabled provider\'s key: a rejected one is a failure naming its variable', async () => {
+    const enrichment = await startEnrichmentEmulator();
+    try {
+      const dataDir = join(work, 'check-data');
+      mkdirSync(dataDir, { recursive: true });
+      const result = await runCliAsync(['check', '--mode', 'files', '--output', 'feed'], {
+        TPOT_DATA_DIR: dataDir,
+        MISP_FEED_DIR: join(work, 'check-feed'),
+        STATE_DB: join(work, 'check-state', 'state.db'),
+        ENRICHMENT_ENABLED: 'true',
+        VIRUSTOTAL_API_KEY: 'wrong-key',
+        VIRUSTOTAL_URL: enrichment.baseUrls.virustotal,
+        ABUSEIPDB_API_KEY: enrichment.keys.abuseipdb,
+        ABUSEIPDB_URL: enrichment.baseUrls.abuseipdb,
+      });
+      assert.notEqual(result.status, 0, 'a rejected key fails the check');
+      assert.match(result.stdout, /abuseipdb: key accepted/);
+      assert.match(result.stdout, /virustotal: .*VIRUSTOTAL_API_KEY/);
+      assert.ok(!result.stdout.includes('wrong-key') && !result.stderr.includes('wrong-key'), 'the key is never printed');
+    } finally {
+      await enrichment.close();
+    }
+  });
+});
