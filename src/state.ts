@@ -57,6 +57,7 @@ CREATE TABLE IF NOT EXISTS enrichment_queue (
   value TEXT NOT NULL,
   activity INTEGER NOT NULL,
   queued_at INTEGER NOT NULL,
+  seen_at INTEGER NOT NULL,
   PRIMARY KEY (provider, kind, value)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS enrichment_queue_order ON enrichment_queue (provider, activity DESC, queued_at, value);
@@ -173,7 +174,9 @@ export class StateStore {
   readonly #putEnrichment: Database.Statement<[string, string, string, string, number, number]>;
   readonly #purgeEnrichment: Database.Statement<[number]>;
   readonly #getQuota: Database.Statement<[string], { day: string; used: number; paused_until: number; recent: string }>;
-  readonly #enqueue: Database.Statement<[string, string, string, number, number]>;
+  readonly #enqueue: Database.Statement<[string, string, string, number, number, number]>;
+  readonly #pruneQueue: Database.Statement<[number]>;
+  readonly #pruneTargets: Database.Statement<[]>;
   readonly #putTarget: Database.Statement<[string, string, string, string, string]>;
   readonly #nextQueued: Database.Statement<[string, number], EnrichmentQueueRow>;
   readonly #dequeue: Database.Statement<[string, string, string]>;
@@ -212,7 +215,11 @@ export class StateStore {
     );
     this.#purgeEnrichment = db.prepare('DELETE FROM enrichment_cache WHERE expires_at <= ?');
     this.#enqueue = db.prepare(
-      'INSERT INTO enrichment_queue (provider, kind, value, activity, queued_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(provider, kind, value) DO UPDATE SET activity = activity + excluded.activity',
+      'INSERT INTO enrichment_queue (provider, kind, value, activity, queued_at, seen_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(provider, kind, value) DO UPDATE SET activity = activity + excluded.activity, seen_at = excluded.seen_at',
+    );
+    this.#pruneQueue = db.prepare('DELETE FROM enrichment_queue WHERE seen_at < ?');
+    this.#pruneTargets = db.prepare(
+      'DELETE FROM enrichment_target WHERE NOT EXISTS (SELECT 1 FROM enrichment_queue q WHERE q.kind = enrichment_target.kind AND q.value = enrichment_target.value) AND NOT EXISTS (SELECT 1 FROM enrichment_cache c WHERE c.kind = enrichment_target.kind AND c.value = enrichment_target.value)',
     );
     this.#putTarget = db.prepare('INSERT OR IGNORE INTO enrichment_target (kind, value, honeypot, day, indicator) VALUES (?, ?, ?, ?, ?)');
     this.#nextQueued = db.prepare('SELECT kind, value, activity FROM enrichment_queue WHERE provider = ? ORDER BY activity DESC, queued_at, value LIMIT ?');
@@ -253,9 +260,22 @@ export class StateStore {
   enqueueEnrichment(queue: readonly (EnrichmentQueueRow & { readonly provider: string })[], targets: readonly EnrichmentTargetRow[], now: number): void {
     if (queue.length === 0 && targets.length === 0) return;
     this.#db.transaction(() => {
-      for (const row of queue) this.#enqueue.run(row.provider, row.kind, row.value, row.activity, now);
+      for (const row of queue) this.#enqueue.run(row.provider, row.kind, row.value, row.activity, now, now);
       for (const t of targets) this.#putTarget.run(t.kind, t.value, t.honeypot, t.day, t.indicator);
     })();
+  }
+
+  /**
+   * Forgets queued indicators not seen since `seenBefore` (ms), and targets nothing will answer for any more:
+   * when the quota is far below the inflow, the queue must not grow for ever.
+   */
+  pruneEnrichmentQueue(seenBefore: number): number {
+    let removed = 0;
+    this.#db.transaction(() => {
+      removed = this.#pruneQueue.run(seenBefore).changes;
+      this.#pruneTargets.run();
+    })();
+    return removed;
   }
 
   /** The `limit` most active indicators waiting for `provider`. */

@@ -47,6 +47,11 @@ const PAGE = 100;
 const MAX_CONSECUTIVE_FAILURES = 3;
 /** Expired answers are kept this long past their TTL (they still describe what MISP holds). */
 const EXPIRED_ANSWER_GRACE_MS = 30 * 86_400_000;
+/**
+ * A queued indicator not seen again for this long is dropped: with a free quota far below a busy sensor's
+ * inflow, the least active would otherwise wait for ever and the queue would only grow.
+ */
+export const QUEUE_FORGET_MS = 14 * 86_400_000;
 
 export class Enricher implements EnrichmentView {
   readonly dropBenign: boolean;
@@ -69,6 +74,8 @@ export class Enricher implements EnrichmentView {
     this.#providers = options.providers;
     this.dropBenign = options.dropBenign;
     options.cache.purgeExpired(EXPIRED_ANSWER_GRACE_MS);
+    const forgotten = options.state.pruneEnrichmentQueue(options.clock.now() - QUEUE_FORGET_MS);
+    if (forgotten > 0) options.log.info({ forgotten }, 'Enrichment: dropped queued indicators not seen for 14 days.');
     this.resetStats();
   }
 

@@ -10,7 +10,9 @@ import { pino, type Logger } from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { Metrics } from '../../src/observability/metrics.js';
 import type { RunReportJson } from '../../src/report.js';
-import { runOnce } from '../../src/run-once.js';
+import { createEnricher } from '../../src/enrichment/setup.js';
+import { runRealtime } from '../../src/realtime.js';
+import { buildSettings, createSink, ipPolicy, runOnce } from '../../src/run-once.js';
 import { StateStore } from '../../src/state.js';
 import { FIXTURE_IPS, startEnrichmentEmulator, type EnrichmentEmulator } from '../emulators/enrichment-emulator.js';
 import { startMispEmulator, type MispEmulator, type MispStoredEvent, type StoredAttribute } from '../emulators/misp-emulator.js';
@@ -195,6 +197,7 @@ describe('enrichment within quotas, without holding up delivery', () => {
       ABUSEIPDB_API_KEY: enrichment.keys.abuseipdb,
       GREYNOISE_API_KEY: enrichment.keys.greynoise,
       CACHE_DURATION: '3600',
+      VALIDATION_REPORT_FORMAT: 'json,txt,html',
     });
     const count = () => enrichment.times.virustotal.length + enrichment.times.abuseipdb.length + enrichment.times.greynoise.length;
 
@@ -211,6 +214,9 @@ describe('enrichment within quotas, without holding up delivery', () => {
     const { report: second, metrics } = await run(s, clock);
     assert.equal(count() - before, 0, 'no provider request within the TTL');
     assert.match(metrics, /tpot2misp_enrichment_cache_hits_total\{provider="abuseipdb"\} 6/);
+    const text = readFileSync(join(s.dir, 'report', 'report.txt'), 'utf8');
+    assert.match(text, /^virustotal +requests 0 +found 0 +not found 0 +from cache 6 +errors 0 +still queued 0$/m, 'the text report shows the enrichment counts');
+    assert.match(readFileSync(join(s.dir, 'report', 'report.html'), 'utf8'), /<h2>Enrichment<\/h2>.*<td>greynoise<\/td><td class="n">0<\/td>/s);
     assert.equal(second.enrichment?.['virustotal']?.cacheHits, 6);
     const [day2] = eventsOfDay(misp, '2026-11-04');
     assert.ok(day2);
@@ -326,6 +332,53 @@ describe('tpot2misp check with enrichment', () => {
       assert.ok(!result.stdout.includes('wrong-key') && !result.stderr.includes('wrong-key'), 'the key is never printed');
     } finally {
       await enrichment.close();
+    }
+  });
+});
+
+describe('enrichment in realtime mode', () => {
+  it('a flush delivers the HPFEEDS sessions, then attaches what VirusTotal knows to the IP and to the downloaded file', async () => {
+    const misp = await startMispEmulator();
+    const clock = new TestClock();
+    const enrichment = await startEnrichmentEmulator({ clock: () => clock.now() });
+    const dir = join(work, 'realtime');
+    mkdirSync(dir, { recursive: true });
+    const { config } = loadConfig({
+      env: {
+        COLLECTION_MODE: 'realtime', HPFEEDS_HOST: '127.0.0.1', HPFEEDS_IDENT: 'tpot2misp', HPFEEDS_SECRET: 's', HPFEEDS_CHANNELS: 'cowrie.sessions',
+        OUTPUT: 'misp', MISP_URL: misp.url, MISP_KEY: misp.apiKey, STATE_DB: join(dir, 'state.db'),
+        ENRICHMENT_ENABLED: 'true', VIRUSTOTAL_API_KEY: enrichment.keys.virustotal, VIRUSTOTAL_URL: enrichment.baseUrls.virustotal, VIRUSTOTAL_REQUESTS_PER_MINUTE: '0',
+      },
+      envFile: join(dir, 'no.env'),
+    });
+    const state = StateStore.open(config.stateDb);
+    const { log } = capturedLogger();
+    const sink = createSink(config);
+    const enricher = createEnricher(config, state, log, undefined, clock);
+    try {
+      const fixture = readFileSync(new URL('../../../shared/fixtures/hpfeeds/cowrie.sessions.jsonl', import.meta.url), 'utf8');
+      for (const line of fixture.split('\n').filter((l) => l.trim() !== '')) state.appendOutbox('cowrie.sessions', 'cowrie', Buffer.from(line), clock.now());
+      assert.ok(enricher);
+      await runRealtime({ config, log, state, sink, build: buildSettings(config), ipPolicy: ipPolicy(config), drainOnly: true, stopSignal: new Promise(() => undefined), enricher });
+
+      const event = misp.events().find((e) => e.date === '2024-05-01');
+      assert.ok(event);
+      const ip = ipAttribute(event, FIXTURE_IPS.malicious)!;
+      assert.ok(ip.Tag.some((t) => t.name === 'virustotal:verdict="malicious"'));
+      const file = event.Object.find((o) => o.name === 'file' && o.Attribute.some((a) => a.object_relation === 'sha256'))!;
+      const sha256 = file.Attribute.find((a) => a.object_relation === 'sha256')!;
+      assert.ok(sha256.Tag.some((t) => t.name === 'virustotal:verdict="malicious"'), 'the file\'s hash carries the verdict');
+      const reports = event.Object.filter((o) => o.name === 'virustotal-report');
+      assert.ok(reports.some((o) => o.ObjectReference.some((r) => r.referenced_uuid === file.uuid && r.referenced_type === '1')), 'a report attached to the file object');
+      assert.ok(reports.some((o) => o.ObjectReference.some((r) => r.referenced_uuid === ip.uuid && r.referenced_type === '0')), 'a report attached to the IP');
+      assert.ok(enrichment.lastRequest.virustotal !== undefined);
+      assert.deepEqual(misp.specViolations, []);
+    } finally {
+      await enricher?.close();
+      await sink.close();
+      state.close();
+      await enrichment.close();
+      await misp.close();
     }
   });
 });
