@@ -1,4 +1,5 @@
-// Pure: (daily bucket, what the sink already holds) → the MISP changes still missing. No I/O, no clock.
+// Pure: (daily bucket, what the sink already holds, what enrichment knows) → the MISP changes still missing. No
+// writes, no clock; the ledger and the enrichment view are read-only lookups.
 import { createHash } from 'node:crypto';
 import { v5 as uuidv5 } from 'uuid';
 import type { AggregatedIndicator, DailyBucket } from '../aggregate.js';

@@ -54,6 +54,22 @@ describe('HPFEEDS framing', () => {
     assert.throws(() => new FrameDecoder().push(tooLong), ProtocolError);
   });
 
+  it('hands back the whole frames that share a chunk with garbage, with the error', () => {
+    const good = encode.publish('tpot', 'cowrie.sessions', Buffer.from('{"peerIP":"198.51.100.23"}'));
+    const garbage = Buffer.from([0, 0, 0, 9, 0x7f, 1, 2, 3, 4]);
+    const error = (() => {
+      try {
+        new FrameDecoder().push(Buffer.concat([good, good, garbage]));
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    assert.ok(error instanceof ProtocolError);
+    assert.equal(error.frames.length, 2);
+    assert.ok(error.frames.every((f) => f.op === OP_PUBLISH && f.payload.toString() === '{"peerIP":"198.51.100.23"}'));
+  });
+
   it('rejects unknown opcodes, oversized headers, lengths under 5 and negative lengths as soon as the header arrives', () => {
     for (const [name, h] of Object.entries(frames.invalid)) {
       assert.throws(() => new FrameDecoder().push(hex(h)), ProtocolError, name);

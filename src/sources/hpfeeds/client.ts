@@ -8,7 +8,7 @@ import { connect as connectTcp, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
-import { encode, FrameDecoder, OP_ERROR, OP_INFO, OP_PUBLISH, ProtocolError } from './protocol.js';
+import { encode, FrameDecoder, OP_ERROR, OP_INFO, OP_PUBLISH, ProtocolError, type Frame } from './protocol.js';
 
 export interface HpfeedsMessage {
   /** The publisher's ident (the sensor). */
@@ -136,14 +136,16 @@ export class HpfeedsClient {
       }
     });
     socket.on('data', (chunk: Buffer) => {
-      let frames;
+      let frames: readonly Frame[];
+      let broken = false;
       try {
         frames = decoder.push(chunk);
       } catch (error) {
         failure = error instanceof ProtocolError ? `protocol error: ${error.message}` : String(error);
         log.warn({ host, port, reason: failure }, 'HPFEEDS: dropping the connection.');
-        socket.destroy();
-        return;
+        // Whole messages that came before the bad bytes are kept; the connection goes after them.
+        frames = error instanceof ProtocolError ? error.frames : [];
+        broken = true;
       }
       for (const frame of frames) {
         if (frame.op === OP_INFO) {
@@ -161,6 +163,7 @@ export class HpfeedsClient {
           this.#options.onMessage?.({ ident: frame.ident, channel: frame.channel, payload: frame.payload });
         }
       }
+      if (broken) socket.destroy();
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
       failure ??= `${error.code ?? error.message}`;

@@ -31,9 +31,13 @@ export type Frame =
   | { readonly op: typeof OP_SUBSCRIBE | typeof OP_UNSUBSCRIBE; readonly ident: string; readonly channel: string };
 
 export class ProtocolError extends Error {
-  constructor(message: string) {
+  /** Whole frames the decoder read before the bad bytes (they are valid and must not be lost). */
+  readonly frames: readonly Frame[];
+
+  constructor(message: string, frames: readonly Frame[] = []) {
     super(message);
     this.name = 'ProtocolError';
+    this.frames = frames;
   }
 }
 
@@ -104,7 +108,8 @@ function parseBody(op: number, body: Buffer): Frame {
 
 /**
  * Streaming decoder: `push` chunks as they come, get whole frames back. After a ProtocolError the stream
- * is unusable (its framing is lost): close the connection.
+ * is unusable (its framing is lost): close the connection, after handling the error's `frames` (whole frames
+ * that arrived in the same chunk before the bad bytes).
  */
 export class FrameDecoder {
   #buffer: Buffer = Buffer.alloc(0);
@@ -112,6 +117,14 @@ export class FrameDecoder {
   push(chunk: Buffer): Frame[] {
     this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
     const frames: Frame[] = [];
+    try {
+      return this.#drain(frames);
+    } catch (error) {
+      throw error instanceof ProtocolError ? new ProtocolError(error.message, frames) : error;
+    }
+  }
+
+  #drain(frames: Frame[]): Frame[] {
     for (;;) {
       if (this.#buffer.length < HEADER) return frames;
       const length = this.#buffer.readInt32BE(0);
