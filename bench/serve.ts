@@ -1,8 +1,10 @@
-// `npm run bench:serve`: an Elasticsearch emulator loaded with a generated T-Pot data set and a MISP
-// emulator, on loopback ports, for the benchmark or any other tool (PyMISP, curl, a real tpot2misp).
+// `npm run bench:serve`: an Elasticsearch emulator loaded with a generated T-Pot data set, a MISP emulator and
+// an emulator of the enrichment APIs, on loopback ports, for the benchmark or any other tool (PyMISP, curl, a
+// real tpot2misp with enrichment on).
 // Prints one JSON line with their URLs and credentials; then answers `stats` on stdin with a JSON line.
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { startEnrichmentEmulator } from '../test/emulators/enrichment-emulator.js';
 import { startEsEmulator } from '../test/emulators/es-emulator.js';
 import { startMispEmulator } from '../test/emulators/misp-emulator.js';
 import { tpotDoc, type GenerateOptions } from '../src/simulate/synthetic-tpot.js';
@@ -21,7 +23,14 @@ const { values } = parseArgs({
 const set: GenerateOptions = { docs: Number(values.docs), uniqueIps: Number(values['unique-ips']), days: Number(values.days), seed: Number(values.seed) };
 const es = await startEsEmulator({ generated: { count: set.docs, doc: (i) => tpotDoc(set, i).doc }, port: Number(values['es-port']) });
 const misp = await startMispEmulator({ port: Number(values['misp-port']) });
-process.stdout.write(`${JSON.stringify({ elasticsearch: { url: es.url }, misp: { url: misp.url, key: misp.apiKey }, docs: set.docs })}\n`);
+const enrichment = await startEnrichmentEmulator();
+// The enrichment block is ready to paste into a .env (ENRICHMENT_ENABLED=true plus these).
+const enrichmentSettings = {
+  VIRUSTOTAL_URL: enrichment.baseUrls.virustotal, VIRUSTOTAL_API_KEY: enrichment.keys.virustotal,
+  ABUSEIPDB_URL: enrichment.baseUrls.abuseipdb, ABUSEIPDB_API_KEY: enrichment.keys.abuseipdb,
+  GREYNOISE_URL: enrichment.baseUrls.greynoise, GREYNOISE_API_KEY: enrichment.keys.greynoise,
+};
+process.stdout.write(`${JSON.stringify({ elasticsearch: { url: es.url }, misp: { url: misp.url, key: misp.apiKey }, enrichment: enrichmentSettings, docs: set.docs })}\n`);
 
 const stats = () => {
   const events = misp.events();
@@ -35,11 +44,13 @@ const stats = () => {
     misp_attributes: events.reduce((n, e) => n + e.Attribute.length, 0),
     misp_objects: events.reduce((n, e) => n + e.Object.length, 0),
     misp_spec_violations: misp.specViolations.length,
+    enrichment_requests: { ...enrichment.requests },
   };
 };
 const shutdown = async () => {
   await es.close();
   await misp.close();
+  await enrichment.close();
   process.exit(0);
 };
 createInterface({ input: process.stdin }).on('line', (line) => {

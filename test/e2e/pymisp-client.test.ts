@@ -6,7 +6,10 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { PROJECT_ROOT } from '../support/cli.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PROJECT_ROOT, runCliAsync } from '../support/cli.js';
 import { venvPython } from '../support/pymisp.js';
 
 const CLIENT = fileURLToPath(new URL('../support/pymisp_client.py', import.meta.url));
@@ -15,13 +18,16 @@ const AUTH_FAILED = /Authentication failed\. Please make sure you pass the API k
 interface ServeInfo {
   elasticsearch: { url: string };
   misp: { url: string; key: string };
+  enrichment: Record<string, string>;
   docs: number;
 }
 interface ServeStats {
   misp_events: number;
   misp_attributes: number;
+  misp_objects: number;
   misp_spec_violations: number;
   misp_requests: number;
+  enrichment_requests: Record<string, number>;
 }
 interface ClientAttribute {
   id: string;
@@ -210,5 +216,30 @@ describe('PyMISP, the official MISP client, talks to the MISP emulator of bench:
     const afterwards = await serve.stats();
     assert.equal(afterwards.misp_events, before.misp_events, 'nothing was created');
     assert.ok(afterwards.misp_requests > before.misp_requests, 'PyMISP did reach the emulator');
+  });
+
+  it('is what a real tpot2misp run with enrichment on can be pointed at: its printed settings work as they are', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'tpot2misp-serve-'));
+    try {
+      const before = await serve.stats();
+      const result = await runCliAsync(['run', '--once', '--mode', 'batch', '--output', 'misp', '--state-db', join(work, 'state.db'), '--since', '2000-01-01T00:00:00Z'], {
+        ELASTICSEARCH_URL: info.elasticsearch.url,
+        MISP_URL: info.misp.url,
+        MISP_KEY: info.misp.key,
+        VALIDATION_REPORT_ENABLED: 'false',
+        ENRICHMENT_ENABLED: 'true',
+        // VirusTotal's free 4/min: four requests at once, then the next slot is past this short budget.
+        ENRICHMENT_MAX_SECONDS: '2',
+        ...info.enrichment,
+      });
+      assert.equal(result.status, 0, result.stderr);
+      const after = await serve.stats();
+      assert.ok(after.misp_events > before.misp_events, 'the generated attacks reached the MISP emulator');
+      assert.equal(after.enrichment_requests['virustotal'], 4);
+      assert.ok((after.enrichment_requests['abuseipdb'] ?? 0) >= 1 && (after.enrichment_requests['greynoise'] ?? 0) >= 1);
+      assert.equal(after.misp_spec_violations, 0);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });
