@@ -79,12 +79,16 @@ async function realtime(config: Config, log: Logger, once: boolean, metrics: Met
 }
 
 function summary(report: RunReport, config: Config): string {
-  const { totals } = report.toJson();
+  const { totals, enrichment } = report.toJson();
   const where = config.output === 'feed' ? `feed ${relative(process.cwd(), config.misp.feedDir) || '.'}` : `MISP ${config.misp.url}`;
   const lines = [
     `tpot2misp: ${totals.records} records read, ${totals.attacks} attacks, ${totals.skipped} skipped`,
     `  → ${where}: ${totals.events} events (${totals.eventsCreated} new), attributes +${totals.attributesAdded} ~${totals.attributesUpdated}, objects +${totals.objectsAdded} ~${totals.objectsUpdated}, rejected ${totals.rejected}`,
   ];
+  if (enrichment !== undefined) {
+    const parts = Object.entries(enrichment).map(([provider, e]) => `${provider} ${e.requests} asked (${e.found} found), ${e.cacheHits} from cache, ${e.queued} queued${e.disabled === undefined ? '' : ', DISABLED (see the log)'}`);
+    lines.push(`  enrichment: ${parts.join('; ')}`);
+  }
   if (config.report.enabled) lines.push(`  report: ${join(relative(process.cwd(), config.report.dir) || '.', 'report.txt')}`);
   return lines.join('\n');
 }

@@ -233,6 +233,7 @@ describe('PyMISP, the official MISP client, talks to the MISP emulator of bench:
         ...info.enrichment,
       });
       assert.equal(result.status, 0, result.stderr);
+      assert.match(result.stdout, /^ {2}enrichment: virustotal 4 asked \(0 found\), 0 from cache, \d+ queued; abuseipdb /m, 'the run\'s summary says what enrichment did');
       const after = await serve.stats();
       assert.ok(after.misp_events > before.misp_events, 'the generated attacks reached the MISP emulator');
       assert.equal(after.enrichment_requests['virustotal'], 4);
