@@ -230,8 +230,11 @@ function shown(name: string, value: string): string {
   return escaped.length > 80 ? `${escaped.slice(0, 80)}…` : escaped;
 }
 
-/** Variables docker-compose.yml reads from the same .env (interpolation); tpot2misp itself ignores them. */
-export const COMPOSE_ONLY: ReadonlySet<string> = new Set(['TPOT_NETWORK']);
+/**
+ * Variables of the same .env that are not tpot2misp's: docker-compose.yml's interpolation (TPOT_NETWORK) and
+ * the Node.js runtime's options, which docker compose passes into the container (NODE_OPTIONS).
+ */
+export const COMPOSE_ONLY: ReadonlySet<string> = new Set(['TPOT_NETWORK', 'NODE_OPTIONS']);
 
 function readEnvFile(path: string, warnings: string[]): Record<string, string> {
   let text: string;
