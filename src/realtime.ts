@@ -10,6 +10,7 @@ import type { Metrics } from './observability/metrics.js';
 import { runPipeline, type PipelineOptions } from './pipeline.js';
 import { publishDueEvents } from './publisher.js';
 import { RunReport } from './report.js';
+import { utcDay } from './time.js';
 import { HpfeedsClient, hpfeedsConnection } from './sources/hpfeeds/client.js';
 import { createOutboxSource } from './sources/hpfeeds.js';
 import type { StateStore } from './state.js';
@@ -39,13 +40,25 @@ export async function runRealtime(options: RealtimeOptions): Promise<void> {
     onUnusable: (channel, format, reason) => log.warn({ channel, format, reason }, 'HPFEEDS: a channel carries payloads that cannot be used (reported once).'),
   });
 
+  // One validation report per UTC day of running, rewritten after every flush that did something, so analysts
+  // see today's intake in VALIDATION_REPORT_DIR as in batch mode.
+  let report: RunReport | undefined;
+  let reportDay = '';
+  const reportFor = (now: number): RunReport => {
+    if (report === undefined || utcDay(now) !== reportDay) {
+      reportDay = utcDay(now);
+      report = new RunReport({ mode: 'realtime', output: config.output, source: sourceName, sink: sink.id, ...(config.output === 'misp' && config.misp.url !== undefined && { mispUrl: config.misp.url }) });
+      options.enricher?.resetStats();
+    }
+    return report;
+  };
+
   let flushing: Promise<void> | undefined;
   const flush = (): Promise<void> => {
     flushing ??= (async () => {
-      const report = new RunReport({ mode: 'realtime', output: config.output, source: sourceName, sink: sink.id });
+      const report = reportFor(Date.now());
       const endTimer = metrics?.processingDuration.startTimer({ mode: 'realtime' });
       try {
-        options.enricher?.resetStats();
         const result = await runPipeline({
           source, sink, state, report, log, honeypots: config.honeypots, build: options.build, ipPolicy: options.ipPolicy, flushThreshold: config.maxPendingIndicators, mode: 'realtime',
           ...(metrics !== undefined && { metrics }),
@@ -56,6 +69,14 @@ export async function runRealtime(options: RealtimeOptions): Promise<void> {
         const checkpoint = state.checkpoint(sourceName);
         if (typeof checkpoint === 'number') state.pruneOutbox(checkpoint);
         if (result.records > 0) log.info({ messages: result.records, attacks: result.attacks, events: result.eventsDelivered, backlog: state.outboxSize }, 'Realtime flush delivered.');
+        if (config.report.enabled && (result.records > 0 || result.eventsDelivered > 0)) {
+          try {
+            report.write(config.report.dir, config.report.formats);
+          } catch (error) {
+            // Delivered and committed already: a report that cannot be written is only a warning.
+            log.warn({ err: error, dir: config.report.dir }, 'Could not write the validation report.');
+          }
+        }
         // Cheap when nothing is due (one indexed query): yesterday's events get published while we keep running.
         if (config.misp.autoPublish) await publishDueEvents({ state, sink, policy: { delaySeconds: config.misp.publishDelaySeconds }, log, ...(metrics !== undefined && { metrics }) });
       } catch (error) {

@@ -347,6 +347,7 @@ describe('enrichment in realtime mode', () => {
       env: {
         COLLECTION_MODE: 'realtime', HPFEEDS_HOST: '127.0.0.1', HPFEEDS_IDENT: 'tpot2misp', HPFEEDS_SECRET: 's', HPFEEDS_CHANNELS: 'cowrie.sessions',
         OUTPUT: 'misp', MISP_URL: misp.url, MISP_KEY: misp.apiKey, STATE_DB: join(dir, 'state.db'),
+        VALIDATION_REPORT_DIR: join(dir, 'report'), VALIDATION_REPORT_FORMAT: 'json',
         ENRICHMENT_ENABLED: 'true', VIRUSTOTAL_API_KEY: enrichment.keys.virustotal, VIRUSTOTAL_URL: enrichment.baseUrls.virustotal, VIRUSTOTAL_REQUESTS_PER_MINUTE: '0',
       },
       envFile: join(dir, 'no.env'),
@@ -373,6 +374,12 @@ describe('enrichment in realtime mode', () => {
       assert.ok(reports.some((o) => o.ObjectReference.some((r) => r.referenced_uuid === ip.uuid && r.referenced_type === '0')), 'a report attached to the IP');
       assert.ok(enrichment.lastRequest.virustotal !== undefined);
       assert.deepEqual(misp.specViolations, []);
+
+      // Realtime mode keeps a validation report of the day too.
+      const report = JSON.parse(readFileSync(join(dir, 'report', 'report.json'), 'utf8')) as RunReportJson;
+      assert.equal(report.mode, 'realtime');
+      assert.equal(report.totals.records, fixture.split('\n').filter((l) => l.trim() !== '').length);
+      assert.ok((report.enrichment?.['virustotal']?.found ?? 0) >= 2, 'the IP and the file were found');
     } finally {
       await enricher?.close();
       await sink.close();
