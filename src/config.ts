@@ -32,6 +32,7 @@ export interface Config {
   readonly allowPrivateIps: boolean;
   readonly misp: {
     readonly url?: string; readonly key?: string; readonly verifySsl: boolean; readonly caFile?: string; readonly batchSize: number;
+    readonly timeoutSeconds: number; readonly retries: number;
     readonly distribution: 0 | 1 | 2 | 3 | 4; readonly threatLevel: 1 | 2 | 3 | 4; readonly analysis: 0 | 1 | 2; readonly tags: readonly string[];
     readonly orgName: string; readonly orgUuid: string; readonly autoPublish: boolean; readonly publishDelaySeconds: number; readonly feedDir: string;
   };
@@ -140,6 +141,8 @@ const DEFINITIONS = {
   MISP_VERIFY_SSL: D('MISP', 'Verify MISP\'s TLS certificate. `false` is for tests only and is logged loudly.', bool, 'true'),
   MISP_CA_FILE: D('MISP', 'PEM file of the CA that signed MISP\'s certificate (private CA).', readableFile),
   MISP_BATCH_SIZE: D('MISP', 'Attributes or objects per MISP request.', int(1, 10000), '500'),
+  MISP_TIMEOUT: D('MISP', 'Seconds to wait for MISP\'s answer to one request (a large batch on a busy MISP can take minutes).', int(5, 3600), '120'),
+  MISP_RETRIES: D('MISP', 'Retries of a request MISP answered 429/5xx or did not answer (waits 0.5 s doubling to 30 s); then the run stops and the next one resends.', int(0, 20), '5'),
   MISP_DISTRIBUTION: D('MISP', 'Event distribution: 0 your organisation, 1 this community, 2 connected communities, 3 all, 4 sharing group.', int(0, 4), '0'),
   MISP_THREAT_LEVEL: D('MISP', 'Event threat level: 1 high, 2 medium, 3 low, 4 undefined.', int(1, 4), '3'),
   MISP_ANALYSIS: D('MISP', 'Event analysis: 0 initial, 1 ongoing, 2 completed.', int(0, 2), '2'),
@@ -360,6 +363,8 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       verifySsl: v('MISP_VERIFY_SSL'),
       ...optional('caFile', v('MISP_CA_FILE') as string | undefined),
       batchSize: v('MISP_BATCH_SIZE'),
+      timeoutSeconds: v('MISP_TIMEOUT'),
+      retries: v('MISP_RETRIES'),
       distribution: v('MISP_DISTRIBUTION'),
       threatLevel: v('MISP_THREAT_LEVEL'),
       analysis: v('MISP_ANALYSIS'),

@@ -79,6 +79,8 @@ export function createSink(config: Config, metrics?: Metrics): Sink {
     key: config.misp.key ?? '',
     verifySsl: config.misp.verifySsl,
     batchSize: config.misp.batchSize,
+    timeoutMs: config.misp.timeoutSeconds * 1000,
+    retry: { maxRetries: config.misp.retries },
     ...(config.misp.caFile !== undefined && { caFile: config.misp.caFile }),
     ...(metrics !== undefined && { onResponse: (endpoint: string, status: number) => metrics.mispRequests.inc({ endpoint, status: String(status) }) }),
   });

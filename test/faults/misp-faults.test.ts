@@ -86,13 +86,13 @@ describe('faults: MISP misbehaves in the middle of a batch run', { concurrency: 
     }
   });
 
-  it('is down longer than the retries last: the run fails with one clear line, the next run completes the content', async (t) => {
+  it('is down longer than the retries last (MISP_RETRIES): the run fails with one clear line, the next run completes the content', async (t) => {
     const misp = await startMispEmulator();
     try {
-      const { done } = startCli(batchArgs(work, 'long-outage.db'), batchEnv(es, misp.url, misp.apiKey));
+      const { done } = startCli(batchArgs(work, 'long-outage.db'), { ...batchEnv(es, misp.url, misp.apiKey), MISP_RETRIES: '2' });
       await whileRunning(done, () => misp.writeRequests() >= referenceWrites / 3, 'a third of the writes');
-      // The client waits 0.5 + 1 + 2 + 4 + 8 s between its five retries: 20 s of 503 outlast them.
-      misp.outage(Date.now() + 20_000);
+      // MISP_RETRIES=2: the client waits 0.5 + 1 s between its two retries; 6 s of 503 outlast them.
+      misp.outage(Date.now() + 6_000);
       const failed = await done;
       assert.equal(failed.status, 1, failed.stderr);
       assert.match(failed.stderr, /T2M_MISP_HTTP/);
@@ -100,6 +100,7 @@ describe('faults: MISP misbehaves in the middle of a batch run', { concurrency: 
       assert.equal(failed.stderr.split('\n').filter((l) => /^tpot2misp: error \[T2M_MISP_HTTP\]/.test(l)).length, 1, failed.stderr);
       t.diagnostic(failed.stderr.trim().split('\n')[0]!);
       assert.ok(misp.events().length > 0, 'part of the content was delivered before the outage');
+      assert.ok(faulted(misp) <= 4, `${faulted(misp)} requests met the outage: one plus two retries (and a parallel one at most)`);
       misp.outage(0);
       const rerun = await runCliAsync(batchArgs(work, 'long-outage.db'), batchEnv(es, misp.url, misp.apiKey));
       assert.equal(rerun.status, 0, rerun.stderr);
