@@ -8,6 +8,11 @@ const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const MIN_TIME = Date.UTC(1995, 0, 1);
 const MAX_TIME = Date.UTC(2200, 0, 1);
 
+/** Whether `ms` is a plausible attack time (1995 ≤ t < 2200). */
+export function isPlausibleTime(ms: number): boolean {
+  return ms >= MIN_TIME && ms < MAX_TIME;
+}
+
 function fromParts(
   y: string,
   mo: string,

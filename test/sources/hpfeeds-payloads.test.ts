@@ -91,4 +91,12 @@ describe('HPFEEDS payloads, recognised by content whatever the channel', () => {
     assert.ok('attacks' in hostile);
     assert.deepEqual(hostile.attacks[0]?.commands, ['\u001b[31m<script>']);
   });
+
+  it('an attack time outside 1995–2200 (a broken clock or hostile input) gives way to the arrival time', () => {
+    for (const startTime of ['0001-01-01T00:00:00Z', '9999-12-31T23:59:59Z', '1970-01-01T00:00:00Z']) {
+      const result = parsePayload(Buffer.from(JSON.stringify({ session: 's', peerIP: '198.51.100.1', startTime })), RECEIVED);
+      assert.ok('attacks' in result);
+      assert.equal(result.attacks[0]?.time, RECEIVED, startTime);
+    }
+  });
 });

@@ -5,6 +5,7 @@
 import type { AttackEvent, CredentialAttempt, FileTransfer, SkipReason } from '../../attack-event.js';
 import type { HoneypotType } from '../../honeypots/honeypot-type.js';
 import { allHoneypots, honeypotFor } from '../../honeypots/registry.js';
+import { isPlausibleTime } from '../../time.js';
 
 export type PayloadFormat = 'cowrie.sessions' | 'dionaea.connections' | 'dionaea.capture' | 'dionaea.dcerpcrequests' | 'ewsposter.json' | 'unknown';
 
@@ -27,7 +28,8 @@ function time(v: unknown, fallback: number): number {
   if (m === null) return fallback;
   const zone = m[4] === undefined ? 'Z' : m[4].includes(':') ? m[4] : `${m[4].slice(0, 3)}:${m[4].slice(3)}`;
   const t = Date.parse(`${m[1]}T${m[2]}${(m[3] ?? '').slice(0, 4)}${zone}`);
-  return Number.isNaN(t) ? fallback : t;
+  // A time outside 1995–2200 is a broken clock or hostile input: the message's arrival time stands in.
+  return Number.isNaN(t) || !isPlausibleTime(t) ? fallback : t;
 }
 
 /** Parses a Python list repr of strings (`"['uname -a', \"it's\"]"`); anything else is one string. */
