@@ -30,7 +30,9 @@ const MAX_TEXT = 1024;
 
 function bounded(text: string): string {
   const clean = text.replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
-  return clean.length > MAX_TEXT ? `${clean.slice(0, MAX_TEXT)}…` : clean;
+  // Well-formed after the cut too (a cut can split a surrogate pair): PHP's json_decode rejects a lone
+  // surrogate, and with it MISP's whole request.
+  return (clean.length > MAX_TEXT ? `${clean.slice(0, MAX_TEXT)}…` : clean).toWellFormed();
 }
 
 function found<S>(known: KnownAnswer | undefined): S | undefined {
@@ -136,7 +138,7 @@ function virusTotalObject(eventUuid: string, indicatorUuid: string, known: Known
 
 function abuseIpdbObject(eventUuid: string, indicatorUuid: string, known: KnownAnswer, abuse: AbuseIpdbSummary): MispObject {
   const relations: Relation[] = [
-    { relation: 'abuse-confidence-score', type: 'integer', category: 'Other', value: String(Math.round(abuse.abuseConfidenceScore)) },
+    { relation: 'abuse-confidence-score', type: 'integer', category: 'Other', value: String(Math.min(100, Math.max(0, Math.round(abuse.abuseConfidenceScore)))) },
     { relation: 'is-malicious', type: 'boolean', category: 'Other', value: abuse.abuseConfidenceScore >= HIGH_RISK_ABUSE_SCORE ? '1' : '0' },
   ];
   if (abuse.isWhitelisted !== null) relations.push({ relation: 'is-whitelisted', type: 'boolean', category: 'Other', value: abuse.isWhitelisted ? '1' : '0' });
