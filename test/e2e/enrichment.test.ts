@@ -189,6 +189,28 @@ describe('enrichment within quotas, without holding up delivery', () => {
     }
   });
 
+  it('SIGTERM while waiting for a quota slot ends the pass at once, and what was answered is still delivered', async () => {
+    const list = attackers(20);
+    const s = scenario('sigterm', misp, enrichment, { VIRUSTOTAL_API_KEY: enrichment.keys.virustotal, ENRICHMENT_MAX_SECONDS: '3600' });
+    writeCowrie(s.dataDir, '2026-11-02', list);
+    const stop = new AbortController();
+    // The signal arrives the moment the pass starts waiting for VirusTotal's next slot.
+    const stopping = new (class extends TestClock {
+      override async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+        stop.abort();
+        if (signal?.aborted !== true) await super.sleep(ms);
+      }
+    })(clock.now());
+    const before = enrichment.times.virustotal.length;
+    const { config } = loadConfig({ env: s.env, envFile: join(s.dir, 'no.env') });
+    await runOnce(config, capturedLogger().log, {}, new Metrics(), { clock: stopping, stop: stop.signal });
+    assert.equal(enrichment.times.virustotal.length - before, 4, 'the four free slots were used, then the wait was cut short');
+    assert.equal(stopping.now(), clock.now(), 'no time was spent waiting');
+    const [event] = eventsOfDay(misp, '2026-11-02');
+    assert.equal(event?.Attribute.filter((a) => a.type === 'ip-src').length, 20);
+    assert.ok(ipAttribute(event!, FIXTURE_IPS.malicious)!.Tag.some((t) => t.name === 'virustotal:verdict="malicious"'), 'answers before the signal reached MISP');
+  });
+
   it('a second run within CACHE_DURATION asks nothing; after it, the providers are asked again', async () => {
     const list = attackers(6);
     const s = scenario('ttl', misp, enrichment, {

@@ -14,7 +14,7 @@ export class TestClock implements WaitingClock {
     return this.ms;
   }
 
-  async sleep(ms: number): Promise<void> {
+  async sleep(ms: number, _signal?: AbortSignal): Promise<void> {
     // Overlapping sleeps (providers wait side by side) end at the later target, as real time would.
     const target = this.ms + Math.max(0, ms);
     await Promise.resolve();
