@@ -11,6 +11,7 @@ import {
   type ProviderName,
   type VirusTotalSummary,
 } from './provider.js';
+import { isPlausibleTime } from '../time.js';
 import type { EnrichmentSubject } from './subject.js';
 
 /** The latest answer of a provider (possibly past its TTL: it stays the best knowledge until re-checked). */
@@ -120,18 +121,26 @@ function renderObject(template: ObjectTemplateName, eventUuid: string, indicator
   };
 }
 
+/** `YYYY-MM-DD` as a MISP datetime, only when it is a real, plausible day ("2024-13-45" is not). */
 function isoDay(day: string | null): string | undefined {
-  return day !== null && /^\d{4}-\d{2}-\d{2}$/.test(day) ? `${day}T00:00:00Z` : undefined;
+  if (day === null || !/^\d{4}-\d{2}-\d{2}$/.test(day)) return undefined;
+  const ms = Date.parse(`${day}T00:00:00Z`);
+  return Number.isFinite(ms) && isPlausibleTime(ms) && new Date(ms).toISOString().startsWith(day) ? `${day}T00:00:00Z` : undefined;
 }
 
-function virusTotalObject(eventUuid: string, indicatorUuid: string, known: KnownAnswer, vt: VirusTotalSummary): MispObject {
+function virusTotalObject(eventUuid: string, indicatorUuid: string, known: KnownAnswer, vt: VirusTotalSummary): MispObject | undefined {
+  const permalink = bounded(vt.permalink);
+  // The template requires the permalink: without one there is no valid object to write.
+  if (permalink === '') return undefined;
   const total = vt.malicious + vt.suspicious + vt.harmless + vt.undetected;
   const relations: Relation[] = [
-    { relation: 'permalink', type: 'link', category: 'External analysis', value: bounded(vt.permalink) },
+    { relation: 'permalink', type: 'link', category: 'External analysis', value: permalink },
     { relation: 'detection-ratio', type: 'text', category: 'External analysis', value: `${vt.malicious}/${total}` },
   ];
   if (vt.reputation !== null) relations.push({ relation: 'community-score', type: 'text', category: 'External analysis', value: String(vt.reputation) });
-  const analysed = vt.lastAnalysisDate === null ? '' : `, last analysed ${new Date(vt.lastAnalysisDate * 1000).toISOString().slice(0, 10)}`;
+  const analysedMs = vt.lastAnalysisDate === null ? Number.NaN : vt.lastAnalysisDate * 1000;
+  // A provider's number is outside data: only a plausible time is shown (and a Date that cannot hold it would throw).
+  const analysed = Number.isFinite(analysedMs) && isPlausibleTime(analysedMs) ? `, last analysed ${new Date(analysedMs).toISOString().slice(0, 10)}` : '';
   const comment = `VirusTotal: ${vt.malicious} malicious, ${vt.suspicious} suspicious, ${vt.harmless} harmless, ${vt.undetected} undetected${analysed}`;
   return renderObject('virustotal-report', eventUuid, indicatorUuid, known.fetchedAt, comment, relations);
 }
@@ -157,7 +166,8 @@ function greyNoiseObject(eventUuid: string, indicatorUuid: string, subject: Enri
     { relation: 'noise', type: 'text', category: 'Other', value: String(gn.noise) },
     { relation: 'riot', type: 'text', category: 'Other', value: String(gn.riot) },
   ];
-  if (gn.name !== null && gn.name.trim() !== '') relations.push({ relation: 'actor', type: 'text', category: 'Other', value: bounded(gn.name) });
+  const actor = gn.name === null ? '' : bounded(gn.name);
+  if (actor !== '') relations.push({ relation: 'actor', type: 'text', category: 'Other', value: actor });
   if (gn.link !== null && /^https?:\/\//i.test(gn.link)) relations.push({ relation: 'link', type: 'link', category: 'External analysis', value: bounded(gn.link) });
   const lastSeen = isoDay(gn.lastSeen);
   if (lastSeen !== undefined) relations.push({ relation: 'last-seen', type: 'datetime', category: 'Other', value: lastSeen });
@@ -172,7 +182,8 @@ function greyNoiseObject(eventUuid: string, indicatorUuid: string, subject: Enri
 export function enrichmentObjects(eventUuid: string, indicatorUuid: string, subject: EnrichmentSubject, answers: ProviderAnswers): MispObject[] {
   const objects: MispObject[] = [];
   const vt = found<VirusTotalSummary>(answers.virustotal);
-  if (vt !== undefined && answers.virustotal !== undefined) objects.push(virusTotalObject(eventUuid, indicatorUuid, answers.virustotal, vt));
+  const vtObject = vt !== undefined && answers.virustotal !== undefined ? virusTotalObject(eventUuid, indicatorUuid, answers.virustotal, vt) : undefined;
+  if (vtObject !== undefined) objects.push(vtObject);
   const abuse = found<AbuseIpdbSummary>(answers.abuseipdb);
   if (abuse !== undefined && answers.abuseipdb !== undefined) objects.push(abuseIpdbObject(eventUuid, indicatorUuid, answers.abuseipdb, abuse));
   const gn = found<GreyNoiseSummary>(answers.greynoise);
