@@ -93,6 +93,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     let objectsSent = 0;
     let eventsTouched = 0;
     const enricher = options.enrichment?.enricher;
+    enricher?.beginFlush();
     for (const bucket of aggregator.buckets()) {
       report.aggregated(bucket);
       if (enricher !== undefined) {
@@ -119,7 +120,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       }
       if (touched) eventsTouched++;
     }
-    state.commit(sink.id, delivered, pendingCursor === undefined ? undefined : { source: source.name, cursor: pendingCursor });
+    state.commit(sink.id, delivered, pendingCursor === undefined ? undefined : { source: source.name, cursor: pendingCursor }, Date.now(), enricher?.takeNotes());
     enricher?.endFlush();
     if (newestAttack > 0) metrics?.checkpointLag.set({ source: SOURCE_KIND[mode] }, Math.max(0, (Date.now() - newestAttack) / 1000));
     eventsDelivered += eventsTouched;

@@ -53,6 +53,10 @@ export async function runRealtime(options: RealtimeOptions): Promise<void> {
     return report;
   };
 
+  // SIGTERM also cuts an enrichment pass short (what was answered is still delivered); the outbox keeps the rest.
+  const stopping = new AbortController();
+  void options.stopSignal.then(() => stopping.abort());
+
   let flushing: Promise<void> | undefined;
   const flush = (): Promise<void> => {
     flushing ??= (async () => {
@@ -60,7 +64,7 @@ export async function runRealtime(options: RealtimeOptions): Promise<void> {
       const endTimer = metrics?.processingDuration.startTimer({ mode: 'realtime' });
       try {
         const result = await runPipeline({
-          source, sink, state, report, log, honeypots: config.honeypots, build: options.build, ipPolicy: options.ipPolicy, flushThreshold: config.maxPendingIndicators, mode: 'realtime',
+          source, sink, state, report, log, honeypots: config.honeypots, build: options.build, ipPolicy: options.ipPolicy, flushThreshold: config.maxPendingIndicators, mode: 'realtime', stop: stopping.signal,
           ...(metrics !== undefined && { metrics }),
           // Never waits for quota: the next flush comes soon and asks again; at most one flush interval of requests.
           ...(options.enricher !== undefined && { enrichment: { enricher: options.enricher, budgetMs: Math.min(config.enrichment.maxSeconds, hp.flushSeconds) * 1000, wait: false } }),

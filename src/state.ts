@@ -61,14 +61,20 @@ CREATE TABLE IF NOT EXISTS enrichment_queue (
   PRIMARY KEY (provider, kind, value)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS enrichment_queue_order ON enrichment_queue (provider, activity DESC, queued_at, value);
+CREATE INDEX IF NOT EXISTS enrichment_queue_subject ON enrichment_queue (kind, value);
+CREATE INDEX IF NOT EXISTS enrichment_queue_seen ON enrichment_queue (seen_at);
+CREATE INDEX IF NOT EXISTS enrichment_cache_subject ON enrichment_cache (kind, value);
 CREATE TABLE IF NOT EXISTS enrichment_target (
   kind TEXT NOT NULL,
   value TEXT NOT NULL,
   honeypot TEXT NOT NULL,
   day TEXT NOT NULL,
   indicator TEXT NOT NULL,
+  -- 1: a provider answered since the last re-delivery of this indicator (survives a crash in between).
+  answered INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (kind, value, honeypot, day)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS enrichment_target_answered ON enrichment_target (answered, kind, value);
 CREATE TABLE IF NOT EXISTS enrichment_quota (
   provider TEXT PRIMARY KEY,
   day TEXT NOT NULL,
@@ -142,6 +148,14 @@ export interface EnrichmentTargetRow {
   readonly indicator: string;
 }
 
+/** What a flush noted for enrichment: queue rows (per provider) and where the indicators sit. */
+export interface EnrichmentNotes {
+  readonly queue: readonly (EnrichmentQueueRow & { readonly provider: string })[];
+  readonly targets: readonly EnrichmentTargetRow[];
+  /** The enrichment clock's time (ms): when these were queued or seen. */
+  readonly now: number;
+}
+
 export interface CheckpointUpdate {
   readonly source: string;
   readonly cursor: JsonValue;
@@ -184,7 +198,9 @@ export class StateStore {
   readonly #targets: Database.Statement<[string, string], EnrichmentTargetRow>;
   readonly #dropTargets: Database.Statement<[string, string]>;
   readonly #queueSize: Database.Statement<[string], { n: number }>;
-  readonly #settledTargets: Database.Statement<[number], EnrichmentTargetRow>;
+  readonly #answeredSubjects: Database.Statement<[number], { kind: string; value: string }>;
+  readonly #markAnswered: Database.Statement<[string, string]>;
+  readonly #clearAnswered: Database.Statement<[string, string]>;
   readonly #putQuota: Database.Statement<[string, string, number, number, string]>;
 
   private constructor(db: Database.Database) {
@@ -227,9 +243,9 @@ export class StateStore {
     this.#queuedFor = db.prepare('SELECT count(*) AS n FROM enrichment_queue WHERE kind = ? AND value = ?');
     this.#targets = db.prepare('SELECT kind, value, honeypot, day, indicator FROM enrichment_target WHERE kind = ? AND value = ? ORDER BY day, honeypot');
     this.#dropTargets = db.prepare('DELETE FROM enrichment_target WHERE kind = ? AND value = ?');
-    this.#settledTargets = db.prepare(
-      'SELECT kind, value, honeypot, day, indicator FROM enrichment_target t WHERE NOT EXISTS (SELECT 1 FROM enrichment_queue q WHERE q.kind = t.kind AND q.value = t.value) LIMIT ?',
-    );
+    this.#answeredSubjects = db.prepare('SELECT DISTINCT kind, value FROM enrichment_target WHERE answered = 1 LIMIT ?');
+    this.#markAnswered = db.prepare('UPDATE enrichment_target SET answered = 1 WHERE kind = ? AND value = ?');
+    this.#clearAnswered = db.prepare('UPDATE enrichment_target SET answered = 0 WHERE kind = ? AND value = ?');
     this.#queueSize = db.prepare('SELECT count(*) AS n FROM enrichment_queue WHERE provider = ?');
     this.#getQuota = db.prepare('SELECT day, used, paused_until, recent FROM enrichment_quota WHERE provider = ?');
     this.#putQuota = db.prepare(
@@ -253,16 +269,14 @@ export class StateStore {
     return this.#purgeEnrichment.run(now).changes;
   }
 
-  /**
-   * Queues indicators for providers (activity adds up over runs) and records where each one sits, in one
-   * transaction.
-   */
-  enqueueEnrichment(queue: readonly (EnrichmentQueueRow & { readonly provider: string })[], targets: readonly EnrichmentTargetRow[], now: number): void {
-    if (queue.length === 0 && targets.length === 0) return;
-    this.#db.transaction(() => {
-      for (const row of queue) this.#enqueue.run(row.provider, row.kind, row.value, row.activity, now, now);
-      for (const t of targets) this.#putTarget.run(t.kind, t.value, t.honeypot, t.day, t.indicator);
-    })();
+  /** Queues indicators for providers (activity adds up over runs) and records where each one sits. */
+  enqueueEnrichment(notes: EnrichmentNotes): void {
+    this.#db.transaction(() => this.#enqueueEnrichment(notes))();
+  }
+
+  #enqueueEnrichment(notes: EnrichmentNotes): void {
+    for (const row of notes.queue) this.#enqueue.run(row.provider, row.kind, row.value, row.activity, notes.now, notes.now);
+    for (const t of notes.targets) this.#putTarget.run(t.kind, t.value, t.honeypot, t.day, t.indicator);
   }
 
   /**
@@ -292,21 +306,38 @@ export class StateStore {
     return this.#targets.all(kind, value);
   }
 
-  /** Takes (provider, kind, value) off the queue: its answer is in the cache. */
-  dequeueEnrichment(provider: string, kind: string, value: string): void {
+  /**
+   * Takes (provider, kind, value) off the queue, its answer being in the cache, and marks where the indicator
+   * sits for re-delivery — in one transaction, so a crash cannot lose the re-delivery.
+   */
+  answerEnrichment(provider: string, kind: string, value: string): void {
+    this.#db.transaction(() => {
+      this.#dequeue.run(provider, kind, value);
+      this.#markAnswered.run(kind, value);
+    })();
+  }
+
+  /** Takes (provider, kind, value) off the queue without an answer (the provider will never have one). */
+  dropEnrichment(provider: string, kind: string, value: string): void {
     this.#dequeue.run(provider, kind, value);
   }
 
-  /** Targets of indicators no provider waits for any more (answered, not yet re-delivered: e.g. after a crash). */
-  settledEnrichmentTargets(limit: number): EnrichmentTargetRow[] {
-    return this.#settledTargets.all(limit);
+  /** Up to `limit` indicators answered since their last re-delivery (this pass's, or an interrupted run's). */
+  answeredEnrichmentSubjects(limit: number): { kind: string; value: string }[] {
+    return this.#answeredSubjects.all(limit);
   }
 
-  /** After re-delivery: forgets the targets of indicators no provider waits for any more. */
+  /**
+   * After re-delivery: the indicators' targets are no longer due; those no provider waits for any more are
+   * forgotten.
+   */
   releaseEnrichmentTargets(subjects: readonly { readonly kind: string; readonly value: string }[]): void {
     if (subjects.length === 0) return;
     this.#db.transaction(() => {
-      for (const s of subjects) if ((this.#queuedFor.get(s.kind, s.value)?.n ?? 0) === 0) this.#dropTargets.run(s.kind, s.value);
+      for (const s of subjects) {
+        if ((this.#queuedFor.get(s.kind, s.value)?.n ?? 0) === 0) this.#dropTargets.run(s.kind, s.value);
+        else this.#clearAnswered.run(s.kind, s.value);
+      }
     })();
   }
 
@@ -396,8 +427,10 @@ export class StateStore {
    * Records, in one transaction, that `sink` now holds these changes and that the source may resume
    * after `checkpoint`. Called only after the sink accepted everything.
    */
-  commit(sink: string, delivered: readonly DeliveredChanges[], checkpoint?: CheckpointUpdate, now = Date.now()): void {
+  commit(sink: string, delivered: readonly DeliveredChanges[], checkpoint?: CheckpointUpdate, now = Date.now(), enrichment?: EnrichmentNotes): void {
     this.#db.transaction(() => {
+      // What waits for enrichment moves together with the checkpoint: a crash cannot skip queuing what was read.
+      if (enrichment !== undefined) this.#enqueueEnrichment(enrichment);
       for (const changes of delivered) {
         // Any change restarts the quiet period: MISP unpublishes an event when it changes.
         this.#putEvent.run(sink, changes.eventUuid, changes.honeypot, changes.day, now);

@@ -12,7 +12,7 @@ import {
 import { systemClock, type Clock } from './quota.js';
 
 export interface EnrichmentCacheOptions {
-  /** CACHE_DURATION: seconds an ordinary answer is kept (0 disables caching). */
+  /** CACHE_DURATION: seconds an ordinary answer is kept (0: every sighting is asked again). */
   readonly ttlSeconds: number;
   /** Seconds a high-risk answer is kept, so that it is re-checked sooner. Default: a quarter of ttlSeconds. */
   readonly highRiskTtlSeconds?: number;
@@ -61,8 +61,8 @@ export class EnrichmentCache {
   }
 
   put(provider: ProviderName, kind: IndicatorKind, value: string, answer: EnrichmentAnswer): void {
+    // Stored even with a TTL of 0 (already expired): the answer is still what MISP gets, via `latest`.
     const ttl = this.ttlSecondsOf(answer);
-    if (ttl <= 0) return;
     const now = this.#clock.now();
     this.#state.putEnrichmentCached(provider, kind, value, { answer: JSON.stringify(answer), fetchedAt: now, expiresAt: now + ttl * 1000 });
   }

@@ -6,7 +6,8 @@ import type { EnrichmentView } from '../misp/build.js';
 import type { HoneypotType } from '../honeypots/honeypot-type.js';
 import type { Indicator } from '../indicators.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { EnrichmentQueueRow, EnrichmentTargetRow, StateStore } from '../state.js';
+import type { EnrichmentNotes, EnrichmentQueueRow, EnrichmentTargetRow, StateStore } from '../state.js';
+import { utcDay } from '../time.js';
 import type { EnrichmentCache } from './cache.js';
 import type { ProviderAnswers } from './misp-render.js';
 import { EnrichmentAuthError, EnrichmentError, EnrichmentRateLimitError, type EnrichmentProvider, type ProviderName } from './provider.js';
@@ -43,6 +44,8 @@ export interface EnricherOptions {
 
 /** Queue rows read per provider at a time. */
 const PAGE = 100;
+/** Indicators re-delivered per pass at most (the rest follow in the next pass). */
+const REDELIVERY_BATCH = 5_000;
 /** Unavailable answers in a row after which a provider is left alone for the rest of the pass. */
 const MAX_CONSECUTIVE_FAILURES = 3;
 /** Expired answers are kept this long past their TTL (they still describe what MISP holds). */
@@ -61,22 +64,31 @@ export class Enricher implements EnrichmentView {
   readonly #disabled = new Map<ProviderName, string>();
   /** Latest answers per subject, for the builds of one flush (cleared after each). */
   readonly #answers = new Map<string, ProviderAnswers>();
-  /** Subjects already considered in this flush (an IP sits in many buckets). */
-  readonly #considered = new Map<string, { readonly queued: boolean }>();
+  /** Subjects already considered in this flush (an IP sits in many buckets), with the providers queued for it. */
+  readonly #considered = new Map<string, readonly ProviderName[]>();
   #queue: (EnrichmentQueueRow & { readonly provider: string })[] = [];
   #targets: EnrichmentTargetRow[] = [];
-  /** Subjects answered by a pass and not yet re-delivered. */
-  #answered = new Map<string, EnrichmentSubject>();
   #stats = new Map<ProviderName, ProviderRunStats>();
+  /** The UTC day of the last purge of old answers and queue rows (a realtime process runs for months). */
+  #maintainedDay = '';
 
   constructor(options: EnricherOptions) {
     this.#options = options;
     this.#providers = options.providers;
     this.dropBenign = options.dropBenign;
-    options.cache.purgeExpired(EXPIRED_ANSWER_GRACE_MS);
-    const forgotten = options.state.pruneEnrichmentQueue(options.clock.now() - QUEUE_FORGET_MS);
-    if (forgotten > 0) options.log.info({ forgotten }, 'Enrichment: dropped queued indicators not seen for 14 days.');
+    this.#maintain();
     this.resetStats();
+  }
+
+  /** Once per UTC day: old answers and indicators not seen for QUEUE_FORGET_MS go. */
+  #maintain(): void {
+    const { cache, state, clock, log } = this.#options;
+    const today = utcDay(clock.now());
+    if (today === this.#maintainedDay) return;
+    this.#maintainedDay = today;
+    cache.purgeExpired(EXPIRED_ANSWER_GRACE_MS);
+    const forgotten = state.pruneEnrichmentQueue(clock.now() - QUEUE_FORGET_MS);
+    if (forgotten > 0) log.info({ forgotten }, 'Enrichment: dropped queued indicators not seen for 14 days.');
   }
 
   get providerNames(): readonly ProviderName[] {
@@ -111,7 +123,7 @@ export class Enricher implements EnrichmentView {
       for (const provider of this.#providers) {
         if (!providerCovers(provider.name, subject)) continue;
         const latest = this.#options.cache.latest(provider.name, subject.kind, subject.value);
-        if (latest !== undefined) answers[provider.name] = { answer: latest.answer, fetchedAt: latest.fetchedAt };
+        if (latest !== undefined) answers[provider.name] = { answer: latest.answer, fetchedAt: latest.fetchedAt, fresh: latest.fresh };
       }
       this.#answers.set(key, answers);
     }
@@ -126,35 +138,44 @@ export class Enricher implements EnrichmentView {
     const subject = subjectOf(indicator);
     if (subject === undefined) return;
     const key = subjectKey(subject);
-    let seen = this.#considered.get(key);
-    if (seen === undefined) {
-      let queued = false;
+    let queued = this.#considered.get(key);
+    if (queued === undefined) {
+      const waiting: ProviderName[] = [];
       for (const provider of this.#providers) {
         if (this.#disabled.has(provider.name) || !providerCovers(provider.name, subject)) continue;
         if (this.#options.cache.latest(provider.name, subject.kind, subject.value)?.fresh === true) {
           this.#stats.get(provider.name)!.cacheHits++;
           this.#options.metrics?.enrichmentCacheHits.inc({ provider: provider.name });
-          continue;
+        } else {
+          waiting.push(provider.name);
         }
-        this.#queue.push({ provider: provider.name, kind: subject.kind, value: subject.value, activity: count });
-        queued = true;
       }
-      seen = { queued };
-      this.#considered.set(key, seen);
-    } else if (seen.queued) {
-      // Activity adds up over buckets: the same attacker on several honeypots is more active.
-      for (const provider of this.#providers) {
-        if (!this.#disabled.has(provider.name) && providerCovers(provider.name, subject)) this.#queue.push({ provider: provider.name, kind: subject.kind, value: subject.value, activity: count });
-      }
+      queued = waiting;
+      this.#considered.set(key, queued);
     }
-    if (seen.queued) this.#targets.push({ kind: subject.kind, value: subject.value, honeypot, day, indicator: JSON.stringify(indicator) });
+    // Activity adds up over buckets: the same attacker on several honeypots or days is more active.
+    for (const provider of queued) this.#queue.push({ provider, kind: subject.kind, value: subject.value, activity: count });
+    if (queued.length > 0) this.#targets.push({ kind: subject.kind, value: subject.value, honeypot, day, indicator: JSON.stringify(indicator) });
   }
 
-  /** Writes what consider() noted (one transaction) and forgets the flush's memo. */
-  endFlush(): void {
-    this.#options.state.enqueueEnrichment(this.#queue, this.#targets, this.#options.clock.now());
+  /** Starts a flush: notes of a flush that failed before its commit are dropped (the same data comes again). */
+  beginFlush(): void {
     this.#queue = [];
     this.#targets = [];
+    this.#answers.clear();
+    this.#considered.clear();
+  }
+
+  /** What consider() noted, for the flush's commit (the same transaction as the ledger and checkpoint). */
+  takeNotes(): EnrichmentNotes {
+    const notes = { queue: this.#queue, targets: this.#targets, now: this.#options.clock.now() };
+    this.#queue = [];
+    this.#targets = [];
+    return notes;
+  }
+
+  /** After the flush's commit: forgets its memos. */
+  endFlush(): void {
     this.#answers.clear();
     this.#considered.clear();
     this.#updateGauges();
@@ -166,30 +187,23 @@ export class Enricher implements EnrichmentView {
    * Providers run side by side: a slow or paused one does not hold up the others.
    */
   async pass(budgetMs: number, wait: boolean, stop?: AbortSignal): Promise<void> {
+    this.#maintain();
     const deadline = this.#options.clock.now() + Math.max(0, budgetMs);
     await Promise.all(this.#providers.map((provider) => this.#drain(provider, deadline, wait, stop)));
     this.#updateGauges();
   }
 
   /**
-   * Where answered indicators sit, to be rebuilt with their enrichment: those answered since the last call,
-   * and any left from an interrupted run.
+   * Where answered indicators sit, to be rebuilt with their enrichment: those answered since their last
+   * re-delivery (by this pass, or by a run interrupted before re-delivering), a bounded number at a time.
    */
   takeRedeliveries(): { readonly targets: readonly EnrichmentTargetRow[]; readonly subjects: readonly EnrichmentSubject[] } {
-    const targets = new Map<string, EnrichmentTargetRow>();
-    const subjects = new Map(this.#answered);
-    this.#answered.clear();
-    for (const subject of subjects.values()) {
-      for (const t of this.#options.state.enrichmentTargets(subject.kind, subject.value)) targets.set(`${t.kind}|${t.value}|${t.honeypot}|${t.day}`, t);
-    }
-    for (const t of this.#options.state.settledEnrichmentTargets(10_000)) {
-      targets.set(`${t.kind}|${t.value}|${t.honeypot}|${t.day}`, t);
-      subjects.set(`${t.kind}|${t.value}`, { kind: t.kind as EnrichmentSubject['kind'], value: t.value });
-    }
-    return { targets: [...targets.values()], subjects: [...subjects.values()] };
+    const subjects = this.#options.state.answeredEnrichmentSubjects(REDELIVERY_BATCH).map((s) => ({ kind: s.kind as EnrichmentSubject['kind'], value: s.value }));
+    const targets = subjects.flatMap((s) => this.#options.state.enrichmentTargets(s.kind, s.value));
+    return { targets, subjects };
   }
 
-  /** After the sink accepted the re-deliveries: targets of fully answered indicators are forgotten. */
+  /** After the sink accepted the re-deliveries: their targets are no longer due. */
   redelivered(subjects: readonly EnrichmentSubject[]): void {
     this.#options.state.releaseEnrichmentTargets(subjects);
   }
@@ -212,8 +226,7 @@ export class Enricher implements EnrichmentView {
         const subject: EnrichmentSubject = { kind: row.kind as EnrichmentSubject['kind'], value: row.value };
         if (cache.latest(provider.name, subject.kind, subject.value)?.fresh === true) {
           // Answered meanwhile (another run, or queued twice): no request needed.
-          state.dequeueEnrichment(provider.name, subject.kind, subject.value);
-          this.#answered.set(subjectKey(subject), subject);
+          state.answerEnrichment(provider.name, subject.kind, subject.value);
           continue;
         }
         const slot = await this.#slot(provider.name, deadline, wait, stop);
@@ -222,8 +235,7 @@ export class Enricher implements EnrichmentView {
         try {
           const answer = await provider.lookup(subject.kind, subject.value);
           cache.put(provider.name, subject.kind, subject.value, answer);
-          state.dequeueEnrichment(provider.name, subject.kind, subject.value);
-          this.#answered.set(subjectKey(subject), subject);
+          state.answerEnrichment(provider.name, subject.kind, subject.value);
           if (answer.status === 'found') stats.found++;
           else stats.notFound++;
           metrics?.enrichmentRequests.inc({ provider: provider.name, status: answer.status === 'found' ? '200' : '404' });
@@ -247,7 +259,7 @@ export class Enricher implements EnrichmentView {
           }
           if (error instanceof EnrichmentError && error.code === 'T2M_ENRICH_BAD_INDICATOR') {
             // The provider will never answer for this value: stop asking.
-            state.dequeueEnrichment(provider.name, subject.kind, subject.value);
+            state.dropEnrichment(provider.name, subject.kind, subject.value);
             log.debug({ provider: provider.name, kind: subject.kind, err: error }, 'The provider rejected the indicator.');
             continue;
           }

@@ -19,6 +19,8 @@ export interface KnownAnswer {
   readonly answer: EnrichmentAnswer;
   /** When it was fetched (ms since the epoch). */
   readonly fetchedAt: number;
+  /** Still within its TTL (only a fresh verdict may drop an indicator). */
+  readonly fresh?: boolean;
 }
 
 export type ProviderAnswers = Partial<Record<ProviderName, KnownAnswer>>;
@@ -56,6 +58,11 @@ export function isBenignScanner(answers: ProviderAnswers): boolean {
   const greynoise = found<GreyNoiseSummary>(answers.greynoise);
   const abuse = found<AbuseIpdbSummary>(answers.abuseipdb);
   return greynoise?.classification === 'benign' || greynoise?.riot === true || abuse?.isWhitelisted === true;
+}
+
+/** Only the answers still within their TTL. */
+export function freshAnswers(answers: ProviderAnswers): ProviderAnswers {
+  return Object.fromEntries(Object.entries(answers).filter(([, known]) => known.fresh === true));
 }
 
 /** Tags for the indicator, sorted (an unchanged answer renders the same attribute, so nothing is re-sent). */

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { v5 as uuidv5 } from 'uuid';
 import type { AggregatedIndicator, DailyBucket } from '../aggregate.js';
 import { indicatorKey } from '../aggregate.js';
-import { enrichmentObjects, enrichmentTags, isBenignScanner, type ProviderAnswers } from '../enrichment/misp-render.js';
+import { enrichmentObjects, enrichmentTags, freshAnswers, isBenignScanner, type ProviderAnswers } from '../enrichment/misp-render.js';
 import type { EnrichmentSubject } from '../enrichment/subject.js';
 import { honeypotFor } from '../honeypots/registry.js';
 import type { HoneypotType } from '../honeypots/honeypot-type.js';
@@ -109,7 +109,11 @@ function fingerprintOf(item: MispAttribute | MispObject): string {
   return createHash('sha1').update(JSON.stringify(item)).digest('hex');
 }
 
-function renderAttribute(uuid: string, indicator: AttributeIndicator, tally: Tally, tags: readonly MispTag[], deleted = false): MispAttribute {
+/**
+ * `changedAt`: when enrichment last changed the item (its newest answer), 0 if never. The feed's timestamp must
+ * move when tags or a deletion are added after delivery, or a MISP that already pulled the event keeps its copy.
+ */
+function renderAttribute(uuid: string, indicator: AttributeIndicator, tally: Tally, tags: readonly MispTag[], changedAt: number, deleted = false): MispAttribute {
   return {
     uuid,
     type: indicator.type,
@@ -121,7 +125,7 @@ function renderAttribute(uuid: string, indicator: AttributeIndicator, tally: Tal
     disable_correlation: false,
     first_seen: mispDateTime(tally.firstSeen),
     last_seen: mispDateTime(tally.lastSeen),
-    timestamp: unixSeconds(tally.lastSeen),
+    timestamp: unixSeconds(Math.max(tally.lastSeen, changedAt)),
     deleted,
     ...(tags.length > 0 && { Tag: tags }),
   };
@@ -130,14 +134,14 @@ function renderAttribute(uuid: string, indicator: AttributeIndicator, tally: Tal
 /** The attribute an enrichment subject is: tags land there (a file is looked up by its hash). */
 const SUBJECT_RELATIONS = new Set(['sha256', 'md5']);
 
-function renderObject(uuid: string, indicator: ObjectIndicator, tally: Tally, tags: readonly MispTag[]): MispObject {
+function renderObject(uuid: string, indicator: ObjectIndicator, tally: Tally, tags: readonly MispTag[], changedAt: number): MispObject {
   const template = OBJECT_TEMPLATES[indicator.template];
   const values: ObjectAttributeValue[] = [...indicator.attributes];
   if (indicator.template === 'cowrie') {
     // The cowrie template requires a session; an aggregated tuple names the session it was first seen in.
     values.unshift({ relation: 'session', type: 'text', category: 'Other', value: tally.firstSession ?? 'unknown', toIds: false });
   }
-  const timestamp = unixSeconds(tally.lastSeen);
+  const timestamp = unixSeconds(Math.max(tally.lastSeen, changedAt));
   return {
     uuid,
     name: template.name,
@@ -166,6 +170,11 @@ function renderObject(uuid: string, indicator: ObjectIndicator, tally: Tally, ta
       ...(tags.length > 0 && indicator.template === 'file' && SUBJECT_RELATIONS.has(value.relation) && { Tag: tags }),
     })),
   };
+}
+
+/** When the newest of these answers was fetched (ms), 0 without answers. */
+function answeredAt(answers: ProviderAnswers): number {
+  return Math.max(0, ...Object.values(answers).map((known) => known.fetchedAt));
 }
 
 /** The UUID of an indicator inside the event with UUID `eventId`. */
@@ -208,16 +217,19 @@ function changesFor(bucket: DailyBucket, items: Iterable<AggregatedIndicator>, c
     const tally = delivered ? mergeTally(delivered.tally, aggregated.tally) : aggregated.tally;
     const { indicator } = aggregated;
     const known = enrichment?.answersFor(indicator);
-    if (known !== undefined && enrichment?.dropBenign === true && indicator.kind === 'attribute' && isBenignScanner(known.answers)) {
+    // Only a fresh verdict drops: an expired "benign" is being re-checked, and the indicator must reach MISP if the
+    // new answer differs (its hits would be lost otherwise).
+    if (known !== undefined && enrichment?.dropBenign === true && indicator.kind === 'attribute' && isBenignScanner(freshAnswers(known.answers))) {
       // Never delivered: leave it out. Delivered before the verdict: delete it (MISP keeps a soft-deleted copy).
       if (delivered === undefined) continue;
-      const removed = renderAttribute(id, indicator, tally, [], true);
+      const removed = renderAttribute(id, indicator, tally, [], answeredAt(known.answers), true);
       const fingerprint = fingerprintOf(removed);
       if (delivered.fingerprint !== fingerprint) attributes.push({ item: removed, isNew: false, tally, fingerprint });
       continue;
     }
     const tags = known === undefined ? [] : enrichmentTags(known.answers);
-    const item = indicator.kind === 'attribute' ? renderAttribute(id, indicator, tally, tags) : renderObject(id, indicator, tally, tags);
+    const changedAt = tags.length > 0 && known !== undefined ? answeredAt(known.answers) : 0;
+    const item = indicator.kind === 'attribute' ? renderAttribute(id, indicator, tally, tags, changedAt) : renderObject(id, indicator, tally, tags, changedAt);
     const fingerprint = fingerprintOf(item);
     if (delivered?.fingerprint !== fingerprint) {
       const change = { isNew: delivered === undefined, tally, fingerprint };

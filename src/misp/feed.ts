@@ -132,9 +132,9 @@ export class FeedSink implements Sink {
       if (before === undefined) counts.attributesAdded++;
       else if (JSON.stringify(before) === JSON.stringify(item)) counts.alreadyPresent++;
       else counts.attributesUpdated++;
-      // A deleted attribute (ENRICHMENT_DROP_BENIGN) leaves the feed: a pulling MISP should not import it.
-      if (item.deleted === true) attributes.delete(item.uuid);
-      else attributes.set(item.uuid, item);
+      // A deleted attribute (ENRICHMENT_DROP_BENIGN) stays, marked deleted with a newer timestamp: a MISP that
+      // already pulled the event deletes its copy only when told so.
+      attributes.set(item.uuid, item);
     }
     for (const { item: withDistribution } of changes.objects) {
       const item = { ...forFeed(withDistribution), Attribute: withDistribution.Attribute.map(forFeed) };
@@ -181,6 +181,7 @@ export class FeedSink implements Sink {
     // hashes.csv feeds MISP's correlation cache: md5 of every value (object attributes included), per event.
     // Composite types ("ip-src|port") are hashed per part, as PyMISP's hash_values does.
     for (const attribute of [...allAttributes, ...allObjects.flatMap((o) => o.Attribute)]) {
+      if (attribute.deleted === true) continue;
       const parts = attribute.type.includes('|') ? attribute.value.split('|') : [attribute.value];
       for (const part of parts) hashes.add(`${md5(part)},${event.uuid}`);
     }

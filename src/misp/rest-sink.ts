@@ -15,17 +15,18 @@ const ALREADY_THERE = /similar attribute already exists|uuid provided is not uni
 type AttributeBody = Omit<MispAttribute, 'timestamp'>;
 
 /**
- * MISP stamps its own time on writes; data-derived timestamps are for the feed only. `deleted` is sent only
- * when true (an edit that soft-deletes the attribute).
+ * MISP stamps its own time on writes; data-derived timestamps are for the feed only. An edit always carries
+ * `deleted` (MISP keeps a field an edit leaves out: an attribute soft-deleted as a benign scanner is restored only
+ * by an explicit false); an add leaves it out.
  */
-function restAttribute(attribute: MispAttribute): AttributeBody {
+function restAttribute(attribute: MispAttribute, edit = false): AttributeBody {
   const { timestamp: _t, deleted, ...body } = attribute;
-  return deleted === true ? { ...body, deleted } : body;
+  return edit || deleted === true ? { ...body, deleted: deleted === true } : body;
 }
 
 function restObject(object: MispObject): Omit<MispObject, 'timestamp' | 'deleted' | 'Attribute'> & { Attribute: AttributeBody[] } {
   const { timestamp: _t, deleted: _d, Attribute, ...body } = object;
-  return { ...body, Attribute: Attribute.map(restAttribute) };
+  return { ...body, Attribute: Attribute.map((a) => restAttribute(a)) };
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
@@ -96,7 +97,7 @@ export class MispRestSink implements Sink {
     // Attributes MISP holds already, whose count or last-seen moved: upsert by UUID through an event edit.
     const updatedAttributes = [...changes.attributes.filter((c) => !c.isNew), ...presentInMisp];
     for (const batch of chunks(updatedAttributes, this.#batchSize)) {
-      await this.#editEvent(eventUuid, { Attribute: batch.map((c) => restAttribute(c.item)) });
+      await this.#editEvent(eventUuid, { Attribute: batch.map((c) => restAttribute(c.item, true)) });
     }
     for (const batch of chunks(changes.objects, this.#batchSize)) {
       await this.#editEvent(eventUuid, { Object: batch.map((c) => restObject(c.item)) });

@@ -312,6 +312,34 @@ describe('enrichment within quotas, without holding up delivery', () => {
     assert.deepEqual(misp.specViolations, []);
   });
 
+  it('ENRICHMENT_DROP_BENIGN=true: an expired "benign" is re-checked, and a scanner that is no longer benign is delivered again (restored in MISP)', async () => {
+    const list = attackers(4);
+    const s = scenario('benign-flip', misp, enrichment, { GREYNOISE_API_KEY: enrichment.keys.greynoise, ENRICHMENT_DROP_BENIGN: 'true', CACHE_DURATION: '3600' });
+    writeCowrie(s.dataDir, '2026-11-10', list);
+    await run(s, clock);
+    const [event] = eventsOfDay(misp, '2026-11-10');
+    assert.equal(ipAttribute(event!, FIXTURE_IPS.riot)?.deleted, true);
+
+    // Two hours later (the "benign" answer has expired) GreyNoise no longer knows the address, which attacks again
+    // that day and the next.
+    enrichment.answer('greynoise', FIXTURE_IPS.riot, { status: 404, body: { ip: FIXTURE_IPS.riot, noise: false, riot: false, message: 'IP not observed scanning the internet or contained in RIOT data set.' } });
+    try {
+      clock.advance(2 * 3_600_000);
+      writeCowrie(s.dataDir, '2026-11-10', [{ ip: FIXTURE_IPS.riot, hits: 3 }]);
+      writeCowrie(s.dataDir, '2026-11-11', [{ ip: FIXTURE_IPS.riot, hits: 2 }]);
+      await run(s, clock);
+      const restored = ipAttribute(eventsOfDay(misp, '2026-11-10')[0]!, FIXTURE_IPS.riot)!;
+      assert.equal(restored.deleted, false, 'restored: not a benign scanner any more');
+      assert.match(restored.comment, /^42 hits/, 'with every hit, the ones before the verdict included');
+      const nextDay = ipAttribute(eventsOfDay(misp, '2026-11-11')[0]!, FIXTURE_IPS.riot);
+      assert.equal(nextDay?.deleted, false, 'an expired verdict does not keep it out: delivered, then re-checked');
+      assert.match(nextDay.comment, /^2 hits/);
+      assert.deepEqual(misp.specViolations, []);
+    } finally {
+      enrichment.answer('greynoise', FIXTURE_IPS.riot, undefined);
+    }
+  });
+
   it('PyMISP accepts the enrichment objects of a feed (strict templates, references inside the event)', async () => {
     const list = attackers(5);
     const s = scenario('feed', misp, enrichment, {

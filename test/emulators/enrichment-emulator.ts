@@ -52,6 +52,8 @@ export interface EnrichmentEmulator {
   readonly times: Record<EmulatedProvider, { readonly at: number; readonly status: number }[]>;
   /** Answer every request to `provider` with 429 (undefined: back to normal). */
   rateLimit(provider: EmulatedProvider, mode: RateLimitMode | undefined): void;
+  /** Answer requests to `provider` about `value` (an IP or hash as it appears in the path or query) with this reply instead. */
+  answer(provider: EmulatedProvider, value: string, reply: { readonly status: number; readonly body: unknown } | undefined): void;
   /** Answer every request to `provider` with this status and body (e.g. 503), undefined: back to normal. */
   fail(provider: EmulatedProvider, failure: { readonly status: number; readonly body: string } | undefined): void;
   close(): Promise<void>;
@@ -80,6 +82,9 @@ export async function startEnrichmentEmulator(options: EnrichmentEmulatorOptions
     return mode;
   };
   const failing = new Map<EmulatedProvider, { status: number; body: string }>();
+  const overrides = new Map<string, { status: number; body: unknown }>();
+  /** The value a request is about: the last path segment, or AbuseIPDB's ipAddress. */
+  const subjectOf = (url: URL): string => url.searchParams.get('ipAddress') ?? decodeURIComponent(url.pathname.split('/').at(-1) ?? '');
 
   function virustotal(req: IncomingMessage, path: string): Reply {
     const key = req.headers['x-apikey'];
@@ -168,7 +173,8 @@ export async function startEnrichmentEmulator(options: EnrichmentEmulatorOptions
       res.writeHead(failure.status, { 'content-type': 'application/json' }).end(failure.body);
       return;
     }
-    const reply = routed.reply();
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    const reply: Reply = overrides.get(`${routed.provider}|${subjectOf(url)}`) ?? routed.reply();
     times[routed.provider].push({ at: clock(), status: reply.status });
     res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers }).end(JSON.stringify(reply.body));
   });
@@ -184,6 +190,10 @@ export async function startEnrichmentEmulator(options: EnrichmentEmulatorOptions
     rateLimit: (provider, mode) => {
       if (mode === undefined) limited.delete(provider);
       else limited.set(provider, { ...(mode.retryAfter !== undefined && { retryAfter: mode.retryAfter }), count: mode.count ?? Number.POSITIVE_INFINITY });
+    },
+    answer: (provider, value, reply) => {
+      if (reply === undefined) overrides.delete(`${provider}|${value}`);
+      else overrides.set(`${provider}|${value}`, reply);
     },
     fail: (provider, failure) => {
       if (failure === undefined) failing.delete(provider);
