@@ -35,7 +35,13 @@ export interface PipelineOptions {
    * Enrichment: builds use its answers, new indicators queue for it, and after the source is read a pass of at
    * most `budgetMs` asks the providers (`wait`: for quota slots too); answered indicators are then re-delivered.
    */
-  readonly enrichment?: { readonly enricher: Enricher; readonly budgetMs: number; readonly wait: boolean };
+  readonly enrichment?: {
+    readonly enricher: Enricher;
+    readonly budgetMs: number;
+    readonly wait: boolean;
+    /** Ends the pass at once (default: `stop`); realtime mode cuts the pass but still drains the outbox. */
+    readonly stop?: AbortSignal;
+  };
 }
 
 const SOURCE_KIND: Readonly<Record<Mode, string>> = { batch: 'elasticsearch', realtime: 'hpfeeds', files: 'files' };
@@ -174,7 +180,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   await flush();
   if (options.enrichment !== undefined) {
     const { enricher, budgetMs, wait } = options.enrichment;
-    await enricher.pass(budgetMs, wait, options.stop);
+    await enricher.pass(budgetMs, wait, options.enrichment.stop ?? options.stop);
     // What the pass learned goes to MISP now, attached to indicators delivered earlier (this run or before).
     const { targets, subjects } = enricher.takeRedeliveries();
     for (const target of targets) {

@@ -53,7 +53,7 @@ export async function runRealtime(options: RealtimeOptions): Promise<void> {
     return report;
   };
 
-  // SIGTERM also cuts an enrichment pass short (what was answered is still delivered); the outbox keeps the rest.
+  // SIGTERM cuts an enrichment pass short (what was answered is still delivered); the outbox is still drained.
   const stopping = new AbortController();
   void options.stopSignal.then(() => stopping.abort());
 
@@ -64,10 +64,10 @@ export async function runRealtime(options: RealtimeOptions): Promise<void> {
       const endTimer = metrics?.processingDuration.startTimer({ mode: 'realtime' });
       try {
         const result = await runPipeline({
-          source, sink, state, report, log, honeypots: config.honeypots, build: options.build, ipPolicy: options.ipPolicy, flushThreshold: config.maxPendingIndicators, mode: 'realtime', stop: stopping.signal,
+          source, sink, state, report, log, honeypots: config.honeypots, build: options.build, ipPolicy: options.ipPolicy, flushThreshold: config.maxPendingIndicators, mode: 'realtime',
           ...(metrics !== undefined && { metrics }),
           // Never waits for quota: the next flush comes soon and asks again; at most one flush interval of requests.
-          ...(options.enricher !== undefined && { enrichment: { enricher: options.enricher, budgetMs: Math.min(config.enrichment.maxSeconds, hp.flushSeconds) * 1000, wait: false } }),
+          ...(options.enricher !== undefined && { enrichment: { enricher: options.enricher, budgetMs: Math.min(config.enrichment.maxSeconds, hp.flushSeconds) * 1000, wait: false, stop: stopping.signal } }),
         });
         endTimer?.();
         const checkpoint = state.checkpoint(sourceName);

@@ -91,11 +91,7 @@ export class Enricher implements EnrichmentView {
     if (forgotten > 0) log.info({ forgotten }, 'Enrichment: dropped queued indicators not seen for 14 days.');
   }
 
-  get providerNames(): readonly ProviderName[] {
-    return this.#providers.map((p) => p.name);
-  }
-
-  /** Starts a new report period (one run, or one realtime flush). */
+  /** Starts a new report period (one batch run, or a UTC day of realtime flushes). */
   resetStats(): void {
     this.#stats = new Map(this.#providers.map((p) => [p.name, { requests: 0, found: 0, notFound: 0, cacheHits: 0, errors: 0, queued: 0 }]));
   }
