@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Tpot2MispError } from './errors.js';
-import type { DeliveredItem, EventChanges, Ledger } from './misp/build.js';
+import type { DeliveredItem, EventChanges, Ledger, TagsOn } from './misp/build.js';
 import type { JsonValue } from './sources/source.js';
 import type { Tally } from './tally.js';
 
@@ -33,6 +33,8 @@ CREATE TABLE IF NOT EXISTS delivered_item (
   event_uuid TEXT NOT NULL,
   fingerprint TEXT NOT NULL,
   tally TEXT NOT NULL,
+  -- JSON {"on": attribute uuid, "names": [...]}: the enrichment tags delivered, to remove them when a verdict changes.
+  tags TEXT,
   PRIMARY KEY (sink, uuid)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS outbox (
@@ -104,7 +106,7 @@ export interface DeliveredChanges {
   readonly eventUuid: string;
   readonly honeypot: string;
   readonly day: string;
-  readonly items: readonly { readonly uuid: string; readonly fingerprint: string; readonly tally: Tally }[];
+  readonly items: readonly { readonly uuid: string; readonly fingerprint: string; readonly tally: Tally; readonly tags?: TagsOn }[];
 }
 
 export function deliveredOf(changes: EventChanges): DeliveredChanges {
@@ -112,7 +114,7 @@ export function deliveredOf(changes: EventChanges): DeliveredChanges {
     eventUuid: changes.event.uuid,
     honeypot: changes.honeypot,
     day: changes.day,
-    items: [...changes.attributes, ...changes.objects].map((c) => ({ uuid: c.item.uuid, fingerprint: c.fingerprint, tally: c.tally })),
+    items: [...changes.attributes, ...changes.objects].map((c) => ({ uuid: c.item.uuid, fingerprint: c.fingerprint, tally: c.tally, ...(c.tags !== undefined && { tags: c.tags }) })),
   };
 }
 
@@ -161,11 +163,24 @@ export interface CheckpointUpdate {
   readonly cursor: JsonValue;
 }
 
+/** The ledger's record of enrichment tags (our own JSON; a damaged row only forgets them). */
+function parseTags(text: string): TagsOn | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<TagsOn> | null;
+    if (value !== null && typeof value.on === 'string' && Array.isArray(value.names) && value.names.every((n) => typeof n === 'string')) return { on: value.on, names: value.names };
+  } catch {
+    // fall through
+  }
+  return undefined;
+}
+
 /** Brings a database written by an older schema up to date (columns added, nothing rewritten). */
 function migrate(db: Database.Database): void {
   const columns = new Set(db.prepare<[], { name: string }>('SELECT name FROM pragma_table_info(\'delivered_event\')').all().map((c) => c.name));
   if (!columns.has('changed_at')) db.exec('ALTER TABLE delivered_event ADD COLUMN changed_at INTEGER NOT NULL DEFAULT 0');
   if (!columns.has('published_at')) db.exec('ALTER TABLE delivered_event ADD COLUMN published_at INTEGER');
+  const itemColumns = new Set(db.prepare<[], { name: string }>('SELECT name FROM pragma_table_info(\'delivered_item\')').all().map((c) => c.name));
+  if (!itemColumns.has('tags')) db.exec('ALTER TABLE delivered_item ADD COLUMN tags TEXT');
   const quotaColumns = new Set(db.prepare<[], { name: string }>('SELECT name FROM pragma_table_info(\'enrichment_quota\')').all().map((c) => c.name));
   if (!quotaColumns.has('recent')) db.exec("ALTER TABLE enrichment_quota ADD COLUMN recent TEXT NOT NULL DEFAULT '[]'");
 }
@@ -178,8 +193,8 @@ export class StateStore {
   readonly #putEvent: Database.Statement<[string, string, string, string, number]>;
   readonly #duePublish: Database.Statement<[string, string, number], PublishCandidate>;
   readonly #markPublished: Database.Statement<[number, string, string]>;
-  readonly #getItem: Database.Statement<[string, string], { fingerprint: string; tally: string }>;
-  readonly #putItem: Database.Statement<[string, string, string, string, string]>;
+  readonly #getItem: Database.Statement<[string, string], { fingerprint: string; tally: string; tags: string | null }>;
+  readonly #putItem: Database.Statement<[string, string, string, string, string, string | null]>;
   readonly #appendOutbox: Database.Statement<[number, string, string, Buffer]>;
   readonly #readOutbox: Database.Statement<[number, number], { id: number; received_at: number; channel: string; publisher: string; payload: Buffer }>;
   readonly #pruneOutbox: Database.Statement<[number]>;
@@ -217,13 +232,13 @@ export class StateStore {
       'SELECT uuid, honeypot, day FROM delivered_event WHERE sink = ? AND day < ? AND changed_at <= ? AND (published_at IS NULL OR published_at < changed_at) ORDER BY day, honeypot',
     );
     this.#markPublished = db.prepare('UPDATE delivered_event SET published_at = ? WHERE sink = ? AND uuid = ?');
-    this.#getItem = db.prepare('SELECT fingerprint, tally FROM delivered_item WHERE sink = ? AND uuid = ?');
+    this.#getItem = db.prepare('SELECT fingerprint, tally, tags FROM delivered_item WHERE sink = ? AND uuid = ?');
     this.#appendOutbox = db.prepare('INSERT INTO outbox (received_at, channel, publisher, payload) VALUES (?, ?, ?, ?)');
     this.#readOutbox = db.prepare('SELECT id, received_at, channel, publisher, payload FROM outbox WHERE id > ? ORDER BY id LIMIT ?');
     this.#pruneOutbox = db.prepare('DELETE FROM outbox WHERE id <= ?');
     this.#countOutbox = db.prepare('SELECT count(*) AS n FROM outbox');
     this.#putItem = db.prepare(
-      'INSERT INTO delivered_item (sink, uuid, event_uuid, fingerprint, tally) VALUES (?, ?, ?, ?, ?) ON CONFLICT(sink, uuid) DO UPDATE SET fingerprint = excluded.fingerprint, tally = excluded.tally',
+      'INSERT INTO delivered_item (sink, uuid, event_uuid, fingerprint, tally, tags) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(sink, uuid) DO UPDATE SET fingerprint = excluded.fingerprint, tally = excluded.tally, tags = excluded.tags',
     );
     this.#getEnrichment = db.prepare('SELECT answer, fetched_at, expires_at FROM enrichment_cache WHERE provider = ? AND kind = ? AND value = ?');
     this.#putEnrichment = db.prepare(
@@ -418,7 +433,9 @@ export class StateStore {
       eventDelivered,
       item: (uuid: string): DeliveredItem | undefined => {
         const row = this.#getItem.get(sink, uuid);
-        return row === undefined ? undefined : { fingerprint: row.fingerprint, tally: JSON.parse(row.tally) as Tally };
+        if (row === undefined) return undefined;
+        const tags = row.tags === null ? undefined : parseTags(row.tags);
+        return { fingerprint: row.fingerprint, tally: JSON.parse(row.tally) as Tally, ...(tags !== undefined && { tags }) };
       },
     };
   }
@@ -434,7 +451,9 @@ export class StateStore {
       for (const changes of delivered) {
         // Any change restarts the quiet period: MISP unpublishes an event when it changes.
         this.#putEvent.run(sink, changes.eventUuid, changes.honeypot, changes.day, now);
-        for (const item of changes.items) this.#putItem.run(sink, item.uuid, changes.eventUuid, item.fingerprint, JSON.stringify(item.tally));
+        for (const item of changes.items) {
+          this.#putItem.run(sink, item.uuid, changes.eventUuid, item.fingerprint, JSON.stringify(item.tally), item.tags === undefined ? null : JSON.stringify(item.tags));
+        }
       }
       if (checkpoint !== undefined) this.#putCheckpoint.run(checkpoint.source, JSON.stringify(checkpoint.cursor), Date.now());
     })();

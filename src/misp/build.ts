@@ -35,6 +35,14 @@ export interface EnrichmentView {
 export interface DeliveredItem {
   readonly fingerprint: string;
   readonly tally: Tally;
+  /** The enrichment tags the sink holds on the item (or on its hash attribute, for a file object). */
+  readonly tags?: TagsOn;
+}
+
+/** Tag names on one attribute (by UUID). */
+export interface TagsOn {
+  readonly on: string;
+  readonly names: readonly string[];
 }
 
 export interface Ledger {
@@ -49,6 +57,13 @@ export interface ItemChange<T> {
   /** The cumulative tally the item now reflects (stored in the ledger once delivered). */
   readonly tally: Tally;
   readonly fingerprint: string;
+  /** Enrichment tags the item now carries (stored in the ledger once delivered). */
+  readonly tags?: TagsOn;
+  /**
+   * Enrichment tags the sink holds that the item no longer carries (a verdict changed): a sink that keeps tags
+   * across edits, like MISP, must remove them.
+   */
+  readonly untag?: TagsOn;
 }
 
 export interface EventChanges {
@@ -172,6 +187,21 @@ function renderObject(uuid: string, indicator: ObjectIndicator, tally: Tally, ta
   };
 }
 
+/** Where an item's enrichment tags sit: the attribute itself, or a file object's hash attribute. */
+function taggedOn(item: MispAttribute | MispObject, tags: readonly MispTag[]): TagsOn | undefined {
+  if (tags.length === 0) return undefined;
+  const on = 'Attribute' in item ? item.Attribute.find((a) => a.Tag !== undefined)?.uuid : item.uuid;
+  return on === undefined ? undefined : { on, names: tags.map((t) => t.name) };
+}
+
+/** Tags the sink holds (per the ledger) that the item no longer carries. */
+function staleTags(before: TagsOn | undefined, now: TagsOn | undefined): TagsOn | undefined {
+  if (before === undefined) return undefined;
+  const kept = now !== undefined && now.on === before.on ? new Set(now.names) : new Set<string>();
+  const names = before.names.filter((name) => !kept.has(name));
+  return names.length === 0 ? undefined : { on: before.on, names };
+}
+
 /** When the newest of these answers was fetched (ms), 0 without answers. */
 function answeredAt(answers: ProviderAnswers): number {
   return Math.max(0, ...Object.values(answers).map((known) => known.fetchedAt));
@@ -224,7 +254,8 @@ function changesFor(bucket: DailyBucket, items: Iterable<AggregatedIndicator>, c
       if (delivered === undefined) continue;
       const removed = renderAttribute(id, indicator, tally, [], answeredAt(known.answers), true);
       const fingerprint = fingerprintOf(removed);
-      if (delivered.fingerprint !== fingerprint) attributes.push({ item: removed, isNew: false, tally, fingerprint });
+      // The tags stay as they were on the deleted attribute (and in the ledger).
+      if (delivered.fingerprint !== fingerprint) attributes.push({ item: removed, isNew: false, tally, fingerprint, ...(delivered.tags !== undefined && { tags: delivered.tags }) });
       continue;
     }
     const tags = known === undefined ? [] : enrichmentTags(known.answers);
@@ -232,7 +263,9 @@ function changesFor(bucket: DailyBucket, items: Iterable<AggregatedIndicator>, c
     const item = indicator.kind === 'attribute' ? renderAttribute(id, indicator, tally, tags, changedAt) : renderObject(id, indicator, tally, tags, changedAt);
     const fingerprint = fingerprintOf(item);
     if (delivered?.fingerprint !== fingerprint) {
-      const change = { isNew: delivered === undefined, tally, fingerprint };
+      const tagged = taggedOn(item, tags);
+      const untag = staleTags(delivered?.tags, tagged);
+      const change = { isNew: delivered === undefined, tally, fingerprint, ...(tagged !== undefined && { tags: tagged }), ...(untag !== undefined && { untag }) };
       if (indicator.kind === 'attribute') attributes.push({ ...change, item: item as MispAttribute });
       else objects.push({ ...change, item: item as MispObject });
     }

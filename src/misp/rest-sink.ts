@@ -102,6 +102,10 @@ export class MispRestSink implements Sink {
     for (const batch of chunks(changes.objects, this.#batchSize)) {
       await this.#editEvent(eventUuid, { Object: batch.map((c) => restObject(c.item)) });
     }
+    // MISP keeps an attribute's tags across edits: a verdict that changed must be untagged explicitly.
+    for (const change of [...changes.attributes, ...changes.objects]) {
+      for (const tag of change.untag?.names ?? []) await this.#untag(change.untag!.on, tag);
+    }
     return {
       eventUuid,
       eventCreated,
@@ -157,6 +161,13 @@ export class MispRestSink implements Sink {
       else rejected.push({ uuid: change.item.uuid, reason: text });
     }
     return { saved: batch.length - failures.size, alreadyPresent, rejected };
+  }
+
+  /** Removes one tag from an attribute; a tag no longer attached (a re-send after a crash) is fine. */
+  async #untag(uuid: string, tag: string): Promise<void> {
+    const response = await this.#client.request('POST', '/tags/removeTagFromObject', { uuid, tag });
+    if ((response.status === 404 || response.status === 405) && /not attached/i.test(mispMessage(response.body) ?? '')) return;
+    this.#throwUnlessOk(response, 'POST /tags/removeTagFromObject');
   }
 
   async publish(eventUuid: string): Promise<void> {

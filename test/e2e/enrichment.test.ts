@@ -340,6 +340,34 @@ describe('enrichment within quotas, without holding up delivery', () => {
     }
   });
 
+  it('a verdict that changes on a re-check replaces the old tag in MISP (MISP keeps tags across edits: it is removed explicitly)', async () => {
+    const list = attackers(3);
+    const s = scenario('verdict-change', misp, enrichment, { ABUSEIPDB_API_KEY: enrichment.keys.abuseipdb, CACHE_DURATION: '3600' });
+    writeCowrie(s.dataDir, '2026-11-12', list);
+    await run(s, clock);
+    const tagsOf = () => ipAttribute(eventsOfDay(misp, '2026-11-12')[0]!, FIXTURE_IPS.malicious)!.Tag.map((t) => t.name).filter((n) => n.startsWith('abuseipdb:'));
+    assert.deepEqual(tagsOf(), ['abuseipdb:confidence="high"']);
+
+    // A high-risk answer is re-checked after a quarter of CACHE_DURATION; by then AbuseIPDB's reports have aged out.
+    const clean = JSON.parse(readFileSync(new URL('../../../shared/fixtures/enrichment/abuseipdb/check-clean.json', import.meta.url), 'utf8')) as { data: Record<string, unknown> };
+    enrichment.answer('abuseipdb', FIXTURE_IPS.malicious, { status: 200, body: { data: { ...clean.data, ipAddress: FIXTURE_IPS.malicious } } });
+    try {
+      clock.advance(1_000_000);
+      writeCowrie(s.dataDir, '2026-11-12', [{ ip: FIXTURE_IPS.malicious, hits: 1 }]);
+      const before = misp.requestCounts()['POST /tags/removeTagFromObject'] ?? 0;
+      await run(s, clock);
+      assert.deepEqual(tagsOf(), ['abuseipdb:confidence="none"'], 'the old verdict is gone, the new one is there');
+      assert.equal((misp.requestCounts()['POST /tags/removeTagFromObject'] ?? 0) - before, 1);
+      // Nothing changes any more: no further untagging.
+      writeCowrie(s.dataDir, '2026-11-12', [{ ip: FIXTURE_IPS.malicious, hits: 1 }]);
+      await run(s, clock);
+      assert.equal((misp.requestCounts()['POST /tags/removeTagFromObject'] ?? 0) - before, 1);
+      assert.deepEqual(tagsOf(), ['abuseipdb:confidence="none"']);
+    } finally {
+      enrichment.answer('abuseipdb', FIXTURE_IPS.malicious, undefined);
+    }
+  });
+
   it('PyMISP accepts the enrichment objects of a feed (strict templates, references inside the event)', async () => {
     const list = attackers(5);
     const s = scenario('feed', misp, enrichment, {

@@ -574,6 +574,25 @@ export async function startMispEmulator(options: MispEmulatorOptions = {}): Prom
       event.publish_timestamp = now();
       return ['POST /events/publish/{id}', new HttpAnswer(200, { saved: true, success: true, name: 'Job queued', message: 'Job queued', url: `/events/publish/${event.id}`, id: event.id })];
     }
+    if (method === 'POST' && key === 'tags/removeTagFromObject') {
+      // TagsController::removeTagFromObject (PyMISP `untag`): {uuid, tag}; a tag not attached is refused with 405.
+      const endpoint = 'POST /tags/removeTagFromObject';
+      const input = (body ?? {}) as Json;
+      const url = '/tags/removeTagFromObject';
+      if (typeof input['uuid'] !== 'string' || !UUID.test(input['uuid'])) return [endpoint, new HttpAnswer(405, { name: 'Invalid object uuid', message: 'Invalid object uuid', url })];
+      if (typeof input['tag'] !== 'string' || input['tag'] === '') return [endpoint, new HttpAnswer(405, { name: 'Invalid tag', message: 'Invalid tag', url })];
+      const attribute = attributesByUuid.get(input['uuid'].toLowerCase());
+      if (attribute === undefined) return [endpoint, new HttpAnswer(404, { name: 'Invalid target.', message: 'Invalid target.', url })];
+      const index = attribute.Tag.findIndex((t) => t.name === input['tag']);
+      if (index < 0) {
+        const message = 'Could not remove tag as it is not attached to the target Attribute';
+        return [endpoint, new HttpAnswer(405, { name: message, message, url })];
+      }
+      attribute.Tag.splice(index, 1);
+      attribute.timestamp = now();
+      const message = `Global tag ${String(input['tag'])} successfully removed from Attribute(${attribute.id}).`;
+      return [endpoint, new HttpAnswer(200, { saved: true, success: true, name: message, message, url })];
+    }
     if (method === 'POST' && key === 'objects/add' && ref !== undefined) {
       const event = eventFor(ref);
       if (event === undefined) return ['POST /objects/add/{id}', new HttpAnswer(404, { name: 'Invalid event.', message: 'Invalid event.', url: `/objects/add/${ref}` })];
