@@ -39,6 +39,15 @@ function parseStrict(text: string): Address | undefined {
     : address;
 }
 
+/**
+ * Whether `text` is an address of the ranges only ALLOW_PRIVATE_IPS lets through (RFC 1918, ULA, loopback, CGNAT):
+ * nobody outside knows anything about them.
+ */
+export function isPrivateAddress(text: string): boolean {
+  const address = parseStrict(text);
+  return address !== undefined && PRIVATE.has(address.range());
+}
+
 export class AttackerIpPolicy {
   readonly #sensor: Set<string>;
   readonly #sensorTexts = new Set<string>();

@@ -285,10 +285,6 @@ export class StateStore {
   }
 
   /** Queues indicators for providers (activity adds up over runs) and records where each one sits. */
-  enqueueEnrichment(notes: EnrichmentNotes): void {
-    this.#db.transaction(() => this.#enqueueEnrichment(notes))();
-  }
-
   #enqueueEnrichment(notes: EnrichmentNotes): void {
     for (const row of notes.queue) this.#enqueue.run(row.provider, row.kind, row.value, row.activity, notes.now, notes.now);
     for (const t of notes.targets) this.#putTarget.run(t.kind, t.value, t.honeypot, t.day, t.indicator);

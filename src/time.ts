@@ -81,6 +81,11 @@ export function nextUtcMidnight(ms: number): number {
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1);
 }
 
+/** Epoch milliseconds as the Unix-seconds string MISP uses for `timestamp` fields. */
+export function unixSeconds(ms: number): string {
+  return String(Math.floor(ms / 1000));
+}
+
 /** ISO-8601 with microseconds and an explicit UTC offset, the way MISP and PyMISP write datetimes. */
 export function mispDateTime(ms: number): string {
   const iso = new Date(ms).toISOString(); // 2025-03-14T09:26:53.589Z

@@ -76,11 +76,10 @@ export class Enricher implements EnrichmentView {
     this.#options = options;
     this.#providers = options.providers;
     this.dropBenign = options.dropBenign;
-    this.#maintain();
     this.resetStats();
   }
 
-  /** Once per UTC day: old answers and indicators not seen for QUEUE_FORGET_MS go. */
+  /** Once per UTC day (at the first pass of a run, or of the day in realtime): old answers and stale queue rows go. */
   #maintain(): void {
     const { cache, state, clock, log } = this.#options;
     const today = utcDay(clock.now());
@@ -136,10 +135,12 @@ export class Enricher implements EnrichmentView {
     const key = subjectKey(subject);
     let queued = this.#considered.get(key);
     if (queued === undefined) {
+      // The same answers the build reads for this indicator (one read per subject and flush).
+      const answers = this.answersFor(indicator)?.answers ?? {};
       const waiting: ProviderName[] = [];
       for (const provider of this.#providers) {
         if (this.#disabled.has(provider.name) || !providerCovers(provider.name, subject)) continue;
-        if (this.#options.cache.latest(provider.name, subject.kind, subject.value)?.fresh === true) {
+        if (answers[provider.name]?.fresh === true) {
           this.#stats.get(provider.name)!.cacheHits++;
           this.#options.metrics?.enrichmentCacheHits.inc({ provider: provider.name });
         } else {

@@ -11,7 +11,7 @@ import {
   type ProviderName,
   type VirusTotalSummary,
 } from './provider.js';
-import { isPlausibleTime } from '../time.js';
+import { isPlausibleTime, unixSeconds } from '../time.js';
 import type { EnrichmentSubject } from './subject.js';
 
 /** The latest answer of a provider (possibly past its TTL: it stays the best knowledge until re-checked). */
@@ -87,10 +87,6 @@ interface Relation {
   readonly type: string;
   readonly category: string;
   readonly value: string;
-}
-
-function unixSeconds(ms: number): string {
-  return String(Math.floor(ms / 1000));
 }
 
 function renderObject(template: ObjectTemplateName, eventUuid: string, indicatorUuid: string, fetchedAt: number, comment: string, relations: readonly Relation[]): MispObject {

@@ -1,6 +1,6 @@
 // Which indicators are worth a provider's request, and what to look up for each.
 import { isIPv4 } from 'node:net';
-import ipaddr from 'ipaddr.js';
+import { isPrivateAddress } from '../attacker-ip-policy.js';
 import type { Indicator } from '../indicators.js';
 import type { IndicatorKind, ProviderName } from './provider.js';
 
@@ -10,25 +10,14 @@ export interface EnrichmentSubject {
   readonly value: string;
 }
 
-/** Ranges no provider knows anything about (reachable only with ALLOW_PRIVATE_IPS): never spend quota on them. */
-const LOCAL_RANGES = new Set(['private', 'loopback', 'linkLocal', 'uniqueLocal', 'unspecified', 'carrierGradeNat', 'broadcast', 'multicast']);
-
-function isLocal(ip: string): boolean {
-  try {
-    const parsed = ipaddr.process(ip);
-    return LOCAL_RANGES.has(parsed.range());
-  } catch {
-    return true;
-  }
-}
-
 /**
  * The subject of an indicator, or undefined when none is looked up: attacker IPs (`ip-src`), download URLs,
  * and downloaded files by SHA-256 (MD5 when that is all the honeypot gave).
  */
 export function subjectOf(indicator: Indicator): EnrichmentSubject | undefined {
   if (indicator.kind === 'attribute') {
-    if (indicator.type === 'ip-src') return isLocal(indicator.value) ? undefined : { kind: 'ip', value: indicator.value };
+    // Private addresses reach MISP only with ALLOW_PRIVATE_IPS; no provider knows them, so no quota is spent on them.
+    if (indicator.type === 'ip-src') return isPrivateAddress(indicator.value) ? undefined : { kind: 'ip', value: indicator.value };
     if (indicator.type === 'url') return { kind: 'url', value: indicator.value };
     return undefined;
   }

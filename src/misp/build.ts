@@ -10,7 +10,7 @@ import { honeypotFor } from '../honeypots/registry.js';
 import type { HoneypotType } from '../honeypots/honeypot-type.js';
 import type { AttributeIndicator, Indicator, ObjectAttributeValue, ObjectIndicator } from '../indicators.js';
 import { mergeTally, type Tally } from '../tally.js';
-import { mispDateTime } from '../time.js';
+import { mispDateTime, unixSeconds } from '../time.js';
 import type { MispAttribute, MispEventHeader, MispObject, MispTag } from './model.js';
 import { OBJECT_TEMPLATES } from './object-templates.js';
 
@@ -97,10 +97,6 @@ export function eventTags(honeypot: HoneypotType, extra: readonly string[]): Mis
   names.push(`tpot:honeypot="${honeypot}"`);
   for (const tag of extra) if (!names.includes(tag)) names.push(tag);
   return names.map((name) => ({ name }));
-}
-
-function unixSeconds(ms: number): string {
-  return String(Math.floor(ms / 1000));
 }
 
 function plural(count: number, unit: string): string {
