@@ -9,7 +9,7 @@ import type { HoneypotType } from './honeypots/honeypot-type.js';
 import type { Indicator } from './indicators.js';
 import { honeypotFor } from './honeypots/registry.js';
 import { extractIndicators } from './indicators.js';
-import { buildEventChangesInParts, eventUuid, type BuildSettings } from './misp/build.js';
+import { buildEventChangesInParts, eventUuid, type BuildSettings, type EventChanges } from './misp/build.js';
 import type { EventDelivery, Sink } from './misp/sink.js';
 import type { Metrics, Mode } from './observability/metrics.js';
 import type { RunReport } from './report.js';
@@ -91,14 +91,32 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   };
 
   const flush = async (): Promise<void> => {
-    // One event at a time: its MISP JSON is built, delivered and reduced to ledger rows before the next one is
-    // built, so memory holds one event's changes, not the whole flush's. The ledger and the checkpoint are
-    // still committed together, once, after the sink accepted everything.
+    // One part at a time: its MISP JSON is built, delivered and reduced to ledger rows, so memory holds one or two
+    // parts, not the whole flush. The next part is built while the previous one is on the wire (MISP is the slow
+    // side); parts still reach the sink in order, so an event exists before its later parts arrive. The ledger
+    // and the checkpoint are committed together, once, after the sink accepted everything.
     const delivered: DeliveredChanges[] = [];
     let attributesSent = 0;
     let objectsSent = 0;
-    let eventsTouched = 0;
+    const eventsTouched = new Set<string>();
     const enricher = options.enrichment?.enricher;
+    const deliver = async (built: EventChanges): Promise<void> => {
+      let delivery: EventDelivery;
+      try {
+        [delivery] = (await sink.apply([built])) as [EventDelivery];
+        metrics?.setHealth(true);
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        metrics?.setHealth(false, `the sink (${sink.id.split(':')[0]}) failed: ${typeof code === 'string' ? code : 'error'}`);
+        throw error;
+      }
+      report.delivered(built, delivery);
+      delivered.push(deliveredOf(built));
+      attributesSent += built.attributes.length;
+      objectsSent += built.objects.length;
+      eventsTouched.add(built.event.uuid);
+    };
+    let inFlight: Promise<void> | undefined;
     enricher?.beginFlush();
     for (const bucket of aggregator.buckets()) {
       report.aggregated(bucket);
@@ -106,31 +124,20 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
         for (const { indicator, tally } of bucket.items.values()) if (tally.count > 0) enricher.consider(bucket.honeypot, bucket.day, indicator, tally.count);
       }
       const ledger = state.ledger(sink.id, eventUuid(options.build.uuidNamespace, bucket.honeypot, bucket.day));
-      let touched = false;
       for (const built of buildEventChangesInParts(bucket, ledger, options.build, sink.partSize ?? Number.POSITIVE_INFINITY, enricher)) {
         if (!built.createEvent && built.attributes.length === 0 && built.objects.length === 0) continue;
-        let delivery: EventDelivery;
-        try {
-          [delivery] = (await sink.apply([built])) as [EventDelivery];
-          metrics?.setHealth(true);
-        } catch (error) {
-          const code = (error as { code?: unknown }).code;
-          metrics?.setHealth(false, `the sink (${sink.id.split(':')[0]}) failed: ${typeof code === 'string' ? code : 'error'}`);
-          throw error;
-        }
-        report.delivered(built, delivery);
-        delivered.push(deliveredOf(built));
-        attributesSent += built.attributes.length;
-        objectsSent += built.objects.length;
-        touched = true;
+        await inFlight;
+        inFlight = deliver(built);
+        // Awaited before the next part or the commit; this only keeps a failure from counting as unhandled meanwhile.
+        inFlight.catch(() => undefined);
       }
-      if (touched) eventsTouched++;
     }
+    await inFlight;
     state.commit(sink.id, delivered, pendingCursor === undefined ? undefined : { source: source.name, cursor: pendingCursor }, Date.now(), enricher?.takeNotes());
     enricher?.endFlush();
     if (newestAttack > 0) metrics?.checkpointLag.set({ source: SOURCE_KIND[mode] }, Math.max(0, (Date.now() - newestAttack) / 1000));
-    eventsDelivered += eventsTouched;
-    if (eventsTouched > 0) log.info({ events: eventsTouched, attributes: attributesSent, objects: objectsSent }, 'Delivered changes to the sink.');
+    eventsDelivered += eventsTouched.size;
+    if (eventsTouched.size > 0) log.info({ events: eventsTouched.size, attributes: attributesSent, objects: objectsSent }, 'Delivered changes to the sink.');
     aggregator.clear();
     pendingCursor = undefined;
   };

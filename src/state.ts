@@ -428,6 +428,8 @@ export class StateStore {
     return {
       eventDelivered,
       item: (uuid: string): DeliveredItem | undefined => {
+        // Items are committed with their event: an event never delivered has none (a first backfill skips every lookup).
+        if (!eventDelivered) return undefined;
         const row = this.#getItem.get(sink, uuid);
         if (row === undefined) return undefined;
         const tags = row.tags === null ? undefined : parseTags(row.tags);
@@ -444,12 +446,14 @@ export class StateStore {
     this.#db.transaction(() => {
       // What waits for enrichment moves together with the checkpoint: a crash cannot skip queuing what was read.
       if (enrichment !== undefined) this.#enqueueEnrichment(enrichment);
-      for (const changes of delivered) {
-        // Any change restarts the quiet period: MISP unpublishes an event when it changes.
-        this.#putEvent.run(sink, changes.eventUuid, changes.honeypot, changes.day, now);
-        for (const item of changes.items) {
-          this.#putItem.run(sink, item.uuid, changes.eventUuid, item.fingerprint, JSON.stringify(item.tally), item.tags === undefined ? null : JSON.stringify(item.tags));
-        }
+      // Any change restarts the quiet period: MISP unpublishes an event when it changes.
+      for (const changes of delivered) this.#putEvent.run(sink, changes.eventUuid, changes.honeypot, changes.day, now);
+      // In key order, B-tree pages are filled one after the other instead of at random: half the cost of a large commit.
+      // The sort is stable, so were an item there twice its last state would still win.
+      const rows = delivered.flatMap((changes) => changes.items.map((item) => ({ eventUuid: changes.eventUuid, item })));
+      rows.sort((a, b) => (a.item.uuid < b.item.uuid ? -1 : a.item.uuid > b.item.uuid ? 1 : 0));
+      for (const { eventUuid, item } of rows) {
+        this.#putItem.run(sink, item.uuid, eventUuid, item.fingerprint, JSON.stringify(item.tally), item.tags === undefined ? null : JSON.stringify(item.tags));
       }
       if (checkpoint !== undefined) this.#putCheckpoint.run(checkpoint.source, JSON.stringify(checkpoint.cursor), Date.now());
     })();

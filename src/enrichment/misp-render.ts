@@ -1,6 +1,6 @@
 // Pure: providers' answers about one indicator → MISP objects from the official templates (referencing the
 // indicator) and tags on the indicator an analyst can filter on.
-import { v5 as uuidv5 } from 'uuid';
+import { nameUuid } from '../misp/uuid.js';
 import type { MispAttribute, MispObject, MispTag } from '../misp/model.js';
 import { OBJECT_TEMPLATES, type ObjectTemplateName } from '../misp/object-templates.js';
 import {
@@ -92,10 +92,10 @@ interface Relation {
 function renderObject(template: ObjectTemplateName, eventUuid: string, indicatorUuid: string, fetchedAt: number, comment: string, relations: readonly Relation[]): MispObject {
   const t = OBJECT_TEMPLATES[template];
   // One object per (event, indicator, template): a newer answer updates it in place.
-  const uuid = uuidv5(`enrichment|${template}|${indicatorUuid}`, eventUuid);
+  const uuid = nameUuid(`enrichment|${template}|${indicatorUuid}`, eventUuid);
   const timestamp = unixSeconds(fetchedAt);
   const attributes: MispAttribute[] = relations.map((r) => ({
-    uuid: uuidv5(`${r.relation}|${r.type}`, uuid),
+    uuid: nameUuid(`${r.relation}|${r.type}`, uuid),
     type: r.type,
     category: r.category,
     value: r.value,
@@ -120,7 +120,7 @@ function renderObject(template: ObjectTemplateName, eventUuid: string, indicator
     timestamp,
     deleted: false,
     Attribute: attributes,
-    ObjectReference: [{ uuid: uuidv5('reference', uuid), object_uuid: uuid, referenced_uuid: indicatorUuid, relationship_type: ENRICHMENT_RELATIONSHIP }],
+    ObjectReference: [{ uuid: nameUuid('reference', uuid), object_uuid: uuid, referenced_uuid: indicatorUuid, relationship_type: ENRICHMENT_RELATIONSHIP }],
   };
 }
 

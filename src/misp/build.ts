@@ -1,7 +1,7 @@
 // Pure: (daily bucket, what the sink already holds, what enrichment knows) → the MISP changes still missing. No
 // writes, no clock; the ledger and the enrichment view are read-only lookups.
 import { createHash } from 'node:crypto';
-import { v5 as uuidv5 } from 'uuid';
+import { nameUuid } from './uuid.js';
 import type { AggregatedIndicator, DailyBucket } from '../aggregate.js';
 import { indicatorKey } from '../aggregate.js';
 import { enrichmentObjects, enrichmentTags, freshAnswers, isBenignScanner, type ProviderAnswers } from '../enrichment/misp-render.js';
@@ -79,7 +79,7 @@ export interface EventChanges {
 const INHERIT_EVENT = '5';
 
 export function eventUuid(namespace: string, honeypot: HoneypotType, day: string): string {
-  return uuidv5(`${honeypot}|${day}`, namespace);
+  return nameUuid(`${honeypot}|${day}`, namespace);
 }
 
 export function eventInfo(honeypot: HoneypotType, day: string): string {
@@ -167,7 +167,7 @@ function renderObject(uuid: string, indicator: ObjectIndicator, tally: Tally, ta
     timestamp,
     deleted: false,
     Attribute: values.map((value) => ({
-      uuid: uuidv5(`${value.relation}|${value.type}|${value.value}`, uuid),
+      uuid: nameUuid(`${value.relation}|${value.type}|${value.value}`, uuid),
       type: value.type,
       category: value.category,
       value: value.value,
@@ -205,7 +205,7 @@ function answeredAt(answers: ProviderAnswers): number {
 
 /** The UUID of an indicator inside the event with UUID `eventId`. */
 export function itemUuid(eventId: string, aggregated: Pick<AggregatedIndicator, 'indicator'>): string {
-  return uuidv5(indicatorKey(aggregated.indicator), eventId);
+  return nameUuid(indicatorKey(aggregated.indicator), eventId);
 }
 
 export function buildEventChanges(bucket: DailyBucket, ledger: Ledger, settings: BuildSettings, enrichment?: EnrichmentView): EventChanges {
