@@ -136,19 +136,26 @@ export function createElasticsearchSource(options: ElasticsearchSourceOptions): 
     let readAtLastTs = new Set<string>();
     let resumedAt: number | undefined;
     let reopens = 0;
+    const searchPage = (): Promise<EsSearchResponse> =>
+      options.client.search({
+        size: pageSize,
+        pit: { id: pitId!, keep_alive: PIT_KEEP_ALIVE },
+        query,
+        sort: [{ '@timestamp': { order: 'asc', unmapped_type: 'date' } }, { _shard_doc: 'asc' }],
+        _source: { includes },
+        track_total_hits: read === 0 && searchAfter === undefined,
+        ...(searchAfter !== undefined && { search_after: searchAfter }),
+      });
+    // The next page, asked for before the current one is handed over: Elasticsearch and the network work while the
+    // pipeline does (a whole page's processing of waiting saved per page).
+    let prefetched: Promise<EsSearchResponse> | undefined;
     for (;;) {
       let response: EsSearchResponse;
       try {
-        response = await options.client.search({
-          size: pageSize,
-          pit: { id: pitId, keep_alive: PIT_KEEP_ALIVE },
-          query,
-          sort: [{ '@timestamp': { order: 'asc', unmapped_type: 'date' } }, { _shard_doc: 'asc' }],
-          _source: { includes },
-          track_total_hits: read === 0 && searchAfter === undefined,
-          ...(searchAfter !== undefined && { search_after: searchAfter }),
-        });
+        response = await (prefetched ?? searchPage());
+        prefetched = undefined;
       } catch (error) {
+        prefetched = undefined;
         if (!isPitMissing(error) || reopens >= MAX_PIT_REOPENS_WITHOUT_PROGRESS) throw error;
         reopens++;
         resumedAt = lastReadTs ?? from;
@@ -184,9 +191,15 @@ export function createElasticsearchSource(options: ElasticsearchSourceOptions): 
       if (recent.length > MAX_SEEN_IDS) windowStart = Math.max(windowStart, recent[recent.length - MAX_SEEN_IDS - 1]!.ts + 1);
       if (recent.length > 0 && recent[0]!.ts < windowStart) recent = recent.filter((r) => r.ts >= windowStart);
       const next: EsCursor = { ts: lastTs, from: windowStart, seen: recent.map((r) => r.id) };
-      yield { records, cursor: next as unknown as JsonValue };
       searchAfter = hits.at(-1)!.sort;
-      if (searchAfter === undefined || hits.length < pageSize) break;
+      const more = searchAfter !== undefined && hits.length >= pageSize;
+      if (more) {
+        prefetched = searchPage();
+        // Awaited on the next turn; if the reader stops first (SIGTERM), its failure must not count as unhandled.
+        prefetched.catch(() => undefined);
+      }
+      yield { records, cursor: next as unknown as JsonValue };
+      if (!more) break;
     }
   }
 

@@ -72,10 +72,19 @@ function esError(status: number, type: string, reason: string): [number, Json] {
   return [status, { error: { root_cause: [{ type, reason }], type, reason }, status }];
 }
 
+// The collector asks for ~100 fields on every page: splitting their paths once keeps the emulator from costing more
+// than the pipeline it measures.
+const pathParts = new Map<string, readonly string[]>();
+function partsOf(path: string): readonly string[] {
+  let parts = pathParts.get(path);
+  if (parts === undefined) pathParts.set(path, (parts = path.split('.')));
+  return parts;
+}
+
 function valueAt(source: Json, path: string): unknown {
   if (Object.hasOwn(source, path)) return source[path];
   let current: unknown = source;
-  for (const part of path.split('.')) {
+  for (const part of partsOf(path)) {
     if (typeof current !== 'object' || current === null || Array.isArray(current)) return undefined;
     current = (current as Json)[part];
   }
@@ -92,6 +101,14 @@ function keywordValues(source: Json, field: string): string[] {
 function dateOf(value: unknown): number {
   if (typeof value === 'number') return value;
   return Date.parse(String(value));
+}
+
+/** A `terms` list as a set, made once per query rather than once per document. */
+const termSets = new WeakMap<readonly unknown[], ReadonlySet<string>>();
+function termSet(wanted: readonly unknown[]): ReadonlySet<string> {
+  let set = termSets.get(wanted);
+  if (set === undefined) termSets.set(wanted, (set = new Set(wanted.map(String))));
+  return set;
 }
 
 function matches(query: Json | undefined, doc: StoredDoc): boolean {
@@ -116,7 +133,7 @@ function matches(query: Json | undefined, doc: StoredDoc): boolean {
     }
     case 'terms': {
       const [field, wanted] = Object.entries(spec)[0]!;
-      const values = new Set((wanted as unknown[]).map(String));
+      const values = termSet(wanted as unknown[]);
       return keywordValues(doc.source, field).some((v) => values.has(v));
     }
     case 'range': {
@@ -135,7 +152,7 @@ function matches(query: Json | undefined, doc: StoredDoc): boolean {
 }
 
 function setPath(target: Json, path: string, value: unknown): void {
-  const parts = path.split('.');
+  const parts = partsOf(path);
   let current = target;
   for (const part of parts.slice(0, -1)) {
     if (typeof current[part] !== 'object' || current[part] === null) current[part] = {};
@@ -291,10 +308,19 @@ export async function startEsEmulator(options: EsEmulatorOptions = {}): Promise<
     return { index: `logstash-${day}`, id: `g${seq.toString(36).padStart(9, '0')}`, source, ts, seq };
   }
 
+  // A generated set up to this size is kept once made: the first page's total-hits count would otherwise generate
+  // every document twice. Larger sets stay lazy, so huge runs do not hold them all.
+  const MEMO_LIMIT = 1_000_000;
+  const memo: (StoredDoc | undefined)[] = [];
+  function generatedDoc(generated: NonNullable<EsEmulatorOptions['generated']>, i: number): StoredDoc {
+    if (generated.count > MEMO_LIMIT) return storedOf(generated.doc(i), i);
+    return (memo[i] ??= storedOf(generated.doc(i), i));
+  }
+
   /** Generated documents are in time order already: find the start by bisection, then filter while paging. */
   function searchGenerated(generated: NonNullable<EsEmulatorOptions['generated']>, body: Json, size: number, includes: readonly string[] | undefined, pit: Json): [number, Json] {
     const query = body['query'] as Json | undefined;
-    const tsAt = (i: number) => Date.parse(String(generated.doc(i)['@timestamp']));
+    const tsAt = (i: number) => generatedDoc(generated, i).ts;
     let start = 0;
     const after = body['search_after'] as [number, number] | undefined;
     if (after !== undefined) start = after[1] + 1;
@@ -315,13 +341,13 @@ export async function startEsEmulator(options: EsEmulatorOptions = {}): Promise<
     }
     const page: Json[] = [];
     for (let i = start; i < generated.count && page.length < size; i++) {
-      const d = storedOf(generated.doc(i), i);
+      const d = generatedDoc(generated, i);
       if (matches(query, d)) page.push(hitOf(d, includes));
     }
     let totalHits: Json | undefined;
     if (body['track_total_hits'] === true) {
       let n = 0;
-      for (let i = start; i < generated.count; i++) if (matches(query, storedOf(generated.doc(i), i))) n++;
+      for (let i = start; i < generated.count; i++) if (matches(query, generatedDoc(generated, i))) n++;
       totalHits = { value: n, relation: 'eq' };
     }
     return [200, { pit_id: pit['id'], took: 1, timed_out: false, _shards: { total: 1, successful: 1, skipped: 0, failed: 0 }, hits: { ...(totalHits && { total: totalHits }), max_score: null, hits: page } }];
