@@ -86,6 +86,17 @@ function nextLine(reader: Interface): Promise<string> {
   });
 }
 
+/** CPU time (user + system) a running process has used so far (Linux /proc), in seconds. */
+function cpuSeconds(pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 /** Peak resident memory of a running process (Linux VmHWM), in MB. */
 function peakRssMb(pid: number): number {
   try {
@@ -130,8 +141,8 @@ function passThrough(names: readonly string[]): Record<string, string> {
   return Object.fromEntries(names.flatMap((name) => (process.env[name] !== undefined ? [[name, process.env[name]!]] : [])));
 }
 
-/** Runs the real CLI once; returns its wall time and its own peak RSS. */
-async function runPipeline(args: readonly string[], env: Record<string, string>): Promise<{ seconds: number; peakRssMb: number }> {
+/** Runs the real CLI once; returns its wall time, its own peak RSS and CPU time (last sampled ≤ 50 ms before exit). */
+async function runPipeline(args: readonly string[], env: Record<string, string>): Promise<{ seconds: number; peakRssMb: number; cpuSeconds: number }> {
   const started = process.hrtime.bigint();
   const pipeline = spawn(process.execPath, [cli, 'run', '--once', ...args], {
     // Tuning knobs pass through from the bench's own environment, so their effect can be measured.
@@ -139,7 +150,11 @@ async function runPipeline(args: readonly string[], env: Record<string, string>)
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let peak = 0;
-  const poll = setInterval(() => (peak = Math.max(peak, peakRssMb(pipeline.pid!))), 50);
+  let cpu = 0;
+  const poll = setInterval(() => {
+    peak = Math.max(peak, peakRssMb(pipeline.pid!));
+    cpu = Math.max(cpu, cpuSeconds(pipeline.pid!));
+  }, 50);
   let output = '';
   pipeline.stdout!.setEncoding('utf8').on('data', (d: string) => (output += d));
   const status = await new Promise<number | null>((resolve) =>
@@ -152,15 +167,19 @@ async function runPipeline(args: readonly string[], env: Record<string, string>)
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (status !== 0) throw new Error(`the pipeline failed (exit ${status})`);
   process.stderr.write(output);
-  return { seconds, peakRssMb: peak };
+  return { seconds, peakRssMb: peak, cpuSeconds: cpu };
 }
 
-function figures(docs: number, seconds: number, ceiling: number, peak: number, stats: Record<string, number>): Record<string, number | undefined> {
+function figures(docs: number, run: { seconds: number; peakRssMb: number; cpuSeconds: number }, ceiling: number, stats: Record<string, number>, emulatorCpuBefore: number): Record<string, number | undefined> {
+  const { seconds, peakRssMb: peak } = run;
   const docsPerSecond = docs / seconds;
   return {
     docs,
     unique_indicators: (stats['misp_attributes'] ?? 0) + (stats['misp_objects'] ?? 0),
     seconds: Number(seconds.toFixed(2)),
+    // Where the wall time went: the pipeline's own CPU, and the emulators' (MISP and Elasticsearch are the slow side).
+    cpu_seconds: Number(run.cpuSeconds.toFixed(2)),
+    emulators_cpu_seconds: Number(((stats['cpu_seconds'] ?? 0) - emulatorCpuBefore).toFixed(2)),
     docs_per_s: Math.round(docsPerSecond),
     ceiling_docs_per_s: Math.round(ceiling),
     ratio_to_ceiling: Number((docsPerSecond / ceiling).toFixed(3)),
@@ -182,10 +201,12 @@ try {
         const dataDir = join(work, 'tpot-data');
         const written = simulateToDataDir(dataDir, set);
         const ceiling = await filesCeilingDocsPerSecond(dataDir);
+        const emulatorCpu = (await emulators.stats())['cpu_seconds'] ?? 0;
         const run = await runPipeline(['--mode', 'files', '--data-dir', dataDir, '--output', 'misp', '--state-db', join(work, 'files.db')], common);
-        result['files'] = { ...figures(written.written, run.seconds, ceiling.docsPerSecond, run.peakRssMb, await emulators.stats()), bytes_per_doc: Number((ceiling.bytes / ceiling.docs).toFixed(1)) };
+        result['files'] = { ...figures(written.written, run, ceiling.docsPerSecond, await emulators.stats(), emulatorCpu), bytes_per_doc: Number((ceiling.bytes / ceiling.docs).toFixed(1)) };
       } else {
         const ceiling = esCeilingDocsPerSecond();
+        const emulatorCpu = (await emulators.stats())['cpu_seconds'] ?? 0;
         const run = await runPipeline(['--mode', 'batch', '--output', 'misp', '--state-db', join(work, 'es.db'), '--since', '2000-01-01T00:00:00Z'], {
           ...common,
           ELASTICSEARCH_URL: emulators.es,
@@ -193,7 +214,7 @@ try {
         });
         const stats = await emulators.stats();
         result['elasticsearch'] = {
-          ...figures(set.docs, run.seconds, ceiling, run.peakRssMb, stats),
+          ...figures(set.docs, run, ceiling, stats, emulatorCpu),
           es_requests: stats['es_requests'],
           es_bytes_per_doc: Number(((stats['es_bytes'] ?? 0) / set.docs).toFixed(1)),
           es_full_source_bytes_per_doc: Number(((stats['es_full_source_bytes'] ?? 0) / set.docs).toFixed(1)),
