@@ -308,9 +308,9 @@ export async function startEsEmulator(options: EsEmulatorOptions = {}): Promise<
     return { index: `logstash-${day}`, id: `g${seq.toString(36).padStart(9, '0')}`, source, ts, seq };
   }
 
-  // A generated set up to this size (the default benchmark's 200,000 and a bit) is made once, before the emulator answers (a real Elasticsearch has its
-  // documents indexed already: making them is not serving them, and a benchmark must not count it). Larger sets stay
-  // lazy, so huge runs do not hold them all.
+  // A generated set up to this size (the default benchmark's 200,000 and a bit) is made once, before the emulator
+  // answers: a real Elasticsearch has its documents indexed already, making them is not serving them, and a
+  // benchmark must not count it. Larger sets stay lazy, so huge runs do not hold them all.
   const MEMO_LIMIT = 250_000;
   const memo: StoredDoc[] = [];
   if (options.generated !== undefined && options.generated.count <= MEMO_LIMIT) {
