@@ -89,8 +89,10 @@ function nextLine(reader: Interface): Promise<string> {
 /** CPU time (user + system) a running process has used so far (Linux /proc), in seconds. */
 function cpuSeconds(pid: number): number {
   try {
-    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // After the command name (in parentheses, and it may hold any character): utime and stime are the 12th and
+    // 13th fields, in clock ticks (100 per second on Linux).
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return 0;

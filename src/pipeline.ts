@@ -118,19 +118,26 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     };
     let inFlight: Promise<void> | undefined;
     enricher?.beginFlush();
-    for (const bucket of aggregator.buckets()) {
-      report.aggregated(bucket);
-      if (enricher !== undefined) {
-        for (const { indicator, tally } of bucket.items.values()) if (tally.count > 0) enricher.consider(bucket.honeypot, bucket.day, indicator, tally.count);
+    try {
+      for (const bucket of aggregator.buckets()) {
+        report.aggregated(bucket);
+        if (enricher !== undefined) {
+          for (const { indicator, tally } of bucket.items.values()) if (tally.count > 0) enricher.consider(bucket.honeypot, bucket.day, indicator, tally.count);
+        }
+        const ledger = state.ledger(sink.id, eventUuid(options.build.uuidNamespace, bucket.honeypot, bucket.day));
+        for (const built of buildEventChangesInParts(bucket, ledger, options.build, sink.partSize ?? Number.POSITIVE_INFINITY, enricher)) {
+          if (!built.createEvent && built.attributes.length === 0 && built.objects.length === 0) continue;
+          await inFlight;
+          inFlight = deliver(built);
+          // Awaited before the next part or the commit; this only keeps a failure from counting as unhandled meanwhile.
+          inFlight.catch(() => undefined);
+        }
       }
-      const ledger = state.ledger(sink.id, eventUuid(options.build.uuidNamespace, bucket.honeypot, bucket.day));
-      for (const built of buildEventChangesInParts(bucket, ledger, options.build, sink.partSize ?? Number.POSITIVE_INFINITY, enricher)) {
-        if (!built.createEvent && built.attributes.length === 0 && built.objects.length === 0) continue;
-        await inFlight;
-        inFlight = deliver(built);
-        // Awaited before the next part or the commit; this only keeps a failure from counting as unhandled meanwhile.
-        inFlight.catch(() => undefined);
-      }
+    } catch (error) {
+      // A build that fails while a part is on the wire: that delivery settles first (nothing may still be writing to
+      // MISP once the flush has failed, or a retry could overtake it), and a sink failure is the one reported.
+      await inFlight;
+      throw error;
     }
     await inFlight;
     state.commit(sink.id, delivered, pendingCursor === undefined ? undefined : { source: source.name, cursor: pendingCursor }, Date.now(), enricher?.takeNotes());

@@ -17,7 +17,10 @@ function namespaceBytes(namespace: string): Uint8Array {
   return bytes;
 }
 
-/** The v5 UUID of `name` (UTF-8) in `namespace`; identical to uuid's `v5(name, namespace)` for well-formed text. */
+/**
+ * The v5 UUID of `name` (UTF-8) in `namespace`; identical to uuid's `v5(name, namespace)` for well-formed text
+ * (indicator values are made well-formed when they are extracted, see indicators.ts).
+ */
 export function nameUuid(name: string, namespace: string): string {
   return v5(Buffer.from(name, 'utf8'), namespaceBytes(namespace));
 }

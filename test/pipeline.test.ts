@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, it } from 'node:test';
+import { pino } from 'pino';
+import { allHoneypots } from '../src/honeypots/registry.js';
+import type { EventChanges } from '../src/misp/build.js';
+import type { EventDelivery, Sink } from '../src/misp/sink.js';
+import { runPipeline } from '../src/pipeline.js';
+import { RunReport } from '../src/report.js';
+import type { Source } from '../src/sources/source.js';
+import { generateTpotDocs } from '../src/simulate/synthetic-tpot.js';
+import { StateStore } from '../src/state.js';
+
+/** A MISP that takes its time (so that the pipeline builds the next part meanwhile), and may fail. */
+class SlowSink implements Sink {
+  readonly id = 'slow:1';
+  running = 0;
+  calls = 0;
+  constructor(readonly fails: boolean) {}
+  async apply(changes: readonly EventChanges[]): Promise<EventDelivery[]> {
+    this.calls++;
+    this.running++;
+    await sleep(150);
+    this.running--;
+    if (this.fails) throw new Error('the sink failed');
+    return changes.map((c) => ({ eventUuid: c.event.uuid, eventCreated: c.createEvent, attributesAdded: c.attributes.length, attributesUpdated: 0, objectsAdded: c.objects.length, objectsUpdated: 0, alreadyPresent: 0, rejected: [] }));
+  }
+  async close(): Promise<void> {}
+}
+
+describe('flush: the next part is built while the previous one is delivered', () => {
+  const docs = generateTpotDocs({ docs: 300, uniqueIps: 40, days: 1, seed: 3 }).docs;
+  const source: Source = {
+    name: 'generated',
+    async *batches() {
+      yield { records: docs.map((doc) => ({ doc })), cursor: 1 };
+    },
+    async close() {},
+  };
+  /** A state store whose ledger fails for the second event built (a disk error, a damaged row). */
+  const failingSecondLedger = () => {
+    const state = StateStore.open(':memory:');
+    const real = state.ledger.bind(state);
+    let ledgers = 0;
+    state.ledger = (sink, uuid) => {
+      if (++ledgers === 2) throw new Error('the ledger failed');
+      return real(sink, uuid);
+    };
+    return state;
+  };
+  const run = (sink: Sink, state: StateStore) =>
+    runPipeline({
+      source,
+      sink,
+      state,
+      report: new RunReport({ mode: 'files', output: 'misp', source: 'generated', sink: sink.id }),
+      log: pino({ level: 'silent' }),
+      honeypots: allHoneypots().map((h) => h.type),
+      build: { uuidNamespace: '6ba7b810-9dad-11d1-80b4-00c04fd430c8', distribution: 0, threatLevel: 4, analysis: 0, tags: [] },
+      ipPolicy: { sensorIps: [], excludeIps: [], allowPrivate: false },
+    });
+
+  it('a build that fails while a part is on the wire fails the run only once that delivery has settled, and commits nothing', async () => {
+    const sink = new SlowSink(false);
+    const state = failingSecondLedger();
+    await assert.rejects(run(sink, state), /the ledger failed/);
+    assert.equal(sink.calls, 1);
+    assert.equal(sink.running, 0, 'nothing may still be writing to MISP once the run has failed');
+    assert.equal(state.checkpoint('generated'), undefined);
+    state.close();
+  });
+
+  it('when that delivery fails too, the sink failure is the one reported (as without the overlap)', async () => {
+    const sink = new SlowSink(true);
+    const state = failingSecondLedger();
+    await assert.rejects(run(sink, state), /the sink failed/);
+    assert.equal(sink.running, 0);
+    state.close();
+  });
+
+  it('without failures every event is delivered, one part at a time, and the checkpoint moves', async () => {
+    const sink = new SlowSink(false);
+    const state = StateStore.open(':memory:');
+    let concurrent = 0;
+    const apply = sink.apply.bind(sink);
+    sink.apply = async (changes) => {
+      concurrent = Math.max(concurrent, sink.running + 1);
+      return apply(changes);
+    };
+    const result = await run(sink, state);
+    assert.ok(result.eventsDelivered >= 2, `${result.eventsDelivered} events`);
+    assert.equal(sink.calls, result.eventsDelivered);
+    assert.equal(concurrent, 1, 'parts reach the sink one after the other');
+    assert.deepEqual(state.checkpoint('generated'), 1);
+    state.close();
+  });
+});
