@@ -1,8 +1,8 @@
 // Pure: providers' answers about one indicator → MISP objects from the official templates (referencing the
 // indicator) and tags on the indicator an analyst can filter on.
-import { nameUuid } from '../misp/uuid.js';
 import type { MispAttribute, MispObject, MispTag } from '../misp/model.js';
 import { OBJECT_TEMPLATES, type ObjectTemplateName } from '../misp/object-templates.js';
+import { nameUuid } from '../misp/uuid.js';
 import {
   HIGH_RISK_ABUSE_SCORE,
   type AbuseIpdbSummary,

@@ -1,7 +1,6 @@
 // Pure: (daily bucket, what the sink already holds, what enrichment knows) → the MISP changes still missing. No
 // writes, no clock; the ledger and the enrichment view are read-only lookups.
 import { createHash } from 'node:crypto';
-import { nameUuid } from './uuid.js';
 import type { AggregatedIndicator, DailyBucket } from '../aggregate.js';
 import { indicatorKey } from '../aggregate.js';
 import { enrichmentObjects, enrichmentTags, freshAnswers, isBenignScanner, type ProviderAnswers } from '../enrichment/misp-render.js';
@@ -13,6 +12,7 @@ import { mergeTally, type Tally } from '../tally.js';
 import { mispDateTime, unixSeconds } from '../time.js';
 import type { MispAttribute, MispEventHeader, MispObject, MispTag } from './model.js';
 import { OBJECT_TEMPLATES } from './object-templates.js';
+import { nameUuid } from './uuid.js';
 
 export interface BuildSettings {
   readonly uuidNamespace: string;
