@@ -4,10 +4,7 @@ import { accessSync, constants, existsSync, mkdirSync, readdirSync, statSync } f
 import { dirname, join } from 'node:path';
 import pino from 'pino';
 import type { Config } from './config.js';
-import { AbuseIpdbClient } from './enrichment/abuseipdb.js';
-import { GreyNoiseClient } from './enrichment/greynoise.js';
-import type { EnrichmentProvider } from './enrichment/provider.js';
-import { VirusTotalClient } from './enrichment/virustotal.js';
+import { providerClients } from './enrichment/setup.js';
 import { Tpot2MispError } from './errors.js';
 import { allHoneypots } from './honeypots/registry.js';
 import { MispHttpClient, mispMessage } from './misp/http-client.js';
@@ -154,12 +151,7 @@ const PROBE_IP = '8.8.8.8';
 
 /** One lookup per enabled provider: is the key accepted? Costs one request of each provider's daily quota. */
 async function checkEnrichment(config: Config): Promise<Finding[]> {
-  const { virustotal, abuseipdb, greynoise } = config.enrichment;
-  // A provider switched on without its key is already a configuration error (config.ts).
-  const providers: EnrichmentProvider[] = [];
-  if (virustotal.enabled && virustotal.apiKey !== undefined) providers.push(new VirusTotalClient({ apiKey: virustotal.apiKey, baseUrl: virustotal.url }));
-  if (abuseipdb.enabled && abuseipdb.apiKey !== undefined) providers.push(new AbuseIpdbClient({ apiKey: abuseipdb.apiKey, baseUrl: abuseipdb.url }));
-  if (greynoise.enabled) providers.push(new GreyNoiseClient({ ...(greynoise.apiKey !== undefined && { apiKey: greynoise.apiKey }), plan: greynoise.plan, baseUrl: greynoise.url }));
+  const providers = providerClients(config.enrichment);
   if (providers.length === 0) return [{ ok: false, line: 'enrichment: ENRICHMENT_ENABLED=true but no provider is enabled — fix: set VIRUSTOTAL_API_KEY, ABUSEIPDB_API_KEY or GREYNOISE_API_KEY' }];
   return Promise.all(
     providers.map(async (provider): Promise<Finding> => {

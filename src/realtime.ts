@@ -47,7 +47,7 @@ export async function runRealtime(options: RealtimeOptions): Promise<void> {
   const reportFor = (now: number): RunReport => {
     if (report === undefined || utcDay(now) !== reportDay) {
       reportDay = utcDay(now);
-      report = new RunReport({ mode: 'realtime', output: config.output, source: sourceName, sink: sink.id, ...(config.output === 'misp' && config.misp.url !== undefined && { mispUrl: config.misp.url }) });
+      report = RunReport.forRun(config, sourceName, sink.id);
       options.enricher?.resetStats();
     }
     return report;

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DailyBucket } from './aggregate.js';
 import type { Origin, SkipReason } from './attack-event.js';
+import type { Config } from './config.js';
 import type { ProviderRunStats } from './enrichment/enricher.js';
 import type { DropReason } from './indicators.js';
 import type { EventChanges } from './misp/build.js';
@@ -129,6 +130,11 @@ export class RunReport {
     this.#output = meta.output;
     this.#source = meta.source;
     this.#sink = meta.sink;
+  }
+
+  /** The report of one run (or, in realtime, one UTC day) under these settings; MISP links only with OUTPUT=misp. */
+  static forRun(config: Pick<Config, 'mode' | 'output' | 'misp'>, source: string, sink: string): RunReport {
+    return new RunReport({ mode: config.mode, output: config.output, source, sink, ...(config.output === 'misp' && config.misp.url !== undefined && { mispUrl: config.misp.url }) });
   }
 
   #bucket(honeypot: string, day: string): BucketReport {

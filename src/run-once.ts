@@ -37,7 +37,6 @@ export interface Window {
   readonly until?: number;
 }
 
-
 export function createSource(config: Config, log: Logger, window: Window, onProgress?: ProgressListener): Source {
   const honeypots = config.honeypots.map((type) => honeypotFor(type)).filter((m): m is Honeypot => m !== undefined);
   if (config.mode === 'batch') {
@@ -105,7 +104,7 @@ export async function runOnce(config: Config, log: Logger, window: Window, metri
   let source: Source | undefined;
   try {
     source = createSource(config, log, window, progress?.onProgress);
-    const report = new RunReport({ mode: config.mode, output: config.output, source: source.name, sink: sink.id, ...(config.output === 'misp' && config.misp.url !== undefined && { mispUrl: config.misp.url }) });
+    const report = RunReport.forRun(config, source.name, sink.id);
     await runPipeline({
       source,
       sink,

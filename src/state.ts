@@ -174,15 +174,17 @@ function parseTags(text: string): TagsOn | undefined {
   return undefined;
 }
 
+function columnsOf(db: Database.Database, table: string): Set<string> {
+  return new Set(db.prepare<[string], { name: string }>('SELECT name FROM pragma_table_info(?)').all(table).map((c) => c.name));
+}
+
 /** Brings a database written by an older schema up to date (columns added, nothing rewritten). */
 function migrate(db: Database.Database): void {
-  const columns = new Set(db.prepare<[], { name: string }>('SELECT name FROM pragma_table_info(\'delivered_event\')').all().map((c) => c.name));
+  const columns = columnsOf(db, 'delivered_event');
   if (!columns.has('changed_at')) db.exec('ALTER TABLE delivered_event ADD COLUMN changed_at INTEGER NOT NULL DEFAULT 0');
   if (!columns.has('published_at')) db.exec('ALTER TABLE delivered_event ADD COLUMN published_at INTEGER');
-  const itemColumns = new Set(db.prepare<[], { name: string }>('SELECT name FROM pragma_table_info(\'delivered_item\')').all().map((c) => c.name));
-  if (!itemColumns.has('tags')) db.exec('ALTER TABLE delivered_item ADD COLUMN tags TEXT');
-  const quotaColumns = new Set(db.prepare<[], { name: string }>('SELECT name FROM pragma_table_info(\'enrichment_quota\')').all().map((c) => c.name));
-  if (!quotaColumns.has('recent')) db.exec("ALTER TABLE enrichment_quota ADD COLUMN recent TEXT NOT NULL DEFAULT '[]'");
+  if (!columnsOf(db, 'delivered_item').has('tags')) db.exec('ALTER TABLE delivered_item ADD COLUMN tags TEXT');
+  if (!columnsOf(db, 'enrichment_quota').has('recent')) db.exec("ALTER TABLE enrichment_quota ADD COLUMN recent TEXT NOT NULL DEFAULT '[]'");
 }
 
 export class StateStore {
@@ -280,8 +282,8 @@ export class StateStore {
   }
 
   /** Deletes answers that expired at or before `before` (ms); returns how many. */
-  purgeEnrichmentCache(now: number): number {
-    return this.#purgeEnrichment.run(now).changes;
+  purgeEnrichmentCache(before: number): number {
+    return this.#purgeEnrichment.run(before).changes;
   }
 
   /** Queues indicators for providers (activity adds up over runs) and records where each one sits. */

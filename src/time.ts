@@ -31,7 +31,7 @@ function fromParts(
   const second = Number(s);
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return undefined;
   const t = Date.UTC(Number(y), month - 1, day, hour, minute, second, ms) - offsetMinutes * 60_000;
-  return t >= MIN_TIME && t < MAX_TIME ? t : undefined;
+  return isPlausibleTime(t) ? t : undefined;
 }
 
 function parseOffset(zone: string): number {
@@ -65,7 +65,7 @@ function fromEpoch(n: number): number | undefined {
   // Seconds, milliseconds, microseconds or nanoseconds: pick the unit that lands in the plausible range.
   for (const divisor of [1e-3, 1, 1e3, 1e6]) {
     const ms = Math.floor(n / divisor);
-    if (ms >= MIN_TIME && ms < MAX_TIME) return ms;
+    if (isPlausibleTime(ms)) return ms;
   }
   return undefined;
 }

@@ -216,7 +216,7 @@ export class Enricher implements EnrichmentView {
     let failures = 0;
     pages: for (;;) {
       // Rows that failed this pass stay queued (for the next pass) but are not asked again now.
-      const rows = state.nextEnrichment(provider.name, PAGE + skipped.size).filter((r) => !skipped.has(`${r.kind}|${r.value}`));
+      const rows = state.nextEnrichment(provider.name, PAGE + skipped.size).filter((r) => !skipped.has(subjectKey(r)));
       if (rows.length === 0) return;
       for (const row of rows) {
         if (this.#disabled.has(provider.name) || clock.now() >= deadline || stop?.aborted === true) return;
@@ -260,7 +260,7 @@ export class Enricher implements EnrichmentView {
             log.debug({ provider: provider.name, kind: subject.kind, err: error }, 'The provider rejected the indicator.');
             continue;
           }
-          skipped.add(`${row.kind}|${row.value}`);
+          skipped.add(subjectKey(subject));
           failures++;
           log.warn({ provider: provider.name, err: error }, `${provider.name} lookup failed; the indicator stays queued.`);
           if (failures >= MAX_CONSECUTIVE_FAILURES) {

@@ -40,7 +40,7 @@ export function providerCovers(provider: ProviderName, subject: EnrichmentSubjec
   }
 }
 
-/** A stable key of a subject (maps, logs). */
-export function subjectKey(subject: EnrichmentSubject): string {
+/** A stable key of a subject, or of a queue row naming one (maps, logs). */
+export function subjectKey(subject: { readonly kind: string; readonly value: string }): string {
   return `${subject.kind}|${subject.value}`;
 }
