@@ -71,8 +71,11 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   let newestAttack = 0;
   const { metrics } = options;
   const mode = options.mode ?? 'files';
+  // What is read until the next commit is counted apart and joins the report only with that commit: after a failed
+  // flush the same documents are read again (realtime retries from the outbox) and must not count twice.
+  let counts = report.scratch();
   const skip = (honeypot: string | undefined, reason: SkipReason): void => {
-    report.skip(honeypot, reason);
+    counts.skip(honeypot, reason);
     metrics?.documentsSkipped.inc({ honeypot: honeypot ?? 'unknown', reason });
   };
   /** An attack event, whichever source it came from: its indicators into the day's bucket. */
@@ -82,8 +85,9 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       skip(attack.honeypot, observation.skip);
       return;
     }
-    report.drop(observation.dropped);
-    report.origin(attack.origin);
+    counts.drop(observation.dropped);
+    counts.origin(attack.origin);
+    counts.attacks++;
     attacks++;
     metrics?.eventsProcessed.inc({ mode, honeypot: attack.honeypot });
     newestAttack = Math.max(newestAttack, attack.time);
@@ -110,7 +114,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
         metrics?.setHealth(false, `the sink (${sink.id.split(':')[0]}) failed: ${typeof code === 'string' ? code : 'error'}`);
         throw error;
       }
-      report.delivered(built, delivery);
+      counts.delivered(built, delivery);
       delivered.push(deliveredOf(built));
       attributesSent += built.attributes.length;
       objectsSent += built.objects.length;
@@ -120,7 +124,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     enricher?.beginFlush();
     try {
       for (const bucket of aggregator.buckets()) {
-        report.aggregated(bucket);
+        counts.aggregated(bucket);
         if (enricher !== undefined) {
           for (const { indicator, tally } of bucket.items.values()) if (tally.count > 0) enricher.consider(bucket.honeypot, bucket.day, indicator, tally.count);
         }
@@ -142,6 +146,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     await inFlight;
     state.commit(sink.id, delivered, pendingCursor === undefined ? undefined : { source: source.name, cursor: pendingCursor }, Date.now(), enricher?.takeNotes());
     enricher?.endFlush();
+    report.absorb(counts);
+    counts = report.scratch();
     if (newestAttack > 0) metrics?.checkpointLag.set({ source: SOURCE_KIND[mode] }, Math.max(0, (Date.now() - newestAttack) / 1000));
     eventsDelivered += eventsTouched.size;
     if (eventsTouched.size > 0) log.info({ events: eventsTouched.size, attributes: attributesSent, objects: objectsSent }, 'Delivered changes to the sink.');
@@ -153,6 +159,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     metrics?.documentsReceived.inc({ source: SOURCE_KIND[mode] }, batch.records.length);
     for (const record of batch.records) {
       records++;
+      counts.records++;
       if ('skip' in record) {
         skip(record.honeypot, record.skip);
         continue;
@@ -205,8 +212,6 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     enricher.redelivered(subjects);
     report.enrichment(enricher.stats());
   }
-  report.records += records;
-  report.attacks += attacks;
   return { records, attacks, eventsDelivered };
 }
 

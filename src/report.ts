@@ -15,7 +15,10 @@ export interface BucketReport {
   day: string;
   eventUuid?: string;
   documents: number;
-  /** Unique indicators seen in this run, by MISP attribute type (objects as `object:<template>`). */
+  /**
+   * Indicators seen, by MISP attribute type (objects as `object:<template>`): unique within a flush, so a value seen
+   * again in a later flush (a run of several flushes, a realtime day) counts again.
+   */
   indicators: Record<string, number>;
   eventCreated: boolean;
   attributesAdded: number;
@@ -82,6 +85,11 @@ class TopList {
     }
   }
 
+  /** Adds another list's counts (a committed flush's, see RunReport.absorb). */
+  merge(other: TopList): void {
+    for (const [value, count] of other.#counts) this.add(value, count);
+  }
+
   entries(): TopEntry[] {
     return [...this.#counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, TOP_N).map(([value, count]) => ({ value, count }));
   }
@@ -137,6 +145,42 @@ export class RunReport {
     return new RunReport({ mode: config.mode, output: config.output, source, sink, ...(config.output === 'misp' && config.misp.url !== undefined && { mispUrl: config.misp.url }) });
   }
 
+  /**
+   * An empty report with the same settings. The pipeline counts a flush's work into one and `absorb`s it once that
+   * flush is committed: documents read again after a failed flush (realtime retries from the outbox) count once.
+   */
+  scratch(): RunReport {
+    return new RunReport({ mode: this.#mode, output: this.#output, source: this.#source, sink: this.#sink, ...(this.#mispUrl !== undefined && { mispUrl: this.#mispUrl }) });
+  }
+
+  /** Adds a committed flush's counts, gathered in a `scratch()` report, to this one. */
+  absorb(flush: RunReport): void {
+    for (const from of flush.#buckets.values()) {
+      const into = this.#bucket(from.honeypot, from.day);
+      if (from.eventUuid !== undefined) into.eventUuid = from.eventUuid;
+      into.documents += from.documents;
+      for (const [type, count] of Object.entries(from.indicators)) into.indicators[type] = (into.indicators[type] ?? 0) + count;
+      into.eventCreated ||= from.eventCreated;
+      into.attributesAdded += from.attributesAdded;
+      into.attributesUpdated += from.attributesUpdated;
+      into.objectsAdded += from.objectsAdded;
+      into.objectsUpdated += from.objectsUpdated;
+      into.alreadyPresent += from.alreadyPresent;
+      for (const item of from.rejected) if (into.rejected.length < MAX_REJECTED_LISTED) into.rejected.push(item);
+    }
+    for (const [honeypot, reasons] of flush.#skipped) for (const [reason, count] of reasons) this.#countSkips(honeypot, reason, count);
+    for (const [reason, count] of flush.#dropped) this.#dropped.set(reason, (this.#dropped.get(reason) ?? 0) + count);
+    this.#top.ips.merge(flush.#top.ips);
+    this.#top.credentials.merge(flush.#top.credentials);
+    this.#top.commands.merge(flush.#top.commands);
+    for (const [country, count] of flush.#countries) this.#countries.set(country, (this.#countries.get(country) ?? 0) + count);
+    for (const [asn, count] of flush.#asns) this.#countAsn(asn, count, flush.#asOrgs.get(asn));
+    this.#attacksWithOrigin += flush.#attacksWithOrigin;
+    if (flush.#enrichment !== undefined) this.#enrichment = flush.#enrichment;
+    this.records += flush.records;
+    this.attacks += flush.attacks;
+  }
+
   #bucket(honeypot: string, day: string): BucketReport {
     const key = `${honeypot}|${day}`;
     let bucket = this.#buckets.get(key);
@@ -160,13 +204,16 @@ export class RunReport {
   }
 
   skip(honeypot: string | undefined, reason: SkipReason): void {
-    const key = honeypot ?? 'unknown';
-    let reasons = this.#skipped.get(key);
+    this.#countSkips(honeypot ?? 'unknown', reason, 1);
+  }
+
+  #countSkips(honeypot: string, reason: SkipReason, count: number): void {
+    let reasons = this.#skipped.get(honeypot);
     if (reasons === undefined) {
       reasons = new Map();
-      this.#skipped.set(key, reasons);
+      this.#skipped.set(honeypot, reasons);
     }
-    reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+    reasons.set(reason, (reasons.get(reason) ?? 0) + count);
   }
 
   /** Counts one attack towards the country/ASN charts. */
@@ -174,11 +221,13 @@ export class RunReport {
     if (origin === undefined) return;
     this.#attacksWithOrigin++;
     if (origin.country !== undefined) this.#countries.set(origin.country, (this.#countries.get(origin.country) ?? 0) + 1);
-    const { asn } = origin;
-    if (asn !== undefined && (this.#asns.has(asn) || this.#asns.size < MAX_ASNS_COUNTED)) {
-      this.#asns.set(asn, (this.#asns.get(asn) ?? 0) + 1);
-      if (origin.asOrg !== undefined && !this.#asOrgs.has(asn)) this.#asOrgs.set(asn, origin.asOrg);
-    }
+    if (origin.asn !== undefined) this.#countAsn(origin.asn, 1, origin.asOrg);
+  }
+
+  #countAsn(asn: number, count: number, asOrg: string | undefined): void {
+    if (!this.#asns.has(asn) && this.#asns.size >= MAX_ASNS_COUNTED) return;
+    this.#asns.set(asn, (this.#asns.get(asn) ?? 0) + count);
+    if (asOrg !== undefined && !this.#asOrgs.has(asn)) this.#asOrgs.set(asn, asOrg);
   }
 
   /** The run's enrichment figures per provider (replaces earlier ones: the enricher keeps the running totals). */

@@ -95,3 +95,70 @@ describe('flush: the next part is built while the previous one is delivered', ()
     state.close();
   });
 });
+
+describe('the validation report counts what was committed', () => {
+  const docs = generateTpotDocs({ docs: 600, uniqueIps: 60, days: 2, seed: 5 }).docs;
+  /** Batches of 50 documents; the cursor is the batch number, and a run resumes after the checkpoint. */
+  const source: Source = {
+    name: 'generated',
+    async *batches(after) {
+      for (let n = 1; n * 50 <= docs.length; n++) {
+        if (typeof after === 'number' && n <= after) continue;
+        yield { records: docs.slice((n - 1) * 50, n * 50).map((doc) => ({ doc })), cursor: n };
+      }
+    },
+    async close() {},
+  };
+  /** Fails its `failAt`-th call (1-based), before anything reaches MISP. */
+  const sinkFailingAt = (failAt: number): Sink => {
+    let calls = 0;
+    return {
+      id: 'flaky:1',
+      async apply(changes) {
+        if (++calls === failAt) throw new Error('MISP answered 503');
+        return changes.map((c) => ({ eventUuid: c.event.uuid, eventCreated: c.createEvent, attributesAdded: c.attributes.length, attributesUpdated: 0, objectsAdded: c.objects.length, objectsUpdated: 0, alreadyPresent: 0, rejected: [] }));
+      },
+      async close() {},
+    };
+  };
+  const run = (sink: Sink, state: StateStore, report: RunReport) =>
+    runPipeline({
+      source,
+      sink,
+      state,
+      report,
+      log: pino({ level: 'silent' }),
+      honeypots: allHoneypots().map((h) => h.type),
+      build: { uuidNamespace: '6ba7b810-9dad-11d1-80b4-00c04fd430c8', distribution: 0, threatLevel: 4, analysis: 0, tags: [] },
+      ipPolicy: { sensorIps: [], excludeIps: [], allowPrivate: false },
+      // Several commits per run, so that a failure can come after some of them.
+      flushThreshold: 40,
+    });
+  const newReport = () => new RunReport({ mode: 'realtime', output: 'misp', source: 'generated', sink: 'flaky:1' });
+  const content = (report: RunReport) => {
+    const { startedAt, finishedAt, ...rest } = report.toJson();
+    assert.ok(startedAt <= finishedAt);
+    return rest;
+  };
+
+  for (const failAt of [1, 4, 9]) {
+    it(`a flush that fails (sink call ${failAt}) and is retried counts its documents once, as an undisturbed run does`, async () => {
+      const undisturbed = newReport();
+      const clean = StateStore.open(':memory:');
+      await run(sinkFailingAt(0), clean, undisturbed);
+      clean.close();
+
+      // Realtime keeps one report for the day across flushes; the second pass re-reads what the failed one had read.
+      const report = newReport();
+      const state = StateStore.open(':memory:');
+      await assert.rejects(run(sinkFailingAt(failAt), state, report), /503/);
+      const committedBefore = report.toJson().totals.records;
+      assert.ok(committedBefore < docs.length);
+      await run(sinkFailingAt(0), state, report);
+      state.close();
+
+      assert.equal(report.toJson().totals.records, docs.length);
+      assert.deepEqual(content(report), content(undisturbed));
+    });
+  }
+});
