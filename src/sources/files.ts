@@ -3,12 +3,14 @@
 // Cursor: per log file (path relative to the data directory) its inode, the byte offset after the last
 // complete line read, and a fingerprint of its first bytes. Rotation by rename (a new inode at the path) is
 // followed: the old file is found among its siblings (by inode, or by fingerprint once gzip-compressed) and
-// finished before the new one is read from the start. Truncation in place (smaller than the offset, or other
-// first bytes) restarts at 0. A first run reads the rotated siblings too, oldest first, then the live file.
+// finished, then every sibling rotated after it (several rotations between two runs: a weekend without the
+// bridge, T-Pot restarts), then the new live file from the start. Truncation in place (smaller than the offset,
+// or other first bytes) restarts at 0. A first run reads the rotated siblings too, oldest first, then the live
+// file; while it reads a sibling the cursor names that sibling, so an interrupted first run resumes there.
 import { createHash } from 'node:crypto';
 import { open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { constants as zlib, gunzipSync } from 'node:zlib';
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { SkipReason } from '../attack-event.js';
 import type { Doc } from '../honeypots/fields.js';
@@ -41,25 +43,33 @@ interface FileCursor {
 type FilesCursor = Record<string, FileCursor>;
 
 const FINGERPRINT_BYTES = 4096;
+// Compressed bytes inflated for a gzip file's fingerprint: deflate never makes data much bigger, so this yields
+// at least FINGERPRINT_BYTES of text (and at most ~16 MB, deflate's ratio being ≤ 1032:1) whatever the file's size.
+const GZIP_HEAD_BYTES = 16 * 1024;
+
+async function readHead(path: string, length: number): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
 
 async function fingerprintOf(path: string, gzip: boolean, length = FINGERPRINT_BYTES): Promise<{ hash: string; bytes: number }> {
   let head: Buffer;
   if (gzip) {
-    const { readFile } = await import('node:fs/promises');
     try {
-      head = gunzipSync(await readFile(path)).subarray(0, length);
+      // Only the file's first bytes: a rotated eve.json can be gigabytes. A sync flush inflates what a cut-off
+      // stream holds instead of failing on its missing end.
+      head = gunzipSync(await readHead(path, GZIP_HEAD_BYTES), { finishFlush: zlib.Z_SYNC_FLUSH }).subarray(0, length);
     } catch {
       head = Buffer.alloc(0);
     }
   } else {
-    const handle = await open(path, 'r');
-    try {
-      const buffer = Buffer.alloc(length);
-      const { bytesRead } = await handle.read(buffer, 0, length, 0);
-      head = buffer.subarray(0, bytesRead);
-    } finally {
-      await handle.close();
-    }
+    head = await readHead(path, length);
   }
   return { hash: createHash('sha1').update(head).digest('hex'), bytes: head.length };
 }
@@ -76,11 +86,18 @@ async function listDir(dir: string): Promise<string[]> {
   }
 }
 
+interface RotatedFile {
+  readonly path: string;
+  readonly ino: number;
+  readonly mtimeMs: number;
+  readonly gzip: boolean;
+}
+
 /** Rotated copies of `live` in its directory: `<name>.1`, `<name>.2.gz`, `<name>-20250314`… oldest first. */
-async function rotatedSiblings(live: string): Promise<{ path: string; ino: number; mtimeMs: number; gzip: boolean }[]> {
+async function rotatedSiblings(live: string): Promise<RotatedFile[]> {
   const dir = dirname(live);
   const name = basename(live);
-  const out: { path: string; ino: number; mtimeMs: number; gzip: boolean }[] = [];
+  const out: RotatedFile[] = [];
   for (const entry of await listDir(dir)) {
     if (entry === name || !(entry.startsWith(`${name}.`) || entry.startsWith(`${name}-`))) continue;
     const path = join(dir, entry);
@@ -135,27 +152,35 @@ export function createFilesSource(options: FilesSourceOptions): Source {
           }
           if (!info.isFile()) continue;
           const previous = cursor[relPath];
-          // What to read before the live file: a rotated predecessor's unread tail, or (first run) all rotated copies.
-          const before: { path: string; gzip: boolean; offset: number; header?: string[] }[] = [];
+          // What to read before the live file: a rotated predecessor's unread tail and the copies rotated after it,
+          // or (first run) all rotated copies.
+          const before: { path: string; ino: number; gzip: boolean; offset: number; header?: string[] }[] = [];
           let liveOffset = 0;
           let header: string[] | undefined;
           if (previous === undefined) {
-            for (const sibling of await rotatedSiblings(live)) before.push({ path: sibling.path, gzip: sibling.gzip, offset: 0 });
+            for (const sibling of await rotatedSiblings(live)) before.push({ ...sibling, offset: 0 });
           } else {
             const now = previous.ino === info.ino ? await fingerprintOf(live, false, previous.fingerprintBytes) : undefined;
             if (now !== undefined && info.size >= previous.offset && now.hash === previous.fingerprint) {
               liveOffset = previous.offset;
               header = previous.header;
             } else {
-              // Rotated (renamed, maybe compressed since) or truncated after a copy: finish the predecessor first.
-              const predecessor = await findPredecessor(live, info.ino, previous);
-              if (predecessor !== undefined) before.push({ ...predecessor, offset: previous.offset, ...(previous.header && { header: previous.header }) });
+              // Rotated (renamed, maybe compressed since) or truncated after a copy: finish the predecessor first,
+              // then whatever was rotated after it, oldest first (siblings are sorted by modification time).
+              const siblings = await rotatedSiblings(live);
+              const found = await findPredecessor(siblings, info.ino, previous);
+              if (found !== undefined) {
+                before.push({ ...siblings[found]!, offset: previous.offset, ...(previous.header && { header: previous.header }) });
+                for (const later of siblings.slice(found + 1)) before.push({ ...later, offset: 0 });
+              }
             }
           }
 
           for (const old of before) {
             const fp = await fingerprintOf(old.path, old.gzip);
-            cursor[relPath] = { ino: previous?.ino ?? -1, offset: old.offset, fingerprint: fp.hash, fingerprintBytes: fp.bytes, ...(old.header && { header: old.header }) };
+            // Its own inode (a compressed copy's says nothing: found again by fingerprint), so that a run stopped here
+            // finds this sibling again, finishes it and goes on with the ones after it.
+            cursor[relPath] = { ino: old.gzip ? -1 : old.ino, offset: old.offset, fingerprint: fp.hash, fingerprintBytes: fp.bytes, ...(old.header && { header: old.header }) };
             for await (const batch of readFile(honeypot, log, relPath, old.path, old.gzip, old.offset, true, old.header)) yield batch;
           }
           const fp = await fingerprintOf(live, false);
@@ -193,8 +218,11 @@ export function createFilesSource(options: FilesSourceOptions): Source {
       let csvPending = '';
       const entry = cursor[relPath]!;
       for await (const line of readLines(path, offset, { maxLineBytes, gzip, includePartialLast })) {
-        entry.offset = line.end;
+        // Past this line once it is used up; a CSV record still open (a quoted newline, the rest maybe not written
+        // yet) moves the offset only when it is complete, so that a run ending there reads it again whole.
+        if (log.format !== 'csv') entry.offset = line.end;
         if (line.bytes === undefined) {
+          entry.offset = line.end;
           csvPending = '';
           records.push(skip('document_too_large'));
         } else {
@@ -205,18 +233,21 @@ export function createFilesSource(options: FilesSourceOptions): Source {
             if (header === undefined && line.end - line.bytes.length - 1 <= 0) {
               header = text.split(',').map((h) => h.trim());
               entry.header = header;
+              entry.offset = line.end;
               continue;
             }
             csvPending = csvPending === '' ? text : `${csvPending}\n${text}`;
             if (!quotesBalanced(csvPending)) {
               if (csvPending.length > maxLineBytes) {
                 csvPending = '';
+                entry.offset = line.end;
                 records.push(skip('document_too_large'));
               }
               continue;
             }
             record = parseCsvRecord(csvPending, header);
             csvPending = '';
+            entry.offset = line.end;
           } else if (log.format === 'text') {
             record = BLANK.test(text) ? undefined : { message: text };
             if (record === undefined) continue;
@@ -251,14 +282,15 @@ export function createFilesSource(options: FilesSourceOptions): Source {
     return (await listDir(join(dataDir, dir))).filter((name) => pattern.test(name)).map((name) => join(dir, name));
   }
 
-  async function findPredecessor(live: string, liveIno: number, previous: FileCursor): Promise<{ path: string; gzip: boolean } | undefined> {
-    const siblings = await rotatedSiblings(live);
+  /** The index among `siblings` (oldest first) of the file the cursor was reading, if it is still there. */
+  async function findPredecessor(siblings: readonly RotatedFile[], liveIno: number, previous: FileCursor): Promise<number | undefined> {
     // An inode can be reused by the new live file once the old one is deleted: only trust it when it differs.
-    const byInode = previous.ino !== liveIno ? siblings.find((s) => !s.gzip && s.ino === previous.ino) : undefined;
-    if (byInode !== undefined) return byInode;
-    for (const sibling of siblings.reverse()) {
-      const fp = await fingerprintOf(sibling.path, sibling.gzip, previous.fingerprintBytes);
-      if (fp.hash === previous.fingerprint && fp.bytes === previous.fingerprintBytes) return sibling;
+    const byInode = previous.ino !== liveIno && previous.ino >= 0 ? siblings.findIndex((s) => !s.gzip && s.ino === previous.ino) : -1;
+    if (byInode >= 0) return byInode;
+    // Newest first: the predecessor is usually the latest rotation.
+    for (let k = siblings.length - 1; k >= 0; k--) {
+      const fp = await fingerprintOf(siblings[k]!.path, siblings[k]!.gzip, previous.fingerprintBytes);
+      if (fp.hash === previous.fingerprint && fp.bytes === previous.fingerprintBytes) return k;
     }
     return undefined;
   }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -21,13 +22,16 @@ function fake(type: 'Cowrie' | 'Heralding' | 'Endlessh' | 'ConPot', path: string
   };
 }
 
-async function readAll(dataDir: string, honeypots: Honeypot[], resume?: JsonValue, maxLineBytes?: number): Promise<{ records: SourceRecord[]; cursor: JsonValue | undefined }> {
+/** Reads like the pipeline; `stopAfterBatches` ends early, as SIGTERM or a failed later flush does after a commit. */
+async function readAll(dataDir: string, honeypots: Honeypot[], resume?: JsonValue, maxLineBytes?: number, stopAfterBatches?: number): Promise<{ records: SourceRecord[]; cursor: JsonValue | undefined }> {
   const source = createFilesSource({ dataDir, honeypots, batchSize: 3, sensor: { extIp: '203.0.113.10', intIp: '10.20.0.5' }, ...(maxLineBytes && { maxLineBytes }) });
   const records: SourceRecord[] = [];
   let cursor: JsonValue | undefined;
+  let batches = 0;
   for await (const batch of source.batches(resume)) {
     records.push(...batch.records);
     cursor = batch.cursor;
+    if (++batches === stopAfterBatches) break;
   }
   await source.close();
   return { records, cursor };
@@ -115,6 +119,76 @@ describe('files source', () => {
     utimesSync(join(log, 'cowrie.json.2.gz'), new Date(1000), new Date(1000));
     utimesSync(join(log, 'cowrie.json.1'), new Date(2000), new Date(2000));
     assert.deepEqual(ids((await readAll(dir, [cowrie])).records), ['1', '2', '3']);
+  });
+
+  /** A fresh Cowrie log directory; `age` sets a file's modification time that many seconds ago. */
+  const logDirectory = (name: string) => {
+    const dir = join(root, name);
+    mkdirSync(join(dir, 'cowrie', 'log'), { recursive: true });
+    const path = join(dir, 'cowrie', 'log', 'cowrie.json');
+    const age = (file: string, seconds: number) => utimesSync(file, new Date(Date.now() - seconds * 1000), new Date(Date.now() - seconds * 1000));
+    return { dir, path, age };
+  };
+
+  it('reads every file of several rotations between two runs, in order', async () => {
+    const { dir, path, age } = logDirectory('rotated-twice');
+    writeFileSync(path, line(1));
+    const first = await readAll(dir, [cowrie]);
+    appendFileSync(path, line(2));
+    renameSync(path, `${path}.1`);
+    writeFileSync(path, line(3));
+    // The next day logrotate shifts .1 to .2 (and compresses it) and rotates again.
+    writeFileSync(`${path}.2.gz`, gzipSync(line(1) + line(2)));
+    rmSync(`${path}.1`);
+    age(`${path}.2.gz`, 200);
+    renameSync(path, `${path}.1`);
+    age(`${path}.1`, 100);
+    writeFileSync(path, line(4));
+    assert.deepEqual(ids((await readAll(dir, [cowrie], first.cursor)).records), ['2', '3', '4']);
+  });
+
+  it('a first run stopped while reading rotated copies goes on from there, then reads the newer ones', async () => {
+    const { dir, path, age } = logDirectory('interrupted-history');
+    writeFileSync(`${path}.2`, line(1) + line(2) + line(3) + line(4));
+    writeFileSync(`${path}.1`, line(5) + line(6));
+    writeFileSync(path, line(7));
+    age(`${path}.2`, 200);
+    age(`${path}.1`, 100);
+    const first = await readAll(dir, [cowrie], undefined, undefined, 1);
+    assert.deepEqual(ids(first.records), ['1', '2', '3']);
+    assert.deepEqual(ids((await readAll(dir, [cowrie], first.cursor)).records), ['4', '5', '6', '7']);
+  });
+
+  it('finds a large compressed predecessor from its first bytes', async () => {
+    const { dir, path } = logDirectory('large-gzip');
+    // Little-compressible lines, so that the compressed file is far larger than what its fingerprint inflates.
+    const lines = Array.from({ length: 20_000 }, (_, n) => `${JSON.stringify({ n, pad: createHash('sha256').update(String(n)).digest('hex') })}\n`);
+    writeFileSync(path, lines.slice(0, 10_000).join(''));
+    const first = await readAll(dir, [cowrie]);
+    const compressed = gzipSync(lines.join(''));
+    assert.ok(compressed.length > 200_000);
+    writeFileSync(`${path}.1.gz`, compressed);
+    rmSync(path);
+    writeFileSync(path, line(-1));
+    const next = ids((await readAll(dir, [cowrie], first.cursor)).records);
+    assert.equal(next.length, 10_001);
+    assert.deepEqual([next[0], next.at(-2), next.at(-1)], ['10000', '19999', '-1']);
+  });
+
+  it('a CSV record still being written (open quoted newline) is read whole by the next run, and what follows it', async () => {
+    const dir = join(root, 'csv-pending');
+    mkdirSync(join(dir, 'heralding', 'log'), { recursive: true });
+    const auth = join(dir, 'heralding', 'log', 'auth.csv');
+    const heralding = fake('Heralding', 'heralding/log/auth.csv', 'csv');
+    writeFileSync(auth, 'username,password\nalice,x\nbob,"first\n');
+    const first = await readAll(dir, [heralding]);
+    assert.deepEqual(ids(first.records), ['alice']);
+    appendFileSync(auth, 'second"\ncarol,y\n');
+    const next = await readAll(dir, [heralding], first.cursor);
+    assert.deepEqual(ids(next.records), ['bob', 'carol']);
+    const bob = next.records[0];
+    assert.ok(bob !== undefined && 'doc' in bob);
+    assert.equal(bob.doc['password'], 'first\nsecond');
   });
 
   it('parses CSV with a header, doubled quotes and quoted newlines; text lines as messages; * paths', async () => {
