@@ -436,7 +436,7 @@ describe('enrichment in realtime mode', () => {
     const enricher = createEnricher(config, state, log, undefined, clock);
     try {
       const fixture = readFileSync(new URL('../../../shared/fixtures/hpfeeds/cowrie.sessions.jsonl', import.meta.url), 'utf8');
-      for (const line of fixture.split('\n').filter((l) => l.trim() !== '')) state.appendOutbox('cowrie.sessions', 'cowrie', Buffer.from(line), clock.now());
+      state.appendOutbox(fixture.split('\n').filter((l) => l.trim() !== '').map((line) => ({ channel: 'cowrie.sessions', publisher: 'cowrie', payload: Buffer.from(line), receivedAt: clock.now() })));
       assert.ok(enricher);
       await runRealtime({ config, log, state, sink, build: buildSettings(config), ipPolicy: ipPolicy(config), drainOnly: true, stopSignal: new Promise(() => undefined), enricher });
 
