@@ -138,6 +138,11 @@ function flagsFor(options: RunFlags): Record<string, string | undefined> {
 }
 
 /** Prints an error as one actionable line (the stack only at debug level) and returns the exit code. */
+/** The settings file: `.env` if present, or the one --env-file names, which must then exist. */
+function settingsFile(options: { envFile?: string }, command: Command): { envFile: string; envFileRequired: boolean } {
+  return { envFile: options.envFile ?? '.env', envFileRequired: command.getOptionValueSource('envFile') === 'cli' };
+}
+
 function reportFailure(error: unknown, debug: boolean): number {
   if (error instanceof ConfigError) {
     process.stderr.write(`tpot2misp: invalid configuration:\n${error.problems.map((p) => `  ${p}`).join('\n')}\n`);
@@ -169,11 +174,11 @@ async function main(argv: readonly string[]): Promise<number> {
     .option('--since <date>', 'batch mode: read from this date/time (UTC unless it says otherwise), under its own checkpoint')
     .option('--until <date>', 'batch mode: read up to this date/time (exclusive)')
     .option('--env-file <file>', 'settings file', '.env')
-    .action(async (options: RunFlags) => {
+    .action(async (options: RunFlags, command: Command) => {
       let debug = false;
       let logger: LoggerHandle | undefined;
       try {
-        const { config, warnings } = loadConfig({ flags: flagsFor(options), envFile: options.envFile ?? '.env' });
+        const { config, warnings } = loadConfig({ flags: flagsFor(options), ...settingsFile(options, command) });
         debug = config.log.level === 'debug' || config.log.level === 'trace';
         logger = openLogger({
           level: config.log.level,
@@ -204,9 +209,9 @@ async function main(argv: readonly string[]): Promise<number> {
     .option('--data-dir <dir>', 'T-Pot data directory for files mode (TPOT_DATA_DIR)')
     .option('--output <output>', 'misp | feed (OUTPUT)')
     .option('--env-file <file>', 'settings file', '.env')
-    .action(async (options: RunFlags) => {
+    .action(async (options: RunFlags, command: Command) => {
       try {
-        const { config, warnings } = loadConfig({ flags: flagsFor(options), envFile: options.envFile ?? '.env' });
+        const { config, warnings } = loadConfig({ flags: flagsFor(options), ...settingsFile(options, command) });
         for (const warning of warnings) process.stdout.write(`! ${warning}\n`);
         const findings = await runChecks(config);
         for (const finding of findings) process.stdout.write(`${finding.ok ? '✓' : '✗'} ${finding.line}\n`);
@@ -227,7 +232,7 @@ async function main(argv: readonly string[]): Promise<number> {
     .option('--end <date-time>', 'when the simulated attacks end (default: now; UTC unless it says otherwise)')
     .option('--seed <n>', 'random seed (the same seed writes the same attacks)', '1')
     .option('--env-file <file>', 'settings file', '.env')
-    .action(async (options: SimulateFlags) => {
+    .action(async (options: SimulateFlags, command: Command) => {
       try {
         const target = options.to;
         if (target !== 'files' && target !== 'elasticsearch' && target !== 'hpfeeds') throw new ConfigError([`--to '${String(target).slice(0, 40)}': one of files, elasticsearch, hpfeeds`]);
@@ -245,7 +250,7 @@ async function main(argv: readonly string[]): Promise<number> {
           end: parseDateFlag('--end', options.end) ?? Date.now(),
         };
         const mode = ({ files: 'files', elasticsearch: 'batch', hpfeeds: 'realtime' } as const)[target];
-        const { config, warnings } = loadConfig({ flags: { COLLECTION_MODE: mode, OUTPUT: 'feed', TPOT_DATA_DIR: options.dataDir }, envFile: options.envFile ?? '.env' });
+        const { config, warnings } = loadConfig({ flags: { COLLECTION_MODE: mode, OUTPUT: 'feed', TPOT_DATA_DIR: options.dataDir }, ...settingsFile(options, command) });
         const log = createLogger({ level: config.log.level, format: config.log.format, secrets: config.secrets });
         for (const warning of warnings) log.warn(warning);
         const result = await runSimulation(config, target, generate, log);
@@ -257,7 +262,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
   program
     .command('demo')
-    .description('run the main job on the bundled sample T-Pot data: writes a MISP feed to out/misp-feed/ and out/report.txt|json')
+    .description('run the main job on the bundled sample T-Pot data: writes a MISP feed to out/misp-feed/ and out/report.txt|json|html')
     .option('--out <dir>', 'output folder', 'out')
     .action(async (options: { out: string }) => {
       const stateDir = mkdtempSync(join(tmpdir(), 'tpot2misp-demo-'));

@@ -198,7 +198,7 @@ const DEFINITIONS = {
   LOG_FILE_MAX_SIZE: D('Logs, report, metrics', 'Rotate the log file when it reaches this size: a number with `K`, `M` or `G`.', z.string().trim().toUpperCase().regex(/^[1-9]\d*[KMG]$/, 'a size such as 10M or 1G'), '10M'),
   LOG_FILE_MAX_FILES: D('Logs, report, metrics', 'Rotated log files kept (gzip-compressed); older ones are deleted.', int(1, 1000), '5'),
   VALIDATION_REPORT_ENABLED: D('Logs, report, metrics', 'Write a validation report after each run.', bool, 'true'),
-  VALIDATION_REPORT_DIR: D('Logs, report, metrics', 'Folder for report.txt / report.json.', z.string().trim().min(1), 'out/'),
+  VALIDATION_REPORT_DIR: D('Logs, report, metrics', 'Folder for report.txt / report.json / report.html.', z.string().trim().min(1), 'out/'),
   VALIDATION_REPORT_FORMAT: D('Logs, report, metrics', 'Comma-separated report formats: txt, json, html.', list.pipe(z.array(z.enum(['txt', 'json', 'html'])).min(1)), 'txt,json,html'),
   PROMETHEUS_ENABLED: D('Logs, report, metrics', 'Serve Prometheus metrics.', bool, 'false'),
   PROMETHEUS_PORT: D('Logs, report, metrics', 'Port of the /metrics and /healthz endpoints.', int(1, 65535), '9431'),
@@ -217,8 +217,10 @@ export interface LoadConfigOptions {
   /** Overrides keyed by the variable they replace (the CLI maps --mode to COLLECTION_MODE, …). */
   readonly flags?: Readonly<Record<string, string | boolean | undefined>>;
   readonly env?: NodeJS.ProcessEnv;
-  /** Path of the .env file (default `.env` in the working directory); a missing file is fine. */
+  /** Path of the .env file (default `.env` in the working directory); a missing file is fine unless required. */
   readonly envFile?: string;
+  /** The file was named explicitly (--env-file): missing, it is an error, not silently no settings. */
+  readonly envFileRequired?: boolean;
 }
 
 export interface LoadedConfig {
@@ -239,12 +241,15 @@ function shown(name: string, value: string): string {
  */
 export const COMPOSE_ONLY: ReadonlySet<string> = new Set(['TPOT_NETWORK', 'NODE_OPTIONS']);
 
-function readEnvFile(path: string, warnings: string[]): Record<string, string> {
+function readEnvFile(path: string, required: boolean, warnings: string[]): Record<string, string> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
-  } catch {
-    return {};
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && !required) return {};
+    // Unreadable (permissions, a directory) or named and missing: running on defaults instead would be a surprise.
+    throw new ConfigError([`settings file ${shown('', path)}: ${code === 'ENOENT' ? 'not found' : code ?? (error as Error).message}`]);
   }
   const parsed = parseEnv(text) as Record<string, string>;
   for (const key of Object.keys(parsed)) {
@@ -264,7 +269,7 @@ function deepFreeze<T>(value: T): T {
 export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const warnings: string[] = [];
   const env = options.env ?? process.env;
-  const fromFile = readEnvFile(options.envFile ?? '.env', warnings);
+  const fromFile = readEnvFile(options.envFile ?? '.env', options.envFileRequired === true, warnings);
   const raw: Record<string, string> = {};
   // Lowest precedence first: .env, then the environment, then flags.
   for (const layer of [fromFile, env]) {

@@ -112,6 +112,24 @@ describe('loadConfig', () => {
     assert.ok(warnings.some((w) => w.startsWith('TLS verification is OFF for MISP')));
   });
 
+  it('a settings file named with --env-file must be there and readable; the default .env may be absent', () => {
+    const env = { COLLECTION_MODE: 'files', OUTPUT: 'feed' };
+    assert.equal(loadConfig({ env, envFile: NO_FILE }).config.mode, 'files');
+    const failure = (envFile: string) => {
+      try {
+        loadConfig({ env, envFile, envFileRequired: true });
+      } catch (error) {
+        assert.ok(error instanceof ConfigError);
+        return error.problems.join('\n');
+      }
+      assert.fail(`${envFile} was accepted`);
+    };
+    assert.match(failure(NO_FILE), /settings file .*absent\.env: not found/);
+    // A directory (or a file the service user may not read) is an error even where a missing default is not.
+    assert.throws(() => loadConfig({ env, envFile: dir }), ConfigError);
+    assert.match(failure(dir), /EISDIR/);
+  });
+
   it('documents every setting in .env.example', () => {
     const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
     for (const setting of SETTINGS) assert.ok(new RegExp(`^#? ?${setting.name}=`, 'm').test(example), setting.name);
