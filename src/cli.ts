@@ -63,7 +63,7 @@ function parseWindow(flags: RunFlags): Window {
 /** Runs until SIGINT/SIGTERM (or, with `--once`, only drains the outbox). */
 async function realtime(config: Config, log: Logger, once: boolean, metrics: Metrics): Promise<void> {
   const state = StateStore.open(config.stateDb);
-  const sink = createSink(config, metrics);
+  const sink = createSink(config, metrics, log);
   const enricher = createEnricher(config, state, log, metrics);
   const stopSignal = new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());

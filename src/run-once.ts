@@ -71,8 +71,10 @@ export function createSource(config: Config, log: Logger, window: Window, onProg
   throw new Tpot2MispError('T2M_CONFIG_INVALID', `no batch source for COLLECTION_MODE=${config.mode}`);
 }
 
-export function createSink(config: Config, metrics?: Metrics): Sink {
-  if (config.output === 'feed') return new FeedSink(config.misp.feedDir, { name: config.misp.orgName, uuid: config.misp.orgUuid });
+export function createSink(config: Config, metrics?: Metrics, log?: Logger): Sink {
+  if (config.output === 'feed') {
+    return new FeedSink(config.misp.feedDir, { name: config.misp.orgName, uuid: config.misp.orgUuid }, { ...(log !== undefined && { onWarning: (message: string) => log.warn(message) }) });
+  }
   return new MispRestSink({
     url: config.misp.url ?? '',
     key: config.misp.key ?? '',
@@ -97,7 +99,7 @@ export function ipPolicy(config: Config): PipelineOptions['ipPolicy'] {
 export async function runOnce(config: Config, log: Logger, window: Window, metrics: Metrics, options: RunOnceOptions = {}): Promise<RunReport> {
   const { stop } = options;
   const state = StateStore.open(config.stateDb);
-  const sink = createSink(config, metrics);
+  const sink = createSink(config, metrics, log);
   const enricher = createEnricher(config, state, log, metrics, options.clock);
   const endTimer = metrics.processingDuration.startTimer({ mode: config.mode });
   const progress = config.mode === 'batch' ? progressReporter('Elasticsearch', log) : undefined;

@@ -1,6 +1,6 @@
 // MISP feed sink: a directory any MISP can pull ("MISP Feed" format): manifest.json, <uuid>.json, hashes.csv.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Tpot2MispError } from '../errors.js';
 import type { EventChanges } from './build.js';
@@ -36,15 +36,57 @@ function readOptional(path: string): string | undefined {
   }
 }
 
-function parseJson<T>(path: string, text: string): T {
+/** Parses our own JSON; undefined when it is not valid JSON. */
+function parseOwnJson(text: string): unknown {
   try {
-    return JSON.parse(text) as T;
-  } catch (error) {
-    throw new Tpot2MispError('T2M_FEED_IO', `${path} is not valid JSON`, {
-      cause: error,
-      hint: 'move the damaged file away; the next run writes the event again from the data it reads',
-    });
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
   }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The event of a `<uuid>.json` file we wrote, or undefined when the file is damaged. */
+function parseEventFile(text: string, uuid: string): FeedEvent | undefined {
+  const parsed = parseOwnJson(text);
+  if (!isRecord(parsed) || !isRecord(parsed.Event)) return undefined;
+  const event = parsed.Event;
+  if (event.uuid !== uuid || !Array.isArray(event.Attribute) || !Array.isArray(event.Object) || !Array.isArray(event.Tag)) return undefined;
+  for (const key of ['info', 'date', 'threat_level_id', 'analysis', 'timestamp'] as const) if (typeof event[key] !== 'string') return undefined;
+  if (!isRecord(event.Orgc) || typeof event.Orgc.name !== 'string' || typeof event.Orgc.uuid !== 'string') return undefined;
+  return event as unknown as FeedEvent;
+}
+
+/** A damaged event file cannot be written again from the state database alone: it only remembers what it delivered. */
+const RESTORE_HINT =
+  'restore the file from a backup of the feed directory; moving only the file away loses its earlier items (the state database records them as delivered, so the next run writes only what changed); without a backup see docs/troubleshooting.md, "Feed directory"';
+
+const EVENT_FILE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.json$/i;
+
+function manifestEntry(event: FeedEvent): Manifest[string] {
+  return {
+    Orgc: { name: event.Orgc.name, uuid: event.Orgc.uuid },
+    Tag: event.Tag,
+    info: event.info,
+    date: event.date,
+    analysis: event.analysis,
+    threat_level_id: event.threat_level_id,
+    timestamp: event.timestamp,
+  };
+}
+
+/** Unix seconds as MISP's string, from whatever a file held (garbage counts as 0). */
+function seconds(value: string | undefined): number {
+  const number = Number(value);
+  return Number.isFinite(number) && number > 0 ? Math.floor(number) : 0;
+}
+
+/** The JSON of an item without its timestamps (an object's attributes' too): what the item says, not when. */
+function contentOf(item: FeedAttribute | FeedObject): string {
+  return JSON.stringify(item, (key, value: unknown) => (key === 'timestamp' ? undefined : value));
 }
 
 /** Writes through a temporary file and a rename, so a crash never leaves a half-written file. */
@@ -80,15 +122,26 @@ function sortAttributes(a: FeedAttribute, b: FeedAttribute): number {
   return a.uuid < b.uuid ? -1 : 1;
 }
 
+export interface FeedSinkOptions {
+  /** The clock (ms since the epoch): a change to an event already in the feed is stamped with the write time. */
+  readonly now?: () => number;
+  /** Told what could not be used while rebuilding a missing or damaged manifest.json (default: a line on stderr). */
+  readonly onWarning?: (message: string) => void;
+}
+
 export class FeedSink implements Sink {
   readonly id: string;
   readonly #dir: string;
   readonly #org: MispOrg;
+  readonly #now: () => number;
+  readonly #warn: (message: string) => void;
 
-  constructor(dir: string, org: MispOrg) {
+  constructor(dir: string, org: MispOrg, options: FeedSinkOptions = {}) {
     this.#dir = resolve(dir);
     this.#org = org;
     this.id = `feed:${this.#dir}`;
+    this.#now = options.now ?? Date.now;
+    this.#warn = options.onWarning ?? ((message) => process.stderr.write(`tpot2misp: warning: ${message}\n`));
   }
 
   async apply(all: readonly EventChanges[]): Promise<EventDelivery[]> {
@@ -104,7 +157,7 @@ export class FeedSink implements Sink {
     const manifestPath = join(this.#dir, 'manifest.json');
     const hashesPath = join(this.#dir, 'hashes.csv');
     const manifestText = readOptional(manifestPath);
-    const manifest: Manifest = manifestText === undefined ? {} : parseJson<Manifest>(manifestPath, manifestText);
+    const manifest = this.#readManifest(manifestText);
     const hashesText = readOptional(hashesPath) ?? '';
     const hashes = new Set(hashesText.split('\n').filter((line) => line.length > 0));
 
@@ -118,39 +171,107 @@ export class FeedSink implements Sink {
     return deliveries;
   }
 
+  /**
+   * manifest.json, or, when it is missing or damaged, a new one listing every event file of the directory: a
+   * manifest of only the events a run touches would hide every other event from the MISPs pulling the feed.
+   */
+  #readManifest(text: string | undefined): Manifest {
+    const parsed = text === undefined ? undefined : parseOwnJson(text);
+    if (isRecord(parsed)) return parsed as Manifest;
+    let names: string[];
+    try {
+      names = readdirSync(this.#dir);
+    } catch (error) {
+      throw new Tpot2MispError('T2M_FEED_IO', `cannot list the feed directory ${this.#dir}: ${(error as Error).message}`, {
+        cause: error,
+        hint: 'check MISP_FEED_DIR and its permissions',
+      });
+    }
+    const manifest: Manifest = {};
+    const skipped: string[] = [];
+    // One event file at a time: memory stays bounded by the largest event, as when an event is written.
+    for (const name of names.sort()) {
+      const uuid = EVENT_FILE.exec(name)?.[1];
+      if (uuid === undefined) continue;
+      let eventText: string | undefined;
+      try {
+        eventText = readFileSync(join(this.#dir, name), 'utf8');
+      } catch {
+        eventText = undefined;
+      }
+      const event = eventText === undefined ? undefined : parseEventFile(eventText, uuid);
+      if (event === undefined) skipped.push(name);
+      else manifest[uuid] = manifestEntry(event);
+    }
+    const listed = Object.keys(manifest).length;
+    if (text !== undefined || listed > 0 || skipped.length > 0) {
+      const why = text === undefined ? 'was missing' : 'was damaged (not a JSON object)';
+      this.#warn(`${join(this.#dir, 'manifest.json')} ${why}: rebuilt from the ${listed} event file(s) of the feed directory`);
+    }
+    if (skipped.length > 0) {
+      const shown = skipped.slice(0, 20).join(', ') + (skipped.length > 20 ? `, … (${skipped.length} in all)` : '');
+      this.#warn(`rebuilding manifest.json: left out the event files that cannot be read or are damaged: ${shown} (a run that touches one of these events stops with T2M_FEED_IO until it is restored from a backup; see docs/troubleshooting.md, "Feed directory")`);
+    }
+    return manifest;
+  }
+
   #writeEvent(changes: EventChanges, manifest: Manifest, hashes: Set<string>): EventDelivery {
     const path = join(this.#dir, `${changes.event.uuid}.json`);
     const existingText = readOptional(path);
-    const existing = existingText === undefined ? undefined : parseJson<{ Event: FeedEvent }>(path, existingText).Event;
+    const existing = existingText === undefined ? undefined : parseEventFile(existingText, changes.event.uuid);
+    if (existingText !== undefined && existing === undefined) {
+      throw new Tpot2MispError('T2M_FEED_IO', `${path} is damaged (not the JSON of MISP event ${changes.event.uuid})`, { hint: RESTORE_HINT });
+    }
     const attributes = byUuid(existing?.Attribute);
     const objects = byUuid(existing?.Object);
     const counts = { attributesAdded: 0, attributesUpdated: 0, objectsAdded: 0, objectsUpdated: 0, alreadyPresent: 0 };
+    // A MISP pulling the feed re-fetches an event only when its timestamp grew, and then edits only the items whose
+    // timestamp grew: every later change moves both, even for data that arrived late (an older last_seen). A change
+    // is stamped with the write time, and always more than before; first_seen/last_seen still say when attacked.
+    // A new event keeps the timestamps the build derived from its data (newest hit or enrichment): a first write
+    // depends on the data only (same files whatever the clock); no MISP holds it yet, so none can miss it.
+    const fresh = existing === undefined;
+    const now = Math.floor(this.#now() / 1000);
+    const stamp = (previous: string | undefined, atLeast = 0): string =>
+      String(Math.max(now, atLeast, previous === undefined ? 0 : seconds(previous) + 1));
+    const stampNew = (built: string | undefined): string => (fresh && seconds(built) > 0 ? String(seconds(built)) : stamp(undefined));
 
     for (const { item: withDistribution } of changes.attributes) {
       const item = forFeed(withDistribution);
       const before = attributes.get(item.uuid);
+      if (before !== undefined && contentOf(before) === contentOf(item)) {
+        // Unchanged: it keeps its timestamp, so a pulling MISP does not edit it again.
+        counts.alreadyPresent++;
+        continue;
+      }
       if (before === undefined) counts.attributesAdded++;
-      else if (JSON.stringify(before) === JSON.stringify(item)) counts.alreadyPresent++;
       else counts.attributesUpdated++;
       // A deleted attribute (ENRICHMENT_DROP_BENIGN) stays, marked deleted with a newer timestamp: a MISP that
       // already pulled the event deletes its copy only when told so.
-      attributes.set(item.uuid, item);
+      attributes.set(item.uuid, { ...item, timestamp: before === undefined ? stampNew(item.timestamp) : stamp(before.timestamp) });
     }
     for (const { item: withDistribution } of changes.objects) {
-      const item = { ...forFeed(withDistribution), Attribute: withDistribution.Attribute.map(forFeed) };
+      const item: FeedObject = { ...forFeed(withDistribution), Attribute: withDistribution.Attribute.map(forFeed) };
       const before = objects.get(item.uuid);
+      if (before !== undefined && contentOf(before) === contentOf(item)) {
+        counts.alreadyPresent++;
+        continue;
+      }
       if (before === undefined) counts.objectsAdded++;
-      else if (JSON.stringify(before) === JSON.stringify(item)) counts.alreadyPresent++;
       else counts.objectsUpdated++;
-      objects.set(item.uuid, item);
+      const timestamp = before === undefined ? stampNew(item.timestamp) : stamp(before.timestamp);
+      const beforeAttributes = byUuid(before?.Attribute);
+      const Attribute = item.Attribute.map((attribute) => {
+        const previous = beforeAttributes.get(attribute.uuid);
+        if (previous !== undefined && contentOf(previous) === contentOf(attribute)) return { ...attribute, timestamp: previous.timestamp };
+        // Never older than its object (a MISP edits the object's attributes by their own timestamps).
+        return { ...attribute, timestamp: previous === undefined ? timestamp : stamp(previous.timestamp, seconds(timestamp)) };
+      });
+      objects.set(item.uuid, { ...item, timestamp, Attribute });
     }
 
     const allAttributes = [...attributes.values()].sort(sortAttributes);
     const allObjects = [...objects.values()].sort((a, b) => (a.uuid < b.uuid ? -1 : 1));
-    // The event's timestamp follows its newest content, so MISP re-pulls the event when it grows.
-    const timestamp = String(
-      Math.max(0, ...allAttributes.map((a) => Number(a.timestamp ?? 0)), ...allObjects.map((o) => Number(o.timestamp ?? 0))),
-    );
     const { event } = changes;
     const feedEvent: FeedEvent = {
       uuid: event.uuid,
@@ -158,7 +279,7 @@ export class FeedSink implements Sink {
       date: event.date,
       threat_level_id: event.threat_level_id,
       analysis: event.analysis,
-      timestamp,
+      timestamp: existing?.timestamp ?? '0',
       publish_timestamp: '0',
       published: false,
       Orgc: { name: this.#org.name, uuid: this.#org.uuid },
@@ -166,18 +287,22 @@ export class FeedSink implements Sink {
       Attribute: allAttributes,
       Object: allObjects,
     };
-    const text = `${JSON.stringify({ Event: feedEvent })}\n`;
-    if (text !== existingText) writeAtomically(path, text);
+    let text = `${JSON.stringify({ Event: feedEvent })}\n`;
+    if (text !== existingText) {
+      // Anything changed (an item, the tags, the org): the event's timestamp grows, and stays at least its newest item's.
+      // A loop, not Math.max(...items): a busy day's event holds more items than a call may take arguments.
+      let newest = 0;
+      for (const a of allAttributes) newest = Math.max(newest, seconds(a.timestamp));
+      for (const o of allObjects) {
+        newest = Math.max(newest, seconds(o.timestamp));
+        for (const a of o.Attribute) newest = Math.max(newest, seconds(a.timestamp));
+      }
+      feedEvent.timestamp = fresh && newest > 0 ? String(newest) : stamp(existing?.timestamp, newest);
+      text = `${JSON.stringify({ Event: feedEvent })}\n`;
+      writeAtomically(path, text);
+    }
 
-    manifest[event.uuid] = {
-      Orgc: feedEvent.Orgc,
-      Tag: feedEvent.Tag,
-      info: feedEvent.info,
-      date: feedEvent.date,
-      analysis: feedEvent.analysis,
-      threat_level_id: feedEvent.threat_level_id,
-      timestamp,
-    };
+    manifest[event.uuid] = manifestEntry(feedEvent);
     // hashes.csv feeds MISP's correlation cache: md5 of every value (object attributes included), per event.
     // Composite types ("ip-src|port") are hashed per part, as PyMISP's hash_values does.
     for (const attribute of [...allAttributes, ...allObjects.flatMap((o) => o.Attribute)]) {
