@@ -137,12 +137,12 @@ function flagsFor(options: RunFlags): Record<string, string | undefined> {
   };
 }
 
-/** Prints an error as one actionable line (the stack only at debug level) and returns the exit code. */
 /** The settings file: `.env` if present, or the one --env-file names, which must then exist. */
 function settingsFile(options: { envFile?: string }, command: Command): { envFile: string; envFileRequired: boolean } {
   return { envFile: options.envFile ?? '.env', envFileRequired: command.getOptionValueSource('envFile') === 'cli' };
 }
 
+/** Prints an error as one actionable line (the stack only at debug level) and returns the exit code. */
 function reportFailure(error: unknown, debug: boolean): number {
   if (error instanceof ConfigError) {
     process.stderr.write(`tpot2misp: invalid configuration:\n${error.problems.map((p) => `  ${p}`).join('\n')}\n`);
