@@ -3,7 +3,8 @@ import { commonEvent, withTimestamp } from './common-event.js';
 import { text, texts, type Doc } from './fields.js';
 import type { Honeypot } from './honeypot.js';
 
-const MAIL_FROM = /^MAIL FROM:\s*<([^<>\s]{3,320})>/i;
+const MAIL_FROM_LINE = /^\s*MAIL FROM:/i;
+const MAIL_FROM = /^\s*MAIL FROM:\s*<([^<>\s]{3,320})>/i;
 
 function normalizeEmail(address: string): string {
   const at = address.lastIndexOf('@');
@@ -22,7 +23,10 @@ export const mailoney: Honeypot = {
   normalize(doc: Doc) {
     const base = commonEvent('Mailoney', doc, { defaultDestPort: 25 });
     if ('skip' in base) return base;
-    const fromCommand = MAIL_FROM.exec(text(doc, 'data') ?? '')?.[1];
+    const data = text(doc, 'data') ?? '';
+    // `emails` holds every address of the line: the sender's only on a MAIL FROM line (on RCPT TO, the victim's).
+    if (!MAIL_FROM_LINE.test(data)) return { ...base, transport: 'tcp', protocol: 'smtp' };
+    const fromCommand = MAIL_FROM.exec(data)?.[1];
     const senders = [...new Set([...(fromCommand !== undefined ? [fromCommand] : []), ...texts(doc, 'emails')].map(normalizeEmail))];
     return { ...base, transport: 'tcp', protocol: 'smtp', ...(senders.length > 0 && { senderEmails: senders }) };
   },

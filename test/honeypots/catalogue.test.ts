@@ -97,10 +97,12 @@ describe('normalizing T-Pot Elasticsearch documents (shared fixtures)', () => {
     assert.ok(attacks(results).some((e) => e.cves?.includes('CVE-2021-44228')));
   });
 
-  it('Mailoney: sender addresses', () => {
+  it('Mailoney: sender addresses, from MAIL FROM lines only (a RCPT TO line lists the victim)', () => {
     const senders = attacks(normalizeEs('mailoney')).flatMap((e) => e.senderEmails ?? []);
-    assert.ok(senders.length > 0);
-    for (const s of senders) assert.match(s, /^[^@\s]+@[a-z0-9.-]+$/);
+    assert.deepEqual(senders, ['spam@example.net']);
+    const rcpt = normalizeEs('mailoney').find((r) => !isSkip(r) && r.time === Date.parse('2025-03-14T03:00:01.200Z'));
+    assert.ok(rcpt !== undefined && !isSkip(rcpt), 'the RCPT TO line is still an attack by its sender');
+    assert.equal(rcpt.senderEmails, undefined);
   });
 
   it('P0f and NGINX are never attacks', () => {
