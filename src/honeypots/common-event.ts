@@ -96,10 +96,16 @@ export function splitHostPort(value: string): { host: string; port?: number } {
   return { host: value };
 }
 
-/** Method and path from an HTTP request line ("GET /x HTTP/1.1"). */
+/**
+ * Method and path from an HTTP request line: "GET /x HTTP/1.1", or as an access log quotes it ("GET /x HTTP/1.1"
+ * 200 -). The target must look like one (a path, an absolute URL, `*`): "IKE SA_INIT" is no request.
+ */
 export function parseRequestLine(line: string): { method?: string; path?: string } {
-  const match = /^([A-Z]{3,12}) (\S+)(?: HTTP\/\d(?:\.\d)?)?/.exec(line);
-  return match ? { method: match[1]!, path: match[2]! } : {};
+  const match = /^"?([A-Z]{3,12}) (\/\S*|[a-z][a-z0-9+.-]*:\/\/\S+|\*)(?: HTTP\/\d(?:\.\d)?)?/.exec(line);
+  if (match === null) return {};
+  // Quoted: the closing quote is not part of the path.
+  const path = line.startsWith('"') && match[2]!.endsWith('"') ? match[2]!.slice(0, -1) : match[2]!;
+  return { method: match[1]!, path };
 }
 
 /** The path and query of a URL that names the honeypot itself ("http://tpot:8080/wp-login.php" → "/wp-login.php"). */

@@ -23,6 +23,13 @@ function normalizeEs(file: string): NormalizeResult[] {
   });
 }
 
+/** A Ciscoasa document as Elasticsearch holds it, with this payload. */
+function ciscoasaEvent(payload: string): AttackEvent {
+  const result = honeypotFor('Ciscoasa')!.normalize({ type: 'Ciscoasa', '@timestamp': '2025-03-14T17:00:00.000Z', timestamp: '2025-03-14T17:00:00.000000', src_ip: '192.0.2.45', payload_printable: payload });
+  assert.ok(!isSkip(result));
+  return result;
+}
+
 function attacks(results: NormalizeResult[]): AttackEvent[] {
   return results.filter((r): r is AttackEvent => !isSkip(r));
 }
@@ -79,6 +86,15 @@ describe('normalizing T-Pot Elasticsearch documents (shared fixtures)', () => {
     assert.ok(tanner.every((e) => (e.userAgents?.length ?? 0) === 1));
     const ciscoasa = attacks(normalizeEs('ciscoasa'));
     assert.deepEqual(ciscoasa[0]?.requests, [{ method: 'GET', path: '/+CSCOE+/logon.html' }]);
+    // "IKE SA_INIT" is not an HTTP request: no path, and the protocol says IKE.
+    const ike = ciscoasa.find((e) => e.srcIp === '198.51.100.200');
+    assert.equal(ike?.requests, undefined);
+    assert.equal(ike?.protocol, 'ike');
+    // The access-log form asa_server's request log writes: quoted request line, then status and size.
+    const quoted = ciscoasaEvent('"GET /+CSCOT+/translation-table?type=mst&textdomain=/%2bCSCOE%2b/portal_inc.lua HTTP/1.1" 200 -');
+    assert.deepEqual(quoted.requests, [{ method: 'GET', path: '/+CSCOT+/translation-table?type=mst&textdomain=/%2bCSCOE%2b/portal_inc.lua' }]);
+    assert.equal(quoted.protocol, 'https');
+    assert.deepEqual(ciscoasaEvent('"GET /" 400 -').requests, [{ method: 'GET', path: '/' }]);
     const h0neytr4p = attacks(normalizeEs('h0neytr4p'));
     assert.deepEqual(h0neytr4p[0]?.requests, [{ method: 'GET', path: '/.env' }]);
   });
