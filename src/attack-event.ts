@@ -66,6 +66,11 @@ export interface AttackEvent {
   readonly hassh?: string;
   readonly cves?: readonly string[];
   readonly alerts?: readonly IdsAlert[];
+  /**
+   * Attacker-controlled URLs an exploit told the target to contact (a Log4Shell JNDI lookup's LDAP/RMI server):
+   * the attacker's infrastructure, validated in indicators.
+   */
+  readonly callbacks?: readonly string[];
   /** E-mail addresses the attacker used as senders (SMTP MAIL FROM). */
   readonly senderEmails?: readonly string[];
   /** For the report's country/ASN charts; never sent to MISP (MISP enriches IPs itself). */

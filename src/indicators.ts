@@ -97,9 +97,12 @@ function hash(value: string | undefined, length: number): string | undefined {
   return value !== undefined && value.length === length && HEX.test(value) ? value.toLowerCase() : undefined;
 }
 
-/** The URL if it is one MISP should hold as `url`, with its host when that host is an IP literal. */
-function parseDownloadUrl(raw: string): { url: string; ipHost?: string } | undefined {
-  if (!/^(https?|ftp|tftp):\/\//i.test(raw)) return undefined;
+const DOWNLOAD_SCHEMES = /^(https?|ftp|tftp):\/\//i;
+const CALLBACK_SCHEMES = /^(ldaps?|rmi|dns|iiop|corba|nds|nis|https?):\/\//i;
+
+/** The URL if it is one MISP should hold as `url` (one of `schemes`), with its host when that host is an IP literal. */
+function parseUrl(raw: string, schemes: RegExp): { url: string; ipHost?: string } | undefined {
+  if (!schemes.test(raw)) return undefined;
   let host: string;
   try {
     host = new URL(raw).hostname;
@@ -200,7 +203,7 @@ export function extractIndicators(event: AttackEvent, policy: AttackerIpPolicy):
   for (const file of event.files ?? []) {
     let urlValue: string | undefined;
     if (file.url !== undefined) {
-      const parsed = parseDownloadUrl(file.url);
+      const parsed = parseUrl(file.url, DOWNLOAD_SCHEMES);
       if (parsed === undefined) list.invalid();
       else {
         urlValue = list.attribute('url', 'Payload delivery', parsed.url, true, 'Download URL');
@@ -253,6 +256,18 @@ export function extractIndicators(event: AttackEvent, policy: AttackerIpPolicy):
       alert.severity !== undefined ? `severity ${alert.severity}` : undefined,
     ].filter(Boolean).join(', ');
     list.attribute('text', 'Network activity', alert.signature, false, label);
+  }
+  for (const raw of event.callbacks ?? []) {
+    const parsed = parseUrl(raw, CALLBACK_SCHEMES);
+    if (parsed === undefined) {
+      list.invalid();
+      continue;
+    }
+    const url = list.attribute('url', 'Network activity', parsed.url, true, 'Exploit callback (JNDI)');
+    if (url !== undefined && parsed.ipHost !== undefined) {
+      const host = policy.classify(parsed.ipHost);
+      if ('ip' in host) list.attribute('ip-dst', 'Network activity', host.ip, true, 'Exploit callback host');
+    }
   }
   for (const email of event.senderEmails ?? []) {
     if (EMAIL.test(email)) list.attribute('email-src', 'Payload delivery', email, true, 'SMTP sender');

@@ -54,6 +54,20 @@ describe('extractIndicators', () => {
     assert.deepEqual(file?.kind === 'object' && file.attributes.map((a) => `${a.relation}=${a.value}`), [`sha256=${sha}`, 'filename=x86']);
   });
 
+  it('turns exploit callbacks into url + ip-dst (IP hosts) attributes; an unknown scheme is dropped as invalid', () => {
+    const o = observe({ honeypot: 'Log4pot', callbacks: ['ldap://203.0.113.99:1389/Exploit', 'rmi://evil.example.com/x', 'javascript://x', 'ldap://10.0.0.5/a'] });
+    const attrs = o.indicators.map((i) => i.kind === 'attribute' && `${i.type}=${i.value}${i.label !== undefined ? ` (${i.label})` : ''}`);
+    assert.deepEqual(attrs, [
+      'ip-src=198.51.100.23',
+      'url=ldap://203.0.113.99:1389/Exploit (Exploit callback (JNDI))',
+      'ip-dst=203.0.113.99 (Exploit callback host)',
+      'url=rmi://evil.example.com/x (Exploit callback (JNDI))',
+      // A private callback host: the URL is kept, the address is not an indicator anyone else can use.
+      'url=ldap://10.0.0.5/a (Exploit callback (JNDI))',
+    ]);
+    assert.deepEqual(o.dropped, ['invalid_value']);
+  });
+
   it('drops oversized and malformed values, counting them, and keeps the rest', () => {
     const huge = 'A'.repeat(MAX_VALUE_BYTES + 1);
     const o = observe({ commands: [huge, 'ls'], hassh: 'not-a-hash', cves: ['CVE-2021-44228', 'CVE-bogus'], files: [{ url: 'javascript:alert(1)' }] });

