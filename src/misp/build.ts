@@ -145,11 +145,20 @@ function renderAttribute(uuid: string, indicator: AttributeIndicator, tally: Tal
 /** The attribute an enrichment subject is: tags land there (a file is looked up by its hash). */
 const SUBJECT_RELATIONS = new Set(['sha256', 'md5']);
 
+/**
+ * A cowrie object keeps the session it was delivered with. Its session attribute's UUID follows the value, a MISP
+ * object edit keeps the attributes it does not mention, and the template allows one session: an earlier session
+ * reported later (HPFEEDS reports a session when it ends) would otherwise add a second session attribute.
+ */
+function keepSession(merged: Tally, delivered: Tally): Tally {
+  return delivered.firstSession === undefined || merged.firstSession === delivered.firstSession ? merged : { ...merged, firstSession: delivered.firstSession };
+}
+
 function renderObject(uuid: string, indicator: ObjectIndicator, tally: Tally, tags: readonly MispTag[], changedAt: number): MispObject {
   const template = OBJECT_TEMPLATES[indicator.template];
   const values: ObjectAttributeValue[] = [...indicator.attributes];
   if (indicator.template === 'cowrie') {
-    // The cowrie template requires a session; an aggregated tuple names the session it was first seen in.
+    // The cowrie template requires a session; an aggregated tuple names the session it was first delivered with.
     values.unshift({ relation: 'session', type: 'text', category: 'Other', value: tally.firstSession ?? 'unknown', toIds: false });
   }
   const timestamp = unixSeconds(Math.max(tally.lastSeen, changedAt));
@@ -240,7 +249,7 @@ function changesFor(bucket: DailyBucket, items: Iterable<AggregatedIndicator>, c
     const delivered = ledger.item(id);
     // A zero-count entry only asks for re-delivery with new enrichment: nothing to do if the sink never got it.
     if (aggregated.tally.count === 0 && delivered === undefined) continue;
-    const tally = delivered ? mergeTally(delivered.tally, aggregated.tally) : aggregated.tally;
+    const tally = delivered ? keepSession(mergeTally(delivered.tally, aggregated.tally), delivered.tally) : aggregated.tally;
     const { indicator } = aggregated;
     const known = enrichment?.answersFor(indicator);
     // Only a fresh verdict drops: an expired "benign" is being re-checked, and the indicator must reach MISP if the

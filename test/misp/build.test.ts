@@ -6,6 +6,8 @@ import { AttackerIpPolicy } from '../../src/attacker-ip-policy.js';
 import type { AttackEvent } from '../../src/attack-event.js';
 import { extractIndicators } from '../../src/indicators.js';
 import { buildEventChanges, type DeliveredItem, type Ledger } from '../../src/misp/build.js';
+import { MispRestSink } from '../../src/misp/rest-sink.js';
+import { startMispEmulator } from '../emulators/misp-emulator.js';
 
 const NAMESPACE = '70423ab8-5c81-4fa9-ae8c-7415a7c21621';
 const settings = { uuidNamespace: NAMESPACE, distribution: 0, threatLevel: 3, analysis: 2, tags: ['team:soc'] };
@@ -92,5 +94,36 @@ describe('buildEventChanges', () => {
     assert.equal(updated.item.last_seen, '2025-03-14T13:00:00.000000+00:00');
     const nothing = buildEventChanges(new DailyBucket('Cowrie', '2025-03-14'), ledger, settings);
     assert.deepEqual([nothing.createEvent, nothing.attributes.length, nothing.objects.length], [false, 0, 0]);
+  });
+
+  it('a cowrie object keeps the session it was delivered with when an earlier session is reported later', () => {
+    const login = { credentials: [{ username: 'root', password: 'admin', success: false }] };
+    const first = buildEventChanges(bucketOf([{ ...login, session: 'late-b', time: Date.UTC(2025, 2, 14, 10) }]), emptyLedger, settings);
+    const delivered = new Map<string, DeliveredItem>([...first.attributes, ...first.objects].map((c) => [c.item.uuid, { fingerprint: c.fingerprint, tally: c.tally }]));
+    const ledger: Ledger = { eventDelivered: true, item: (uuid) => delivered.get(uuid) };
+    const sessions = (changes: typeof first) => changes.objects[0]!.item.Attribute.filter((a) => a.object_relation === 'session').map((a) => `${a.uuid} ${a.value}`);
+    // HPFEEDS reports a session when it ends: a long session that began earlier arrives in a later flush.
+    const earlier = buildEventChanges(bucketOf([{ ...login, session: 'early-a', time: Date.UTC(2025, 2, 14, 9) }]), ledger, settings);
+    assert.deepEqual(sessions(earlier), sessions(first), 'the same session attribute, so MISP is not given a second one');
+    assert.equal(earlier.objects[0]!.item.first_seen, '2025-03-14T09:00:00.000000+00:00', 'first_seen still moves earlier');
+    assert.equal(earlier.objects[0]!.tally.firstSession, 'late-b', 'and the ledger keeps that session');
+  });
+
+  it('MISP (the emulator) ends up with one session on that object', async () => {
+    const misp = await startMispEmulator();
+    try {
+      const sink = new MispRestSink({ url: misp.url, key: misp.apiKey, verifySsl: false, batchSize: 50, timeoutMs: 5000, retry: { maxRetries: 0 } });
+      const login = { credentials: [{ username: 'root', password: 'admin', success: false }] };
+      const first = buildEventChanges(bucketOf([{ ...login, session: 'late-b', time: Date.UTC(2025, 2, 14, 10) }]), emptyLedger, settings);
+      await sink.apply([first]);
+      const delivered = new Map<string, DeliveredItem>([...first.attributes, ...first.objects].map((c) => [c.item.uuid, { fingerprint: c.fingerprint, tally: c.tally }]));
+      await sink.apply([buildEventChanges(bucketOf([{ ...login, session: 'early-a', time: Date.UTC(2025, 2, 14, 9) }]), { eventDelivered: true, item: (uuid) => delivered.get(uuid) }, settings)]);
+      await sink.close();
+      const [object] = misp.events()[0]!.Object;
+      assert.deepEqual(object!.Attribute.filter((a) => a.object_relation === 'session').map((a) => `${a.value}${a.deleted ? ' (deleted)' : ''}`), ['late-b']);
+      assert.deepEqual(misp.specViolations, []);
+    } finally {
+      await misp.close();
+    }
   });
 });
