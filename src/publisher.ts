@@ -2,6 +2,7 @@
 // quiet for PUBLISH_DELAY seconds, and again after later additions (MISP unpublishes an event on change).
 // Publishing notifies every MISP that syncs with this one, so it never happens on every flush.
 import type { Logger } from 'pino';
+import { Tpot2MispError } from './errors.js';
 import type { Sink } from './misp/sink.js';
 import type { Metrics } from './observability/metrics.js';
 import type { StateStore } from './state.js';
@@ -12,8 +13,18 @@ export interface PublishPolicy {
 }
 
 /**
+ * MISP refused this event only (deleted by an analyst: 404; or another 4xx about it), not every request: the others
+ * are still worth trying. Unreachable, 5xx, 401/403 (key or role) and 429 would fail them all alike.
+ */
+function concernsOnlyThisEvent(error: unknown): boolean {
+  const status = error instanceof Tpot2MispError ? error.status : undefined;
+  return status !== undefined && status >= 400 && status < 500 && ![401, 403, 407, 429].includes(status);
+}
+
+/**
  * Publishes every due event; returns how many were published. A failure is logged and left for the next
- * pass (the event stays due), so it never costs the delivery that preceded it.
+ * pass (the event stays due), so it never costs the delivery that preceded it; one event MISP refuses does not
+ * hold back the others (they are listed in the same order every pass).
  */
 export async function publishDueEvents(options: { state: StateStore; sink: Sink; policy: PublishPolicy; log: Logger; metrics?: Metrics; now?: number }): Promise<number> {
   const { state, sink, log, metrics } = options;
@@ -25,6 +36,7 @@ export async function publishDueEvents(options: { state: StateStore; sink: Sink;
       await sink.publish(event.uuid);
     } catch (error) {
       log.warn({ err: error, event: event.uuid, honeypot: event.honeypot, day: event.day }, 'Publishing failed; it is retried on the next pass.');
+      if (concernsOnlyThisEvent(error)) continue;
       return published;
     }
     state.markPublished(sink.id, event.uuid, now);
