@@ -99,6 +99,22 @@ describe('normalizing T-Pot Elasticsearch documents (shared fixtures)', () => {
     assert.deepEqual(h0neytr4p[0]?.requests, [{ method: 'GET', path: '/.env' }]);
   });
 
+  it('Suricata: an alert on a reply names the flow\'s initiator, not the responder', () => {
+    const suricata = honeypotFor('Suricata')!;
+    const alert = (extra: Doc) => suricata.normalize({ type: 'Suricata', '@timestamp': '2025-03-14T10:00:00.000Z', event_type: 'alert', proto: 'TCP', alert: { signature: 'ET INFO x', signature_id: 1 }, ...extra });
+    // A flow the sensor opened (an update, a honeypot fetching a URL): the remote server answered, it attacked no one.
+    const outbound = alert({ direction: 'to_client', src_ip: '140.82.112.3', src_port: 443, dest_ip: '10.20.0.5', dest_port: 51000, flow: { src_ip: '10.20.0.5', dest_ip: '140.82.112.3', src_port: 51000, dest_port: 443 }, geoip: { country_code2: 'US', asn: 36459 } });
+    assert.ok(!isSkip(outbound));
+    assert.deepEqual([outbound.srcIp, outbound.destPort, outbound.origin], ['10.20.0.5', 443, undefined]);
+    // A flow an attacker opened, alert on the honeypot's reply: the attacker, on the honeypot's port.
+    const reply = alert({ direction: 'to_client', src_ip: '10.20.0.5', src_port: 80, dest_ip: '198.51.100.7', dest_port: 40000, flow: { src_ip: '198.51.100.7', dest_ip: '10.20.0.5', src_port: 40000, dest_port: 80 } });
+    assert.ok(!isSkip(reply));
+    assert.deepEqual([reply.srcIp, reply.srcPort, reply.destPort], ['198.51.100.7', 40000, 80]);
+    // to_server, or no direction (Suricata before 7): as the document says.
+    const request = alert({ direction: 'to_server', src_ip: '198.51.100.7', dest_port: 80, flow: { src_ip: '198.51.100.7' } });
+    assert.ok(!isSkip(request) && request.srcIp === '198.51.100.7');
+  });
+
   it('Suricata: alerts only, with signature and CVE ids', () => {
     const results = normalizeEs('suricata');
     assert.deepEqual(results.map((r) => (isSkip(r) ? r.skip : 'attack')), ['attack', 'nsm_context', 'nsm_context', 'nsm_context', 'attack']);
