@@ -116,15 +116,16 @@ function attributeComment(indicator: AttributeIndicator, tally: Tally): string {
 }
 
 function fingerprintOf(item: MispAttribute | MispObject): string {
-  // Timestamps are derived from last_seen, which is already part of the content.
+  // Timestamps are derived from last_seen, which is already part of the content: a re-check of enrichment that
+  // answers the same changes nothing, so nothing is sent (and an auto-published event is not republished).
   return createHash('sha1').update(JSON.stringify(item)).digest('hex');
 }
 
 /**
- * `changedAt`: when enrichment last changed the item (its newest answer), 0 if never. The feed's timestamp must
- * move when tags or a deletion are added after delivery, or a MISP that already pulled the event keeps its copy.
+ * The item's timestamp is its last hit. MISP stamps its own on writes; the feed sink stamps the write time on any
+ * later change (new tags, a deletion), so that a MISP that already pulled the event fetches it again.
  */
-function renderAttribute(uuid: string, indicator: AttributeIndicator, tally: Tally, tags: readonly MispTag[], changedAt: number, deleted = false): MispAttribute {
+function renderAttribute(uuid: string, indicator: AttributeIndicator, tally: Tally, tags: readonly MispTag[], deleted = false): MispAttribute {
   return {
     uuid,
     type: indicator.type,
@@ -136,7 +137,7 @@ function renderAttribute(uuid: string, indicator: AttributeIndicator, tally: Tal
     disable_correlation: false,
     first_seen: mispDateTime(tally.firstSeen),
     last_seen: mispDateTime(tally.lastSeen),
-    timestamp: unixSeconds(Math.max(tally.lastSeen, changedAt)),
+    timestamp: unixSeconds(tally.lastSeen),
     deleted,
     ...(tags.length > 0 && { Tag: tags }),
   };
@@ -154,14 +155,14 @@ function keepSession(merged: Tally, delivered: Tally): Tally {
   return delivered.firstSession === undefined || merged.firstSession === delivered.firstSession ? merged : { ...merged, firstSession: delivered.firstSession };
 }
 
-function renderObject(uuid: string, indicator: ObjectIndicator, tally: Tally, tags: readonly MispTag[], changedAt: number): MispObject {
+function renderObject(uuid: string, indicator: ObjectIndicator, tally: Tally, tags: readonly MispTag[]): MispObject {
   const template = OBJECT_TEMPLATES[indicator.template];
   const values: ObjectAttributeValue[] = [...indicator.attributes];
   if (indicator.template === 'cowrie') {
     // The cowrie template requires a session; an aggregated tuple names the session it was first delivered with.
     values.unshift({ relation: 'session', type: 'text', category: 'Other', value: tally.firstSession ?? 'unknown', toIds: false });
   }
-  const timestamp = unixSeconds(Math.max(tally.lastSeen, changedAt));
+  const timestamp = unixSeconds(tally.lastSeen);
   return {
     uuid,
     name: template.name,
@@ -205,11 +206,6 @@ function staleTags(before: TagsOn | undefined, now: TagsOn | undefined): TagsOn 
   const kept = now !== undefined && now.on === before.on ? new Set(now.names) : new Set<string>();
   const names = before.names.filter((name) => !kept.has(name));
   return names.length === 0 ? undefined : { on: before.on, names };
-}
-
-/** When the newest of these answers was fetched (ms), 0 without answers. */
-function answeredAt(answers: ProviderAnswers): number {
-  return Math.max(0, ...Object.values(answers).map((known) => known.fetchedAt));
 }
 
 /** The UUID of an indicator inside the event with UUID `eventId`. */
@@ -257,15 +253,14 @@ function changesFor(bucket: DailyBucket, items: Iterable<AggregatedIndicator>, c
     if (known !== undefined && enrichment?.dropBenign === true && indicator.kind === 'attribute' && isBenignScanner(freshAnswers(known.answers))) {
       // Never delivered: leave it out. Delivered before the verdict: delete it (MISP keeps a soft-deleted copy).
       if (delivered === undefined) continue;
-      const removed = renderAttribute(id, indicator, tally, [], answeredAt(known.answers), true);
+      const removed = renderAttribute(id, indicator, tally, [], true);
       const fingerprint = fingerprintOf(removed);
       // The tags stay as they were on the deleted attribute (and in the ledger).
       if (delivered.fingerprint !== fingerprint) attributes.push({ item: removed, isNew: false, tally, fingerprint, ...(delivered.tags !== undefined && { tags: delivered.tags }) });
       continue;
     }
     const tags = known === undefined ? [] : enrichmentTags(known.answers);
-    const changedAt = tags.length > 0 && known !== undefined ? answeredAt(known.answers) : 0;
-    const item = indicator.kind === 'attribute' ? renderAttribute(id, indicator, tally, tags, changedAt) : renderObject(id, indicator, tally, tags, changedAt);
+    const item = indicator.kind === 'attribute' ? renderAttribute(id, indicator, tally, tags) : renderObject(id, indicator, tally, tags);
     const fingerprint = fingerprintOf(item);
     if (delivered?.fingerprint !== fingerprint) {
       const tagged = taggedOn(item, tags);
@@ -277,7 +272,8 @@ function changesFor(bucket: DailyBucket, items: Iterable<AggregatedIndicator>, c
     if (known === undefined) continue;
     for (const object of enrichmentObjects(uuid, id, known.subject, known.answers)) {
       const before = ledger.item(object.uuid);
-      const objectFingerprint = fingerprintOf(object);
+      // Its timestamp is when the answer was fetched: a re-check that answers the same is nothing to send.
+      const objectFingerprint = fingerprintOf({ ...object, timestamp: '', Attribute: object.Attribute.map((a) => ({ ...a, timestamp: '' })) });
       if (before?.fingerprint === objectFingerprint) continue;
       enrichments.push({ item: object, isNew: before === undefined, tally, fingerprint: objectFingerprint });
     }

@@ -5,7 +5,7 @@ import { DailyBucket } from '../../src/aggregate.js';
 import { AttackerIpPolicy } from '../../src/attacker-ip-policy.js';
 import type { AttackEvent } from '../../src/attack-event.js';
 import { extractIndicators } from '../../src/indicators.js';
-import { buildEventChanges, type DeliveredItem, type Ledger } from '../../src/misp/build.js';
+import { buildEventChanges, type DeliveredItem, type EnrichmentView, type Ledger } from '../../src/misp/build.js';
 import { MispRestSink } from '../../src/misp/rest-sink.js';
 import { startMispEmulator } from '../emulators/misp-emulator.js';
 
@@ -107,6 +107,33 @@ describe('buildEventChanges', () => {
     assert.deepEqual(sessions(earlier), sessions(first), 'the same session attribute, so MISP is not given a second one');
     assert.equal(earlier.objects[0]!.item.first_seen, '2025-03-14T09:00:00.000000+00:00', 'first_seen still moves earlier');
     assert.equal(earlier.objects[0]!.tally.firstSession, 'late-b', 'and the ledger keeps that session');
+  });
+
+  it('a re-check of enrichment that answers the same sends nothing (no MISP edit, no re-publication)', () => {
+    const bucket = bucketOf([{ session: 's1' }]);
+    const answers = (fetchedAt: number, notFoundAt: number): EnrichmentView => ({
+      dropBenign: false,
+      answersFor: (indicator) =>
+        indicator.kind === 'attribute' && indicator.type === 'ip-src'
+          ? {
+              subject: { kind: 'ip', value: indicator.value },
+              answers: {
+                abuseipdb: { fetchedAt, fresh: true, answer: { status: 'found', data: { provider: 'abuseipdb', abuseConfidenceScore: 90, totalReports: 12, countryCode: 'NL', isp: 'Example', usageType: null, isWhitelisted: false, lastReportedAt: '2025-03-13T00:00:00Z' } } },
+                virustotal: { fetchedAt: notFoundAt, fresh: true, answer: { status: 'not_found' } },
+              },
+            }
+          : undefined,
+    });
+    const first = buildEventChanges(bucket, emptyLedger, settings, answers(Date.UTC(2025, 2, 14, 12), Date.UTC(2025, 2, 14, 12)));
+    assert.equal(first.objects.filter((o) => o.item.name === 'abuseipdb').length, 1);
+    assert.ok(first.attributes.some((a) => a.item.Tag?.some((t) => t.name === 'abuseipdb:confidence="high"')));
+    const delivered = new Map<string, DeliveredItem>([...first.attributes, ...first.objects].map((c) => [c.item.uuid, { fingerprint: c.fingerprint, tally: c.tally }]));
+    const ledger: Ledger = { eventDelivered: true, item: (uuid) => delivered.get(uuid) };
+    // Six hours later both providers are asked again (TTL): same verdicts, only the fetch times moved.
+    const touched = new DailyBucket('Cowrie', '2025-03-14');
+    for (const { indicator } of bucket.items.values()) touched.touch(indicator);
+    const again = buildEventChanges(touched, ledger, settings, answers(Date.UTC(2025, 2, 14, 18), Date.UTC(2025, 2, 14, 18)));
+    assert.deepEqual([again.attributes.length, again.objects.length], [0, 0]);
   });
 
   it('MISP (the emulator) ends up with one session on that object', async () => {
