@@ -19,12 +19,15 @@ export const cowrie: Honeypot = {
   },
 
   normalize(doc: Doc) {
-    const protocol = text(doc, 'protocol')?.toLowerCase();
-    const base = commonEvent('Cowrie', doc, {
+    const eventId = text(doc, 'eventid') ?? '';
+    // SSH port forwarding (direct-tcpip): dest_port is where the attacker asked to be forwarded, not the port it
+    // attacked, which is SSH's.
+    const forwarded = eventId.startsWith('cowrie.direct-tcpip');
+    const protocol = forwarded ? 'ssh' : text(doc, 'protocol')?.toLowerCase();
+    const base = commonEvent('Cowrie', forwarded ? { ...doc, dest_port: undefined } : doc, {
       ...(protocol !== undefined && Object.hasOwn(PROTOCOL_PORTS, protocol) && { defaultDestPort: PROTOCOL_PORTS[protocol] }),
     });
     if ('skip' in base) return base;
-    const eventId = text(doc, 'eventid') ?? '';
     const session = text(doc, 'session');
     const credentials: CredentialAttempt[] = [];
     const commands: string[] = [];

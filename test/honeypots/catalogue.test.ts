@@ -52,6 +52,15 @@ describe('honeypot catalogue', () => {
 });
 
 describe('normalizing T-Pot Elasticsearch documents (shared fixtures)', () => {
+  it('Cowrie: SSH port forwarding (direct-tcpip) counts against SSH, not the port the attacker asked to reach', () => {
+    const cowrie = honeypotFor('Cowrie')!;
+    const forward = cowrie.normalize({ type: 'Cowrie', '@timestamp': '2025-03-14T10:00:00.000Z', eventid: 'cowrie.direct-tcpip.request', src_ip: '198.51.100.7', src_port: 40000, dest_ip: '142.250.0.1', dest_port: 443, session: 'ab12' });
+    assert.ok(!isSkip(forward));
+    assert.deepEqual([forward.destPort, forward.protocol], [22, 'ssh']);
+    const login = cowrie.normalize({ type: 'Cowrie', '@timestamp': '2025-03-14T10:00:00.000Z', eventid: 'cowrie.login.failed', src_ip: '198.51.100.7', dest_port: 2223, protocol: 'ssh', username: 'root', password: 'x' });
+    assert.ok(!isSkip(login) && login.destPort === 2223, 'other events keep their port');
+  });
+
   it('Cowrie: credentials, commands, downloads, client version and hassh, IPv6 and private sources passed through', () => {
     const events = attacks(normalizeEs('cowrie'));
     assert.equal(events.length, 12);
