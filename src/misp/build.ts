@@ -218,20 +218,26 @@ export function buildEventChanges(bucket: DailyBucket, ledger: Ledger, settings:
 }
 
 /**
- * The same changes, in parts of at most `chunkSize` indicators (only the first part creates the event), so that
- * a caller can deliver a large event without holding all of its MISP JSON at once.
+ * The same changes, in parts of at most `chunkSize` indicators, so that a caller can deliver a large event without
+ * holding all of its MISP JSON at once. Only parts with something to send; the first of them creates the event,
+ * and an event with nothing in it is never created (a day of benign scanners left out, or enrichment re-delivered
+ * to a sink that never held the event).
  */
 export function* buildEventChangesInParts(bucket: DailyBucket, ledger: Ledger, settings: BuildSettings, chunkSize: number, enrichment?: EnrichmentView): Generator<EventChanges> {
   let createEvent = !ledger.eventDelivered;
   let part: AggregatedIndicator[] = [];
+  function* flushPart(): Generator<EventChanges> {
+    const changes = changesFor(bucket, part, createEvent, ledger, settings, enrichment);
+    part = [];
+    if (changes.attributes.length === 0 && changes.objects.length === 0) return;
+    createEvent = false;
+    yield changes;
+  }
   for (const aggregated of bucket.items.values()) {
     part.push(aggregated);
-    if (part.length < chunkSize) continue;
-    yield changesFor(bucket, part, createEvent, ledger, settings, enrichment);
-    createEvent = false;
-    part = [];
+    if (part.length === chunkSize) yield* flushPart();
   }
-  if (part.length > 0 || createEvent) yield changesFor(bucket, part, createEvent, ledger, settings, enrichment);
+  if (part.length > 0) yield* flushPart();
 }
 
 function changesFor(bucket: DailyBucket, items: Iterable<AggregatedIndicator>, createEvent: boolean, ledger: Ledger, settings: BuildSettings, enrichment: EnrichmentView | undefined): EventChanges {

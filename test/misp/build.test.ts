@@ -5,7 +5,7 @@ import { DailyBucket } from '../../src/aggregate.js';
 import { AttackerIpPolicy } from '../../src/attacker-ip-policy.js';
 import type { AttackEvent } from '../../src/attack-event.js';
 import { extractIndicators } from '../../src/indicators.js';
-import { buildEventChanges, type DeliveredItem, type EnrichmentView, type Ledger } from '../../src/misp/build.js';
+import { buildEventChanges, buildEventChangesInParts, type DeliveredItem, type EnrichmentView, type Ledger } from '../../src/misp/build.js';
 import { MispRestSink } from '../../src/misp/rest-sink.js';
 import { startMispEmulator } from '../emulators/misp-emulator.js';
 
@@ -134,6 +134,24 @@ describe('buildEventChanges', () => {
     for (const { indicator } of bucket.items.values()) touched.touch(indicator);
     const again = buildEventChanges(touched, ledger, settings, answers(Date.UTC(2025, 2, 14, 18), Date.UTC(2025, 2, 14, 18)));
     assert.deepEqual([again.attributes.length, again.objects.length], [0, 0]);
+  });
+
+  it('never creates an event with nothing in it; the first part with content creates it', () => {
+    const touchedOnly = new DailyBucket('Cowrie', '2025-03-14');
+    for (const { indicator } of bucketOf(sample).items.values()) touchedOnly.touch(indicator);
+    // Enrichment re-delivered to a sink that never held the event (MISP_URL changed): nothing to say there.
+    assert.deepEqual([...buildEventChangesInParts(touchedOnly, emptyLedger, settings, 2)], []);
+    // The first part holds only such entries, the second a new attacker.
+    const mixed = new DailyBucket('Cowrie', '2025-03-14');
+    for (const { indicator } of bucketOf(sample).items.values()) mixed.touch(indicator);
+    const event = { honeypot: 'Cowrie', srcIp: '203.0.113.9', time: Date.UTC(2025, 2, 14, 9), session: 's9' } as AttackEvent;
+    const observation = extractIndicators(event, new AttackerIpPolicy());
+    assert.ok(!('skip' in observation));
+    mixed.add(observation, event.time);
+    const parts = [...buildEventChangesInParts(mixed, emptyLedger, settings, 2)];
+    assert.equal(parts.length, 1);
+    assert.equal(parts[0]!.createEvent, true);
+    assert.deepEqual(parts[0]!.attributes.map((a) => a.item.value), ['203.0.113.9']);
   });
 
   it('MISP (the emulator) ends up with one session on that object', async () => {
