@@ -43,6 +43,9 @@ function accepting(port: number): Promise<boolean> {
 export async function startBroker(users: readonly BrokerUser[]): Promise<Broker> {
   const bin = dirname(venvPython());
   const port = await freePort();
+  // The broker always serves Prometheus metrics (an empty --exporter still counts as set) and binds 0.0.0.0:8080 by
+  // default: two brokers at once, or anything else on 8080, would stop it from starting. A free loopback port each.
+  const metricsPort = await freePort();
   const env: Record<string, string> = { PATH: process.env['PATH'] ?? '' };
   // The broker's JSON auth file: every ident with its owner, secret and channels.
   const authDir = mkdtempSync(join(tmpdir(), 'hpfeeds-auth-'));
@@ -50,7 +53,7 @@ export async function startBroker(users: readonly BrokerUser[]): Promise<Broker>
   writeFileSync(authFile, JSON.stringify(Object.fromEntries(users.map((u) => [u.ident, { owner: u.ident, secret: u.secret, pubchans: u.pubchans ?? [], subchans: u.subchans ?? [] }]))));
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
-    child = spawn(join(bin, 'hpfeeds-broker'), [`--endpoint=tcp:interface=127.0.0.1:port=${port}`, `--auth=${authFile}`, '--name', 'hpfeeds'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    child = spawn(join(bin, 'hpfeeds-broker'), [`--endpoint=tcp:interface=127.0.0.1:port=${port}`, `--auth=${authFile}`, '--name', 'hpfeeds', `--exporter=127.0.0.1:${metricsPort}`], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
     // Generous: on a loaded 2-core machine the broker's Python imports alone can take many seconds.
