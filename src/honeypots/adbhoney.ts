@@ -1,4 +1,5 @@
 // Adbhoney (Android Debug Bridge, low interaction): shell commands and uploaded files.
+import { downloadsIn } from './command-urls.js';
 import { commonEvent, withTimestamp } from './common-event.js';
 import { text, type Doc } from './fields.js';
 import type { Honeypot } from './honeypot.js';
@@ -20,13 +21,14 @@ export const adbhoney: Honeypot = {
     const input = eventId === 'adbhoney.command.input' ? text(doc, 'input') : undefined;
     const sha256 = eventId === 'adbhoney.session.file_upload' ? text(doc, 'shasum') : undefined;
     const session = text(doc, 'session');
+    const files = [...(input !== undefined ? downloadsIn(input) : []), ...(sha256 !== undefined ? [{ sha256, filename: text(doc, 'filename') }] : [])];
     return {
       ...base,
       transport: 'tcp',
       protocol: 'adb',
       ...(session !== undefined && { session }),
       ...(input !== undefined && { commands: [input] }),
-      ...(sha256 !== undefined && { files: [{ sha256, filename: text(doc, 'filename') }] }),
+      ...(files.length > 0 && { files }),
     };
   },
 };

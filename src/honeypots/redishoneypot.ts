@@ -1,4 +1,5 @@
 // Redishoneypot (Redis): the commands attackers send (often cron/SSH-key persistence tricks).
+import { downloadsIn } from './command-urls.js';
 import { commonEvent, splitHostPort, withTimestamp } from './common-event.js';
 import { text, type Doc } from './fields.js';
 import type { Honeypot } from './honeypot.js';
@@ -31,6 +32,7 @@ export const redishoneypot: Honeypot = {
     const action = text(doc, 'action');
     const args = text(doc, 'msg');
     const command = action !== undefined && !NOT_COMMANDS.has(action.toLowerCase()) ? (args !== undefined ? `${action} ${args}` : action) : undefined;
-    return { ...base, transport: 'tcp', protocol: 'redis', ...(command !== undefined && { commands: [command] }) };
+    const files = command !== undefined ? downloadsIn(command) : [];
+    return { ...base, transport: 'tcp', protocol: 'redis', ...(command !== undefined && { commands: [command] }), ...(files.length > 0 && { files }) };
   },
 };

@@ -144,6 +144,14 @@ describe('normalizing T-Pot Elasticsearch documents (shared fixtures)', () => {
     assert.equal(nested.callbacks, undefined, 'an unresolved nested lookup names no server');
   });
 
+  it('Adbhoney and Redishoneypot: URLs inside commands are downloads (they log no download of their own)', () => {
+    const adb = attacks(normalizeEs('adbhoney')).flatMap((e) => e.files ?? []);
+    assert.deepEqual(adb.filter((f) => f.url !== undefined).map((f) => f.url), ['http://203.0.113.88/w.sh', 'http://203.0.113.88/c.sh']);
+    assert.ok(adb.some((f) => f.sha256 !== undefined), 'uploaded files keep their hash');
+    const redis = attacks(normalizeEs('redishoneypot')).flatMap((e) => e.files ?? []);
+    assert.deepEqual(redis.map((f) => f.url), ['http://203.0.113.88/cr.sh']);
+  });
+
   it('Mailoney: sender addresses, from MAIL FROM lines only (a RCPT TO line lists the victim)', () => {
     const senders = attacks(normalizeEs('mailoney')).flatMap((e) => e.senderEmails ?? []);
     assert.deepEqual(senders, ['spam@example.net']);
