@@ -130,7 +130,6 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
         }
         const ledger = state.ledger(sink.id, eventUuid(options.build.uuidNamespace, bucket.honeypot, bucket.day));
         for (const built of buildEventChangesInParts(bucket, ledger, options.build, sink.partSize ?? Number.POSITIVE_INFINITY, enricher)) {
-          if (!built.createEvent && built.attributes.length === 0 && built.objects.length === 0) continue;
           await inFlight;
           inFlight = deliver(built);
           // Awaited before the next part or the commit; this only keeps a failure from counting as unhandled meanwhile.

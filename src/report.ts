@@ -113,6 +113,19 @@ function printable(text: string, max = 200): string {
   return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }
 
+type DeliveryCounts = Pick<BucketReport, 'eventCreated' | 'attributesAdded' | 'attributesUpdated' | 'objectsAdded' | 'objectsUpdated' | 'alreadyPresent'> & { readonly rejected: readonly RejectedItem[] };
+
+/** Adds what the sink did (one delivery, or a committed flush's bucket) to a bucket's counts. */
+function addDelivery(into: BucketReport, from: DeliveryCounts): void {
+  into.eventCreated ||= from.eventCreated;
+  into.attributesAdded += from.attributesAdded;
+  into.attributesUpdated += from.attributesUpdated;
+  into.objectsAdded += from.objectsAdded;
+  into.objectsUpdated += from.objectsUpdated;
+  into.alreadyPresent += from.alreadyPresent;
+  for (const item of from.rejected) if (into.rejected.length < MAX_REJECTED_LISTED) into.rejected.push(item);
+}
+
 export class RunReport {
   readonly #startedAt = new Date();
   readonly #mode: string;
@@ -160,13 +173,7 @@ export class RunReport {
       if (from.eventUuid !== undefined) into.eventUuid = from.eventUuid;
       into.documents += from.documents;
       for (const [type, count] of Object.entries(from.indicators)) into.indicators[type] = (into.indicators[type] ?? 0) + count;
-      into.eventCreated ||= from.eventCreated;
-      into.attributesAdded += from.attributesAdded;
-      into.attributesUpdated += from.attributesUpdated;
-      into.objectsAdded += from.objectsAdded;
-      into.objectsUpdated += from.objectsUpdated;
-      into.alreadyPresent += from.alreadyPresent;
-      for (const item of from.rejected) if (into.rejected.length < MAX_REJECTED_LISTED) into.rejected.push(item);
+      addDelivery(into, from);
     }
     for (const [honeypot, reasons] of flush.#skipped) for (const [reason, count] of reasons) this.#countSkips(honeypot, reason, count);
     for (const [reason, count] of flush.#dropped) this.#dropped.set(reason, (this.#dropped.get(reason) ?? 0) + count);
@@ -274,13 +281,7 @@ export class RunReport {
   delivered(changes: EventChanges, delivery: EventDelivery): void {
     const report = this.#bucket(changes.honeypot, changes.day);
     report.eventUuid = changes.event.uuid;
-    report.eventCreated ||= delivery.eventCreated;
-    report.attributesAdded += delivery.attributesAdded;
-    report.attributesUpdated += delivery.attributesUpdated;
-    report.objectsAdded += delivery.objectsAdded;
-    report.objectsUpdated += delivery.objectsUpdated;
-    report.alreadyPresent += delivery.alreadyPresent;
-    for (const item of delivery.rejected) if (report.rejected.length < MAX_REJECTED_LISTED) report.rejected.push(item);
+    addDelivery(report, delivery);
   }
 
   toJson(): RunReportJson {
