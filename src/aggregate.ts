@@ -1,6 +1,7 @@
 // Daily buckets: per (UTC day, honeypot) each indicator once, with first/last seen and hit count.
 import type { HoneypotType } from './honeypots/honeypot-type.js';
 import type { Indicator, Observation } from './indicators.js';
+import { mispValueKey } from './misp/value-identity.js';
 import { emptyTally, observeInPlace, tallyOf, type MutableTally, type Tally } from './tally.js';
 import { utcDay } from './time.js';
 
@@ -61,10 +62,13 @@ export class DailyBucket {
   }
 }
 
-/** An indicator's identity inside its event: type and value for attributes, template and tuple for objects. */
+/**
+ * An indicator's identity inside its event: type and value for attributes (values MISP holds as the same one are
+ * one attribute, whichever spelling came first), template and tuple for objects.
+ */
 export function indicatorKey(indicator: Indicator): string {
   return indicator.kind === 'attribute'
-    ? `attribute|${indicator.type}|${indicator.value}`
+    ? `attribute|${indicator.type}|${mispValueKey(indicator.type, indicator.value)}`
     : `object|${indicator.template}|${indicator.key}`;
 }
 

@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import type { AttackEvent, Skip } from './attack-event.js';
 import type { AttackerIpPolicy } from './attacker-ip-policy.js';
 import type { ObjectTemplateName } from './misp/object-templates.js';
+import { phpTrim } from './misp/value-identity.js';
 
 /** MISP rejects attribute values over 65535 bytes ("The entered string is too long…"). */
 export const MAX_VALUE_BYTES = 65_535;
@@ -60,6 +61,13 @@ const IP_PORT_OBJECTS = new Set(['Dionaea']);
 const HEX = /^[0-9a-f]+$/i;
 // \s is exactly what String.prototype.trim removes.
 const NOT_BLANK = /\S/;
+// MISP refuses a value of nothing but control characters once trimmed ("considered to be empty"); an event edit
+// drops it without a word, so it is left out here (with blanks among them too: nothing of value is lost).
+const CONTROL_ONLY = /^[\x00-\x20\x7f]*$/;
+// MISP refuses these types with a line feed in the value (AttributeValidationTool::validate).
+const ONE_LINE_TYPES = new Set(['uri', 'user-agent', 'filename']);
+// A URL with control characters is not one a proxy or IDS could ever match.
+const CONTROL_CHARACTER = /[\x00-\x1f\x7f]/;
 const CVE = /^CVE-\d{4}-\d{4,}$/;
 const EMAIL = /^[^\s@<>()[\],;:"]{1,64}@[a-z0-9.-]{1,253}\.[a-z]{2,63}$/i;
 
@@ -74,6 +82,10 @@ class IndicatorList {
     // (Checked first: nearly every value is well-formed already, and this runs for every value of every document.)
     const wellFormed = value.isWellFormed() ? value : value.toWellFormed();
     if (!NOT_BLANK.test(wellFormed)) return undefined;
+    if (CONTROL_ONLY.test(wellFormed)) {
+      this.dropped.push('invalid_value');
+      return undefined;
+    }
     // Cheap length test first: a UTF-8 encoding is at most 3 bytes per UTF-16 code unit.
     if (wellFormed.length * 3 > MAX_VALUE_BYTES && Buffer.byteLength(wellFormed, 'utf8') > MAX_VALUE_BYTES) {
       this.dropped.push('value_too_long');
@@ -82,15 +94,26 @@ class IndicatorList {
     return wellFormed;
   }
 
+  /**
+   * A standalone attribute, its value as MISP stores it (trimmed: MISP trims, and two values that differ only
+   * there would be refused as the same one).
+   */
   attribute(type: string, category: string, raw: string | undefined, toIds: boolean, label?: string): string | undefined {
-    const value = this.bounded(raw);
-    if (value !== undefined) this.indicators.push({ kind: 'attribute', type, category, value, toIds, ...(label && { label }) });
+    const bounded = this.bounded(raw);
+    if (bounded === undefined) return undefined;
+    const value = oneLineIfNeeded(type, phpTrim(bounded));
+    this.indicators.push({ kind: 'attribute', type, category, value, toIds, ...(label && { label }) });
     return value;
   }
 
   invalid(): void {
     this.dropped.push('invalid_value');
   }
+}
+
+/** Line breaks shown as `\r` and `\n` in the types MISP refuses with a line feed (an attacker's header injection). */
+function oneLineIfNeeded(type: string, value: string): string {
+  return ONE_LINE_TYPES.has(type) && /[\r\n]/.test(value) ? value.replace(/\r/g, '\\r').replace(/\n/g, '\\n') : value;
 }
 
 function hash(value: string | undefined, length: number): string | undefined {
@@ -102,7 +125,7 @@ const CALLBACK_SCHEMES = /^(ldaps?|rmi|dns|iiop|corba|nds|nis|https?):\/\//i;
 
 /** The URL if it is one MISP should hold as `url` (one of `schemes`), with its host when that host is an IP literal. */
 function parseUrl(raw: string, schemes: RegExp): { url: string; ipHost?: string } | undefined {
-  if (!schemes.test(raw)) return undefined;
+  if (!schemes.test(raw) || CONTROL_CHARACTER.test(raw)) return undefined;
   let host: string;
   try {
     host = new URL(raw).hostname;
@@ -218,7 +241,8 @@ export function extractIndicators(event: AttackEvent, policy: AttackerIpPolicy):
     if (file.sha256 !== undefined && sha256 === undefined) list.invalid();
     if (file.md5 !== undefined && md5 === undefined) list.invalid();
     if (sha256 === undefined && md5 === undefined) continue;
-    const filename = list.bounded(file.filename !== undefined && file.filename.length <= 255 ? file.filename : undefined);
+    const bounded = list.bounded(file.filename !== undefined && file.filename.length <= 255 ? file.filename : undefined);
+    const filename = bounded === undefined ? undefined : oneLineIfNeeded('filename', bounded);
     list.indicators.push({
       kind: 'object',
       template: 'file',
@@ -273,7 +297,8 @@ export function extractIndicators(event: AttackEvent, policy: AttackerIpPolicy):
     if (EMAIL.test(email)) list.attribute('email-src', 'Payload delivery', email, true, 'SMTP sender');
     else list.invalid();
   }
-  if (IP_PORT_OBJECTS.has(event.honeypot) && event.destPort !== undefined) {
+  // MISP's port type is 1-65535: a port 0 attribute would be dropped from the object without a word.
+  if (IP_PORT_OBJECTS.has(event.honeypot) && event.destPort !== undefined && event.destPort >= 1 && event.destPort <= 65535) {
     list.indicators.push({
       kind: 'object',
       template: 'ip-port',

@@ -53,6 +53,7 @@ describe('a real Cowrie honeypot → the real HPFEEDS broker → tpot2misp (real
       assert.ok(values('input').includes('cat /proc/cpuinfo | grep name | wc -l'));
       assert.ok(found.Object.some((o) => o.Attribute.some((a) => a.object_relation === 'eventid' && a.value === 'cowrie.login.success')));
       assert.deepEqual(misp.specViolations, []);
+      assert.deepEqual(misp.unreported, []);
     } finally {
       child.kill('SIGTERM');
       await done;

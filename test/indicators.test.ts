@@ -88,6 +88,37 @@ describe('extractIndicators', () => {
     assert.deepEqual(values, ['echo "<script>alert(1)</script>"\u0000\u001b[31m\r\n', 'bad \ufffd surrogate']);
   });
 
+  it('shapes values the way MISP stores them, so that none is refused or dropped from an edit', () => {
+    const o = observe({
+      honeypot: 'Tanner',
+      userAgents: ['curl/8.0\r\nX-Forwarded-For: 1.2.3.4', '  Mozilla/5.0  '],
+      requests: [{ method: 'GET', path: '/a\nb' }],
+      clientVersion: 'SSH-2.0-Go\r',
+      credentials: [{ username: 'root', password: '\u0003' }],
+      files: [{ url: 'http://203.0.113.7/x\ny.sh' }, { url: 'http://203.0.113.7/bot.sh', sha256: 'a'.repeat(64), filename: 'bot\n.sh' }],
+    });
+    const attrs = o.indicators.flatMap((i) => (i.kind === 'attribute' ? [`${i.type}=${i.value}`] : []));
+    assert.deepEqual(attrs, [
+      'ip-src=198.51.100.23',
+      'url=http://203.0.113.7/bot.sh',
+      'ip-dst=203.0.113.7',
+      'uri=/a\\nb',
+      'user-agent=curl/8.0\\r\\nX-Forwarded-For: 1.2.3.4',
+      'user-agent=Mozilla/5.0',
+      'text=SSH-2.0-Go',
+    ]);
+    const file = o.indicators.find((i) => i.kind === 'object' && i.template === 'file');
+    assert.equal(file?.kind === 'object' && file.attributes.find((a) => a.relation === 'filename')?.value, 'bot\\n.sh');
+    const credential = o.indicators.find((i) => i.kind === 'object' && i.template === 'credential');
+    assert.deepEqual(credential?.kind === 'object' && credential.attributes.map((a) => a.relation), ['username', 'type', 'origin', 'format'], 'a password of control characters only is left out');
+    assert.deepEqual([...o.dropped].sort(), ['invalid_value', 'invalid_value'], 'the URL with a line feed and the password');
+  });
+
+  it('makes no ip-port object for port 0 (MISP\'s port type is 1-65535)', () => {
+    const o = observe({ honeypot: 'Dionaea', destPort: 0, transport: 'tcp', protocol: 'smbd' });
+    assert.ok(!o.indicators.some((i) => i.kind === 'object'));
+  });
+
   it('makes Dionaea connections ip-port objects', () => {
     const o = observe({ honeypot: 'Dionaea', destPort: 445, transport: 'tcp', protocol: 'smbd' });
     const object = o.indicators.find((i) => i.kind === 'object');

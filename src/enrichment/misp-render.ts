@@ -38,6 +38,14 @@ function bounded(text: string): string {
   return (clean.length > MAX_TEXT ? `${clean.slice(0, MAX_TEXT)}…` : clean).toWellFormed();
 }
 
+/**
+ * A value MISP takes as a `link`: it checks PHP's FILTER_VALIDATE_URL (a scheme, a host, printable ASCII), and an
+ * event edit drops a link that fails without a word.
+ */
+function isLink(value: string): boolean {
+  return /^https?:\/\/[^\s/?#]+/i.test(value) && /^[\x21-\x7e]+$/.test(value);
+}
+
 function found<S>(known: KnownAnswer | undefined): S | undefined {
   return known !== undefined && known.answer.status === 'found' ? (known.answer.data as S) : undefined;
 }
@@ -134,7 +142,7 @@ function isoDay(day: string | null): string | undefined {
 function virusTotalObject(eventUuid: string, indicatorUuid: string, known: KnownAnswer, vt: VirusTotalSummary): MispObject | undefined {
   const permalink = bounded(vt.permalink);
   // The template requires the permalink: without one there is no valid object to write.
-  if (permalink === '') return undefined;
+  if (!isLink(permalink)) return undefined;
   const total = vt.malicious + vt.suspicious + vt.harmless + vt.undetected;
   const relations: Relation[] = [
     { relation: 'permalink', type: 'link', category: 'External analysis', value: permalink },
@@ -171,7 +179,8 @@ function greyNoiseObject(eventUuid: string, indicatorUuid: string, subject: Enri
   ];
   const actor = gn.name === null ? '' : bounded(gn.name);
   if (actor !== '') relations.push({ relation: 'actor', type: 'text', category: 'Other', value: actor });
-  if (gn.link !== null && /^https?:\/\//i.test(gn.link)) relations.push({ relation: 'link', type: 'link', category: 'External analysis', value: bounded(gn.link) });
+  const link = gn.link === null ? '' : bounded(gn.link);
+  if (isLink(link)) relations.push({ relation: 'link', type: 'link', category: 'External analysis', value: link });
   const lastSeen = isoDay(gn.lastSeen);
   if (lastSeen !== undefined) relations.push({ relation: 'last-seen', type: 'datetime', category: 'Other', value: lastSeen });
   const comment = `GreyNoise: ${gn.classification}${gn.noise ? ', mass-scanning the internet' : ''}${gn.riot ? ', a known business service (RIOT)' : ''}`;

@@ -9,8 +9,10 @@ export interface MispRestSinkOptions extends MispHttpOptions {
   readonly batchSize: number;
 }
 
-// MISP's answers when it already holds an item: the duplicate rule, or a UUID that exists.
-const ALREADY_THERE = /similar attribute already exists|uuid provided is not unique/i;
+// MISP's answer when it already holds the item: its UUID exists (a batch MISP saved but whose answer was lost, or a
+// lost state file). The duplicate rule alone ("A similar attribute already exists") means another attribute holds
+// the value: this one is refused, and an edit would drop it silently.
+const ALREADY_THERE = /uuid provided is not unique/i;
 
 type AttributeBody = Omit<MispAttribute, 'timestamp'>;
 
@@ -163,10 +165,13 @@ export class MispRestSink implements Sink {
     return { saved: batch.length - failures.size, alreadyPresent, rejected };
   }
 
-  /** Removes one tag from an attribute; a tag no longer attached (a re-send after a crash) is fine. */
+  /**
+   * Removes one tag from an attribute. A tag no longer attached (a re-send after a crash: 404) or no longer in MISP
+   * at all (an administrator deleted it: 405 "Invalid Tag.") is already gone.
+   */
   async #untag(uuid: string, tag: string): Promise<void> {
     const response = await this.#client.request('POST', '/tags/removeTagFromObject', { uuid, tag });
-    if ((response.status === 404 || response.status === 405) && /not attached/i.test(mispMessage(response.body) ?? '')) return;
+    if ((response.status === 404 || response.status === 405) && /not attached|^invalid tag\.?$/i.test(mispMessage(response.body) ?? '')) return;
     this.#throwUnlessOk(response, 'POST /tags/removeTagFromObject');
   }
 
@@ -200,7 +205,10 @@ export class MispRestSink implements Sink {
       });
     }
     throw new Tpot2MispError('T2M_MISP_HTTP', `MISP refused ${what}: HTTP ${response.status} ${message}`, {
-      hint: response.status === 404 ? 'the event was not found: was it deleted in MISP? Delete the state file to re-create it' : 'see MISP\'s message',
+      hint:
+        response.status === 404
+          ? 'the event was not found: was it deleted in MISP? MISP then blocklists its UUID, so remove it from the event blocklist (Administration → Event Blocklists) and move the state file away to re-create it'
+          : 'see MISP\'s message',
       status: response.status,
     });
   }

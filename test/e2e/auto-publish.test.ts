@@ -82,5 +82,6 @@ describe('AUTO_PUBLISH policy (files → MISP emulator)', () => {
     assert.equal(eventFor('2025-03-14')?.published, true);
     assert.equal(publishRequests(), 2);
     assert.deepEqual(misp.specViolations, []);
+    assert.deepEqual(misp.unreported, []);
   });
 });

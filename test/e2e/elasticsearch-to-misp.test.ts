@@ -58,6 +58,7 @@ describe('batch mode: Elasticsearch (emulated) → MISP (emulated)', () => {
         assert.deepEqual({ missing: missing.slice(0, 10), extra: extra.slice(0, 10), counts: [missing.length, extra.length] }, { missing: [], extra: [], counts: [0, 0] }, `${key}: exactly the valid attacker IPs`);
       }
       assert.deepEqual(misp.specViolations, []);
+      assert.deepEqual(misp.unreported, []);
       // Every page went through a point in time; none was larger than ES allows, none was cut.
       assert.equal(es.requests.byEndpoint['POST /{index}/_pit'], 1);
       assert.ok((es.requests.byEndpoint['POST /_search'] ?? 0) >= Math.ceil(250_000 * 0.85 / 5000), JSON.stringify(es.requests.byEndpoint));

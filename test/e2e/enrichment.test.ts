@@ -169,6 +169,7 @@ describe('enrichment within quotas, without holding up delivery', () => {
     assert.ok(vtObject, 'a virustotal-report object attached to the IP it describes');
     assert.ok(vtObject.Attribute.some((a) => a.object_relation === 'permalink' && a.value.includes(FIXTURE_IPS.malicious)));
     assert.deepEqual(misp.specViolations, []);
+    assert.deepEqual(misp.unreported, []);
 
     // Later runs take the queue in order, 4 a minute, with a larger budget.
     const before = vt.length;
@@ -255,6 +256,7 @@ describe('enrichment within quotas, without holding up delivery', () => {
     await run(s, clock);
     assert.equal(count() - before, 6 * 3, 'asked again once the answers expired');
     assert.deepEqual(misp.specViolations, []);
+    assert.deepEqual(misp.unreported, []);
   });
 
   it('a 429 with Retry-After: 30 pauses only that provider for 30 s; a 401 disables a provider with one message naming its key; the run completes', async () => {
@@ -310,6 +312,7 @@ describe('enrichment within quotas, without holding up delivery', () => {
     assert.equal(ipAttribute(second!, FIXTURE_IPS.riot), undefined, 'known benign: never sent');
     assert.ok(ipAttribute(second!, FIXTURE_IPS.malicious));
     assert.deepEqual(misp.specViolations, []);
+    assert.deepEqual(misp.unreported, []);
   });
 
   it('ENRICHMENT_DROP_BENIGN=true: an expired "benign" is re-checked, and a scanner that is no longer benign is delivered again (restored in MISP)', async () => {
@@ -335,6 +338,7 @@ describe('enrichment within quotas, without holding up delivery', () => {
       assert.equal(nextDay?.deleted, false, 'an expired verdict does not keep it out: delivered, then re-checked');
       assert.match(nextDay.comment, /^2 hits/);
       assert.deepEqual(misp.specViolations, []);
+      assert.deepEqual(misp.unreported, []);
     } finally {
       enrichment.answer('greynoise', FIXTURE_IPS.riot, undefined);
     }
@@ -452,6 +456,7 @@ describe('enrichment in realtime mode', () => {
       assert.ok(reports.some((o) => o.ObjectReference.some((r) => r.referenced_uuid === ip.uuid && r.referenced_type === '0')), 'a report attached to the IP');
       assert.ok(enrichment.lastRequest.virustotal !== undefined);
       assert.deepEqual(misp.specViolations, []);
+      assert.deepEqual(misp.unreported, []);
 
       // Realtime mode keeps a validation report of the day too.
       const report = JSON.parse(readFileSync(join(dir, 'report', 'report.json'), 'utf8')) as RunReportJson;

@@ -58,6 +58,7 @@ describe('files → MISP REST API (emulated), end to end', () => {
     const writes = misp.writeRequests();
     assert.ok(writes <= 3 + Math.ceil(items / BATCH), `${writes} write requests for ${items} attributes and objects`);
     assert.deepEqual(misp.specViolations, []);
+    assert.deepEqual(misp.unreported, []);
   });
 
   it('sends no write request at all when run again with no new data', async () => {
@@ -78,6 +79,7 @@ describe('files → MISP REST API (emulated), end to end', () => {
     assert.equal(ips.length, UNIQUE_IPS);
     assert.equal(misp.events().length, 1);
     assert.deepEqual(misp.specViolations, []);
+    assert.deepEqual(misp.unreported, []);
   });
 
   it('stops with one clear line when the key is wrong, and leaves the checkpoint where it was', async () => {

@@ -77,12 +77,21 @@ describe('MISP emulator', () => {
     assert.deepEqual((reused.body['errors'] as Record<string, string[]>)['uuid'], ['The UUID provided is not unique']);
   });
 
-  it('enforces object templates and upserts attributes and objects by UUID through events/edit', async () => {
+  it('enforces object templates on objects/add; an event edit stores what it can, answers 200 and drops the rest quietly', async () => {
     const ipPort = { uuid: uuid(10), name: 'ip-port', template_uuid: '9f8cea74-16fe-4968-a2b4-026676949ac6', template_version: '10', Attribute: [{ object_relation: 'ip-src', type: 'ip-src', value: '198.51.100.1' }, { object_relation: 'dst-port', type: 'port', value: '445' }] };
     const commandLine = { uuid: uuid(11), name: 'command-line', template_uuid: '88ebe222-d3cc-11e9-875d-7f13f460adaf', template_version: '2', Attribute: [{ object_relation: 'description', type: 'text', value: 'no command' }] };
-    const bad = await call('POST', `/events/edit/${EVENT_UUID}`, { Event: { Object: [commandLine] } });
-    assert.equal(bad.status, 403);
-    assert.match(String(bad.body['errors']), /required attribute is not set \(command_line\)/);
+    const refused = await call('POST', `/objects/add/${EVENT_UUID}`, { Object: commandLine });
+    assert.equal(refused.status, 403);
+    assert.match(JSON.stringify(refused.body), /required attribute is not set \(command_line\)/);
+    const noted = misp.unreported.length;
+    const portZero = { ...ipPort, uuid: uuid(12), Attribute: [ipPort.Attribute[0]!, { object_relation: 'dst-port', type: 'port', value: '0', uuid: uuid(13) }] };
+    const quiet = await call('POST', `/events/edit/${EVENT_UUID}`, { Event: { Object: [commandLine, portZero], Attribute: [{ uuid: uuid(14), type: 'user-agent', category: 'Network activity', value: 'curl\nX-Injected: 1' }] } });
+    assert.equal(quiet.status, 200, 'Event::_edit answers 200 whatever it dropped');
+    const stored = misp.events().find((e) => e.uuid === EVENT_UUID)!;
+    assert.ok(stored.Object.some((o) => o.uuid === uuid(11)), 'stored off its template');
+    assert.deepEqual(stored.Object.find((o) => o.uuid === uuid(12))?.Attribute.map((a) => a.object_relation), ['ip-src'], 'port 0 dropped from the object');
+    assert.ok(!stored.Attribute.some((a) => a.uuid === uuid(14)), 'a user-agent with a line feed is dropped');
+    assert.deepEqual(misp.unreported.slice(noted).map((u) => u.uuid).sort(), [uuid(11), uuid(13), uuid(14)]);
     const good = await call('POST', `/events/edit/${EVENT_UUID}`, { Event: { Object: [ipPort], Attribute: [{ uuid: uuid(1), type: 'ip-src', category: 'Network activity', value: '198.51.100.1', comment: '2 hits' }, { uuid: uuid(20), type: 'ip-src', value: '203.0.113.5' }] } });
     assert.equal(good.status, 200);
     const event = misp.events().find((e) => e.uuid === EVENT_UUID)!;
@@ -92,6 +101,53 @@ describe('MISP emulator', () => {
     await call('POST', `/events/edit/${EVENT_UUID}`, { Event: { Object: [{ ...ipPort, comment: 'seen again' }] } });
     assert.equal(event.Object.filter((o) => o.uuid === uuid(10)).length, 1);
     assert.equal(event.Object.find((o) => o.uuid === uuid(10))?.comment, 'seen again');
+  });
+
+  it('stores values as MISP does and holds case, accent and blank twins as one value (the duplicate rule)', async () => {
+    const twins = [
+      { uuid: uuid(30), type: 'uri', category: 'Network activity', value: '/HNAP1/' },
+      { uuid: uuid(31), type: 'uri', category: 'Network activity', value: '/hnap1/' },
+      { uuid: uuid(32), type: 'user-agent', category: 'Network activity', value: 'Mozilla/5.0 ' },
+      { uuid: uuid(33), type: 'user-agent', category: 'Network activity', value: 'Mozilla/5.0' },
+      { uuid: uuid(34), type: 'text', category: 'Other', value: 'café' },
+      { uuid: uuid(35), type: 'text', category: 'Other', value: 'CAFE' },
+      { uuid: uuid(36), type: 'email-src', category: 'Payload delivery', value: 'Spam@Example.ORG' },
+      { uuid: uuid(37), type: 'text', category: 'Other', value: 'smile 😀' },
+      { uuid: uuid(38), type: 'text', category: 'Other', value: '\u0003' },
+    ];
+    const { body } = await call('POST', `/attributes/add/${EVENT_UUID}`, twins);
+    const errors = body['errors'] as Record<string, Record<string, string[]>>;
+    assert.deepEqual(Object.keys(errors).sort(), ['attribute_1', 'attribute_3', 'attribute_5', 'attribute_8']);
+    assert.deepEqual(errors['attribute_1']?.['value'], ['A similar attribute already exists for this event.']);
+    assert.match(errors['attribute_8']?.['value']?.[0] ?? '', /purely of control characters/);
+    const event = misp.events().find((e) => e.uuid === EVENT_UUID)!;
+    const value = (n: number) => event.Attribute.find((a) => a.uuid === uuid(n))?.value;
+    assert.equal(value(32), 'Mozilla/5.0', 'trimmed');
+    assert.equal(value(36), 'spam@example.org', 'email lowercased');
+    assert.equal(value(37), 'smile ?', '4-byte UTF-8 stored as ?');
+    // An edit cannot add a twin either: it is dropped, and only MISP's audit log says so.
+    const noted = misp.unreported.length;
+    const edit = await call('POST', `/events/edit/${EVENT_UUID}`, { Event: { Attribute: [{ uuid: uuid(31), type: 'uri', category: 'Network activity', value: '/hnap1/' }] } });
+    assert.equal(edit.status, 200);
+    assert.equal(value(31), undefined);
+    assert.match(misp.unreported.at(-1)?.problem ?? '', /similar attribute/);
+    assert.equal(misp.unreported.length, noted + 1);
+    // Updating the attribute itself to another spelling is no twin of itself.
+    await call('POST', `/events/edit/${EVENT_UUID}`, { Event: { Attribute: [{ uuid: uuid(30), type: 'uri', category: 'Network activity', value: '/hnap1/' }] } });
+    assert.equal(value(30), '/hnap1/');
+    assert.equal(misp.unreported.length, noted + 1);
+  });
+
+  it('removes a tag: 404 when it is not attached, 405 "Invalid Tag." when MISP has no such tag', async () => {
+    const added = await call('POST', `/attributes/add/${EVENT_UUID}`, { uuid: uuid(40), type: 'ip-src', category: 'Network activity', value: '192.0.2.40', Tag: [{ name: 'tpot:scanner="benign"' }] });
+    assert.equal(added.status, 200);
+    assert.equal((await call('POST', '/tags/removeTagFromObject', { uuid: uuid(40), tag: 'tpot:scanner="benign"' })).status, 200);
+    const again = await call('POST', '/tags/removeTagFromObject', { uuid: uuid(40), tag: 'tpot:scanner="benign"' });
+    assert.equal(again.status, 404);
+    assert.match(String(again.body['message']), /not attached/);
+    const unknown = await call('POST', '/tags/removeTagFromObject', { uuid: uuid(40), tag: 'never:seen' });
+    assert.equal(unknown.status, 405);
+    assert.equal(unknown.body['message'], 'Invalid Tag.');
   });
 
   it('records bodies that break MISP\'s OpenAPI spec, counts requests, and injects faults', async () => {

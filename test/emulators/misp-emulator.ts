@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { attributeErrors, describeTypesResponse, objectTemplateError, type FieldErrors } from './misp-rules.js';
+import { attributeErrors, collationKey, describeTypesResponse, objectTemplateError, storedValue, type FieldErrors } from './misp-rules.js';
 import { OpenApiValidator, type SchemaName } from './openapi-validator.js';
 
 export interface MispEmulatorOptions {
@@ -89,6 +89,13 @@ export interface MispEmulator {
   writeRequests(): number;
   /** Request bodies that did not validate against misp-openapi.yaml. Tests assert this stays empty. */
   readonly specViolations: readonly { endpoint: string; errors: string }[];
+  /**
+   * What real MISP takes without a word but does not do as asked; only its audit log would tell. An event edit
+   * answers 200 yet drops every attribute that fails validation or the duplicate rule (MispAttribute::editAttributeBulk,
+   * logDropped), saves objects without their failing attributes, and never checks object templates. A client cannot
+   * see these, so tests assert this stays empty.
+   */
+  readonly unreported: readonly { endpoint: string; uuid: string; problem: string }[];
   events(): MispStoredEvent[];
   /** The next `count` requests (optionally under `pathPrefix`) answer `status`, or lose their connection. */
   injectFaults(spec: { count: number; status?: number; pathPrefix?: string; dropConnection?: boolean }): void;
@@ -148,13 +155,20 @@ export async function startMispEmulator(options: MispEmulatorOptions = {}): Prom
   let total = 0;
   let writes = 0;
   const violations: { endpoint: string; errors: string }[] = [];
+  const unreported: { endpoint: string; uuid: string; problem: string }[] = [];
   const faults: { count: number; status?: number; pathPrefix?: string; dropConnection?: boolean }[] = [];
   let outage: { untilMs: number; status: number } | undefined;
   const events = new Map<string, MispStoredEvent>();
   const attributesByUuid = new Map<string, StoredAttribute>();
-  /** `<event id>|type|category|value` of standalone attributes: MISP's duplicate rule, without a scan. */
+  /** `<event id>|type|category|<collation key of the value>` of standalone attributes: MISP's duplicate rule, without a scan. */
   const standaloneByValue = new Map<string, StoredAttribute>();
   const objectsByUuid = new Map<string, StoredObject>();
+  /** Tag names MISP holds (lowercase): created when first attached, kept when detached. */
+  const knownTags = new Set<string>();
+  const noted = <T extends { name: string }>(tags: T[]): T[] => {
+    for (const tag of tags) knownTags.add(tag.name.trim().toLowerCase());
+    return tags;
+  };
   let nextId = 1;
 
   const eventFor = (ref: string): MispStoredEvent | undefined => (UUID.test(ref) ? [...events.values()].find((e) => e.uuid === ref.toLowerCase()) : events.get(ref));
@@ -175,7 +189,7 @@ export async function startMispEmulator(options: MispEmulatorOptions = {}): Prom
       uuid: typeof input['uuid'] === 'string' ? input['uuid'].toLowerCase() : randomUUID(),
       type,
       category: typeof input['category'] === 'string' ? input['category'] : defaults.default_category,
-      value: String(input['value']),
+      value: storedValue(type, String(input['value'])),
       to_ids: input['to_ids'] === undefined ? defaults.to_ids === 1 : [true, 1, '1'].includes(input['to_ids'] as never),
       comment: typeof input['comment'] === 'string' ? input['comment'] : '',
       distribution: input['distribution'] === undefined ? '5' : String(input['distribution']),
@@ -186,9 +200,11 @@ export async function startMispEmulator(options: MispEmulatorOptions = {}): Prom
       object_relation: typeof input['object_relation'] === 'string' ? input['object_relation'] : null,
       first_seen: typeof input['first_seen'] === 'string' ? input['first_seen'] : null,
       last_seen: typeof input['last_seen'] === 'string' ? input['last_seen'] : null,
-      Tag: Array.isArray(input['Tag']) ? (input['Tag'] as Json[]).map((t) => ({ name: String(t['name']) })) : [],
+      Tag: noted(Array.isArray(input['Tag']) ? (input['Tag'] as Json[]).map((t) => ({ name: String(t['name']) })) : []),
     };
   }
+
+  const duplicateKeyOf = (a: StoredAttribute): string => `${a.event_id}|${a.type}|${a.category}|${collationKey(a.value)}`;
 
   /** Adds a standalone attribute with MISP's checks: field validation, uuid uniqueness, the duplicate rule. */
   function addAttribute(event: MispStoredEvent, input: Json, breakOnDuplicate: boolean): FieldErrors | StoredAttribute {
@@ -199,7 +215,7 @@ export async function startMispEmulator(options: MispEmulatorOptions = {}): Prom
     }
     if (Object.keys(errors).length > 0) return errors;
     const attribute = newAttribute(event, input);
-    const duplicateKey = `${event.id}|${attribute.type}|${attribute.category}|${attribute.value}`;
+    const duplicateKey = duplicateKeyOf(attribute);
     const candidate = standaloneByValue.get(duplicateKey);
     const duplicate = candidate !== undefined && !candidate.deleted ? candidate : undefined;
     if (duplicate !== undefined) {
@@ -213,14 +229,24 @@ export async function startMispEmulator(options: MispEmulatorOptions = {}): Prom
     return attribute;
   }
 
-  /** Creates or (same uuid, same event) updates an object, with the template checks. */
-  function upsertObject(event: MispStoredEvent, input: Json): string | StoredObject {
+  /**
+   * Creates or (same uuid, same event) updates an object. `objects/add` checks its template and refuses it whole
+   * when an attribute fails validation; an event edit (`quiet`) does neither: it saves the object without the failing
+   * attributes, and the emulator notes in `unreported` what MISP let pass or dropped.
+   */
+  function upsertObject(event: MispStoredEvent, input: Json, quiet?: { endpoint: string }): string | StoredObject {
+    const uuidOf = (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : '');
     const templateError = objectTemplateError(input);
-    if (templateError !== undefined) return templateError;
-    const inputs = input['Attribute'] as Json[];
-    for (const [index, attribute] of inputs.entries()) {
+    if (templateError !== undefined) {
+      if (quiet === undefined) return templateError;
+      unreported.push({ endpoint: quiet.endpoint, uuid: uuidOf(input['uuid']), problem: `stored off its template: ${templateError}` });
+    }
+    const inputs: Json[] = [];
+    for (const [index, attribute] of (Array.isArray(input['Attribute']) ? (input['Attribute'] as Json[]) : []).entries()) {
       const errors = attributeErrors(attribute);
-      if (Object.keys(errors).length > 0) return `Could not save object as at least one attribute has failed validation (${String(attribute['object_relation'] ?? index)}). ${JSON.stringify(errors)}`;
+      if (Object.keys(errors).length === 0) inputs.push(attribute);
+      else if (quiet === undefined) return `Could not save object as at least one attribute has failed validation (${String(attribute['object_relation'] ?? index)}). ${JSON.stringify(errors)}`;
+      else unreported.push({ endpoint: quiet.endpoint, uuid: uuidOf(attribute['uuid']), problem: `object attribute dropped: ${JSON.stringify(errors)}` });
     }
     const uuid = typeof input['uuid'] === 'string' ? input['uuid'].toLowerCase() : randomUUID();
     const existing = objectsByUuid.get(uuid);
@@ -320,52 +346,74 @@ export async function startMispEmulator(options: MispEmulatorOptions = {}): Prom
     return new HttpAnswer(200, { Event: stored, ...(errors.length > 0 && { errors }) });
   }
 
-  /** Inline tags, attributes and objects of an events/add or events/edit body (merged by uuid). */
-  function applyContent(event: MispStoredEvent, input: Json, endpoint: string): string[] {
-    const errors: string[] = [];
+  /**
+   * Inline tags, attributes and objects of an events/add or events/edit body (merged by uuid). What fails is
+   * returned; an edit (`quiet`) drops it instead and answers as if all went well, as MISP does.
+   */
+  function applyContent(event: MispStoredEvent, input: Json, endpoint: string, quiet = false): string[] {
+    const problems: string[] = [];
+    let changed = false;
+    const errors = {
+      push(problem: string, uuid: unknown = ''): void {
+        if (quiet) unreported.push({ endpoint, uuid: typeof uuid === 'string' ? uuid.toLowerCase() : '', problem });
+        else problems.push(problem);
+      },
+    };
     for (const tag of Array.isArray(input['Tag']) ? (input['Tag'] as Json[]) : []) {
       if (specCheck(endpoint, 'TagNoId', tag) !== undefined) continue;
-      if (typeof tag['name'] === 'string' && !event.Tag.some((t) => t.name.toLowerCase() === String(tag['name']).toLowerCase())) event.Tag.push({ name: tag['name'] });
+      if (typeof tag['name'] === 'string' && !event.Tag.some((t) => t.name.toLowerCase() === String(tag['name']).toLowerCase())) event.Tag.push(...noted([{ name: tag['name'] }]));
     }
     for (const attribute of Array.isArray(input['Attribute']) ? (input['Attribute'] as Json[]) : []) {
       const specErrors = specCheck(endpoint, 'AttributeNoId', attribute);
       if (specErrors !== undefined) {
-        errors.push(specErrors);
+        errors.push(specErrors, attribute['uuid']);
         continue;
       }
       const existing = typeof attribute['uuid'] === 'string' ? attributesByUuid.get(attribute['uuid'].toLowerCase()) : undefined;
       if (existing !== undefined) {
         if (existing.event_id !== event.id) {
-          errors.push(`Attribute ${existing.uuid} belongs to another event`);
+          // MispAttribute::editAttribute: logged as "Duplicate UUID found in attribute", nothing saved.
+          errors.push(`Attribute ${existing.uuid} belongs to another event`, existing.uuid);
           continue;
         }
         const fieldErrors = attributeErrors({ ...existing, ...attribute });
+        // The duplicate rule, against every other attribute of the event (findAttributeByValue excludes its own id).
+        const updated = newAttribute(event, { ...existing, ...attribute }, existing.object_id);
+        const twin = existing.object_id === '0' && !updated.deleted ? standaloneByValue.get(duplicateKeyOf(updated)) : undefined;
+        if (twin !== undefined && twin !== existing && !twin.deleted) (fieldErrors['value'] ??= []).push('A similar attribute already exists for this event.');
         if (Object.keys(fieldErrors).length > 0) {
-          errors.push(JSON.stringify(fieldErrors));
+          errors.push(JSON.stringify(fieldErrors), existing.uuid);
           continue;
+        }
+        if (existing.object_id === '0') {
+          if (standaloneByValue.get(duplicateKeyOf(existing)) === existing) standaloneByValue.delete(duplicateKeyOf(existing));
         }
         // An edit adds the tags it names; MISP never removes an attribute's tags on edit.
         const tags = [...existing.Tag];
         for (const tag of Array.isArray(attribute['Tag']) ? (attribute['Tag'] as Json[]) : []) {
-          if (!tags.some((t) => t.name === String(tag['name']))) tags.push({ name: String(tag['name']) });
+          if (!tags.some((t) => t.name === String(tag['name']))) tags.push(...noted([{ name: String(tag['name']) }]));
         }
         Object.assign(existing, newAttribute(event, { ...existing, ...attribute, deleted: attribute['deleted'] ?? existing.deleted }, existing.object_id), { id: existing.id, timestamp: now(), Tag: tags });
+        if (existing.object_id === '0') standaloneByValue.set(duplicateKeyOf(existing), existing);
+        changed = true;
         continue;
       }
       const result = addAttribute(event, attribute, true);
-      if (!('id' in result)) errors.push(JSON.stringify(result));
+      if (!('id' in result)) errors.push(JSON.stringify(result), attribute['uuid']);
+      else changed = true;
     }
     for (const object of Array.isArray(input['Object']) ? (input['Object'] as Json[]) : []) {
       const specErrors = specCheck(endpoint, 'Object', object);
       if (specErrors !== undefined) {
-        errors.push(specErrors);
+        errors.push(specErrors, object['uuid']);
         continue;
       }
-      const result = upsertObject(event, object);
-      if (typeof result === 'string') errors.push(result);
+      const result = upsertObject(event, object, quiet ? { endpoint } : undefined);
+      if (typeof result === 'string') errors.push(result, object['uuid']);
+      else changed = true;
     }
-    if (errors.length === 0 && (input['Attribute'] !== undefined || input['Object'] !== undefined)) event.published = false;
-    return errors;
+    if (changed) event.published = false;
+    return problems;
   }
 
   function editEvent(ref: string, body: unknown, metadataOnly: boolean): HttpAnswer {
@@ -379,9 +427,9 @@ export async function startMispEmulator(options: MispEmulatorOptions = {}): Prom
     if (record['timestamp'] !== undefined && Number(record['timestamp']) <= Number(event.timestamp)) {
       return saveFail('edit Event', `/events/edit/${ref}`, 'Event could not be saved: Event in the request not newer than the local copy.');
     }
-    const errors = applyContent(event, record, 'POST /events/edit/{id}');
+    // Event::_edit answers 200 whatever it dropped on the way.
+    applyContent(event, record, 'POST /events/edit/{id}', true);
     event.timestamp = now();
-    if (errors.length > 0) return saveFail('edit Event', `/events/edit/${ref}`, errors.join(' | '));
     if (metadataOnly) {
       const { Attribute: _attributes, Object: _objects, ...metadata } = event;
       return new HttpAnswer(200, { Event: metadata });
@@ -575,18 +623,22 @@ export async function startMispEmulator(options: MispEmulatorOptions = {}): Prom
       return ['POST /events/publish/{id}', new HttpAnswer(200, { saved: true, success: true, name: 'Job queued', message: 'Job queued', url: `/events/publish/${event.id}`, id: event.id })];
     }
     if (method === 'POST' && key === 'tags/removeTagFromObject') {
-      // TagsController::removeTagFromObject (PyMISP `untag`): {uuid, tag}; a tag not attached is refused with 405.
+      // TagsController::removeTagFromObject (PyMISP `untag`): {uuid, tag}; an unknown tag is refused with 405, one not
+      // attached with 404.
       const endpoint = 'POST /tags/removeTagFromObject';
       const input = (body ?? {}) as Json;
       const url = '/tags/removeTagFromObject';
       if (typeof input['uuid'] !== 'string' || !UUID.test(input['uuid'])) return [endpoint, new HttpAnswer(405, { name: 'Invalid object uuid', message: 'Invalid object uuid', url })];
       if (typeof input['tag'] !== 'string' || input['tag'] === '') return [endpoint, new HttpAnswer(405, { name: 'Invalid tag', message: 'Invalid tag', url })];
+      // A tag MISP does not know at all (tags are created when first attached; an administrator may delete one).
+      if (!knownTags.has(input['tag'].trim().toLowerCase())) return [endpoint, new HttpAnswer(405, { name: 'Invalid Tag.', message: 'Invalid Tag.', url })];
       const attribute = attributesByUuid.get(input['uuid'].toLowerCase());
       if (attribute === undefined) return [endpoint, new HttpAnswer(404, { name: 'Invalid target.', message: 'Invalid target.', url })];
       const index = attribute.Tag.findIndex((t) => t.name === input['tag']);
       if (index < 0) {
+        // TagsController::removeTagFromObject throws NotFoundException.
         const message = 'Could not remove tag as it is not attached to the target Attribute';
-        return [endpoint, new HttpAnswer(405, { name: message, message, url })];
+        return [endpoint, new HttpAnswer(404, { name: message, message, url })];
       }
       attribute.Tag.splice(index, 1);
       attribute.timestamp = now();
@@ -669,6 +721,7 @@ export async function startMispEmulator(options: MispEmulatorOptions = {}): Prom
     totalRequests: () => total,
     writeRequests: () => writes,
     specViolations: violations,
+    unreported,
     events: () => [...events.values()],
     injectFaults: (spec) => faults.push({ ...spec }),
     outage: (untilMs, status = 503) => {

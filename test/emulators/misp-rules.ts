@@ -35,6 +35,44 @@ export const templates = new Map<string, ObjectTemplateDefinition>(
 );
 
 const MAX_VALUE_BYTES = 65_535;
+
+/** PHP's trim() (MispAttribute::beforeValidateMassage trims every value). */
+function phpTrim(value: string): string {
+  return value.replace(/^[ \t\n\r\0\x0B]+|[ \t\n\r\0\x0B]+$/g, '');
+}
+
+// AttributeValidationTool::modifyBeforeValidation, for the types a honeypot pipeline sends.
+const LOWERCASED = new Set(['md5', 'sha1', 'sha256', 'sha512', 'hassh-md5', 'hasshserver-md5', 'ja3-fingerprint-md5', 'hostname', 'email', 'email-src', 'email-dst']);
+// ComplexTypeTool::REFANG_REGEX_TABLE.
+const REFANG_DOTS = new Set(['link', 'url', 'ip-dst', 'ip-src', 'domain|ip', 'domain', 'hostname', 'email', 'email-src', 'email-dst']);
+
+/** The value MISP stores: trimmed, refanged, 4-byte UTF-8 as "?" (utf8mb3 columns), some types case-normalised. */
+export function storedValue(type: string, value: string): string {
+  let out = phpTrim(value);
+  if (type === 'url' || type === 'link') out = out.replace(/^(hxxp|hxtp|htxp|meow|h\[tt\]p)/i, 'http').replace(/\[hxxp:\/\/\]/g, 'http://').replace(/\[:\]/g, ':');
+  if (REFANG_DOTS.has(type)) out = out.replace(/(\[\.\]|\[dot\]|\(dot\))/g, '.');
+  if (type === 'email' || type === 'email-src' || type === 'email-dst') out = out.replace(/\[@\]|\[at\]/g, '@');
+  out = out.replace(/[\u{10000}-\u{10FFFF}]/gu, '?');
+  if (LOWERCASED.has(type)) return out.toLowerCase();
+  if (type === 'vulnerability' || type === 'weakness') return out.replace(/\u2013/g, '-').toUpperCase();
+  return out;
+}
+
+/**
+ * How MySQL's utf8mb3_unicode_ci (MISP's `value1` column) compares two stored values, as far as the duplicate rule
+ * is concerned: case and accents do not count, nor do trailing spaces (PAD SPACE).
+ */
+export function collationKey(value: string): string {
+  return value.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().replace(/ +$/, '');
+}
+
+/** PHP's filter_var(FILTER_VALIDATE_URL), near enough: a scheme, a host, printable ASCII only. */
+function isFilterValidUrl(value: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\/[^\s/?#]+[\x21-\x7e]*$/i.test(value) && /^[\x21-\x7e]+$/.test(value);
+}
+
+/** AttributeValidationTool::validate: these types take any text but a line feed. */
+const NO_LINE_FEED = ['url', 'uri', 'user-agent', 'filename', 'regkey', 'pdb', 'email-subject', 'target-user', 'target-machine', 'threat-actor'];
 const HEX = (n: number) => new RegExp(`^[0-9a-f]{${n}}$`, 'i');
 const VALUE_FORMATS: Record<string, (v: string) => boolean> = {
   'ip-src': isIpOrCidr,
@@ -47,7 +85,8 @@ const VALUE_FORMATS: Record<string, (v: string) => boolean> = {
   'ja3-fingerprint-md5': (v) => HEX(32).test(v),
   'email-src': isEmail,
   'email-dst': isEmail,
-  port: (v) => /^\d{1,5}$/.test(v) && Number(v) <= 65535,
+  // isPortValid: a positive integer, 1 to 65535.
+  port: (v) => /^\d{1,5}$/.test(v) && Number(v) >= 1 && Number(v) <= 65535,
   vulnerability: (v) => /^CVE-\d{4}-\d{4,}$/i.test(v),
   AS: (v) => /^(AS)?\d+$/i.test(v),
   counter: (v) => /^\d+$/.test(v),
@@ -55,8 +94,8 @@ const VALUE_FORMATS: Record<string, (v: string) => boolean> = {
   'size-in-bytes': (v) => /^\d+$/.test(v),
   boolean: (v) => /^(0|1|true|false)$/i.test(v),
   datetime: (v) => !Number.isNaN(Date.parse(v)),
-  url: (v) => !/\s/.test(v.trim()) && v.trim().length > 0,
-  uri: (v) => v.trim().length > 0,
+  link: isFilterValidUrl,
+  ...Object.fromEntries(NO_LINE_FEED.map((type) => [type, (v: string) => !v.includes('\n')])),
   domain: (v) => /^[a-z0-9_.-]+\.[a-z0-9-]+$/i.test(v),
   hostname: (v) => /^[a-z0-9_.-]+$/i.test(v),
 };
@@ -91,8 +130,10 @@ export function attributeErrors(attribute: Record<string, unknown>): FieldErrors
   const value = attribute['value'];
   if (typeof value !== 'string' && typeof value !== 'number') add('value', 'Value not in the right type/format. Please double check the value or select type "other".');
   else {
-    const text = String(value);
-    if (text.trim() === '') add('value', 'Please fill in this field');
+    const text = typeof type === 'string' ? storedValue(type, String(value)) : phpTrim(String(value));
+    if (text === '') add('value', 'Value cannot be empty.');
+    // stringNotControlCharacters (PHP's ctype_cntrl).
+    else if (/^[\x00-\x1f\x7f]+$/.test(text)) add('value', 'Value provided consists purely of control characters and is therefore considered to be empty.');
     else if (Buffer.byteLength(text, 'utf8') > MAX_VALUE_BYTES) {
       add('value', 'The entered string is too long and would get truncated. Please consider adding the data as an attachment instead');
     } else if (typeof type === 'string') {

@@ -30,6 +30,7 @@ before(async () => {
     reference = content(misp);
     referenceWrites = misp.writeRequests();
     assert.deepEqual(misp.specViolations, []);
+    assert.deepEqual(misp.unreported, []);
     assert.ok(referenceWrites >= 20, `the reference run made ${referenceWrites} write requests: too few for faults to land mid-run`);
     assert.ok(reference.length > 2_000, `${reference.length} lines of MISP content`);
   } finally {
@@ -50,6 +51,7 @@ function faulted(misp: MispEmulator): number {
 function assertSameContent(misp: MispEmulator): void {
   const got = content(misp);
   assert.deepEqual(misp.specViolations, []);
+  assert.deepEqual(misp.unreported, []);
   assert.ok(got.length === reference.length && got.every((line, i) => line === reference[i]), diff(got, reference));
 }
 

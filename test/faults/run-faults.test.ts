@@ -36,6 +36,7 @@ before(async () => {
     reference = content(misp);
     referenceWrites = misp.writeRequests();
     assert.deepEqual(misp.specViolations, []);
+    assert.deepEqual(misp.unreported, []);
     assert.ok(referenceWrites >= 20, `the reference run made ${referenceWrites} write requests: too few for faults to land mid-run`);
   } finally {
     await misp.close();
@@ -50,6 +51,7 @@ after(async () => {
 function assertSameContent(misp: MispEmulator, note = ''): void {
   const got = content(misp);
   assert.deepEqual(misp.specViolations, []);
+  assert.deepEqual(misp.unreported, []);
   assert.ok(got.length === reference.length && got.every((line, i) => line === reference[i]), `${note}${diff(got, reference)}`);
 }
 

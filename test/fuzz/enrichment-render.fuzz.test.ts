@@ -124,8 +124,11 @@ function summaries() {
     reputation: fc.option(anyNumber, { nil: null }),
     lastAnalysisDate: fc.option(fc.oneof(anyNumber, fc.integer({ min: 0, max: 4_102_444_800 })), { nil: null }),
     permalink: fc
-      .oneof(hostileString, hostileString.map((s) => `https://www.virustotal.com/gui/ip-address/${s}`))
-      ,
+      .oneof(
+        hostileString,
+        hostileString.map((s) => `https://www.virustotal.com/gui/ip-address/${s}`),
+        fc.stringMatching(/^[0-9a-f.:]{1,64}$/).map((s) => `https://www.virustotal.com/gui/ip-address/${s}`),
+      ),
   });
   const abuseipdb: fc.Arbitrary<AbuseIpdbSummary> = fc.record({
     provider: fc.constant('abuseipdb' as const),
@@ -199,8 +202,10 @@ function foundData<S>(answer: KnownAnswer | undefined): S | undefined {
 function expectedTemplates(subject: EnrichmentSubject, answers: ProviderAnswers): string[] {
   const names: string[] = [];
   const vt = foundData<VirusTotalSummary>(answers.virustotal);
-  // The template requires a permalink: a blank one means no object at all.
-  if (vt !== undefined && vt.permalink.replace(/[\u0000-\u001f\u007f]/g, ' ').trim() !== '') names.push('virustotal-report');
+  // The template requires a permalink, and MISP drops a `link` that is not a URL (PHP's FILTER_VALIDATE_URL: a scheme,
+  // a host, printable ASCII; a text cut with "…" is none): no object then.
+  const permalink = vt?.permalink.replace(/[\u0000-\u001f\u007f]/g, ' ').trim() ?? '';
+  if (vt !== undefined && permalink.length <= MAX_TEXT && /^https?:\/\/[^\s/?#]+/i.test(permalink) && /^[\x21-\x7e]+$/.test(permalink)) names.push('virustotal-report');
   if (foundData(answers.abuseipdb) !== undefined) names.push('abuseipdb');
   if (foundData(answers.greynoise) !== undefined && subject.kind === 'ip') names.push('greynoise-ip');
   return names.sort();
@@ -389,5 +394,11 @@ describe('enrichment renderer fuzzing regressions', () => {
 
   it('a blank VirusTotal permalink does not render an empty required attribute', () => {
     check(vt({ permalink: '' }));
+  });
+
+  it('a VirusTotal permalink that is no URL MISP takes as a link renders no object (an edit would drop it quietly)', () => {
+    for (const permalink of ['!', 'https://', 'https://www.virustotal.com/gui/ip-address/192.0.2.1 x', 'https://www.virustotal.com/gui/ip-address/é']) {
+      assert.deepEqual(enrichmentObjects(eventUuid, indicatorUuid, ip, vt({ permalink })), [], permalink);
+    }
   });
 });

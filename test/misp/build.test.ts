@@ -154,6 +154,31 @@ describe('buildEventChanges', () => {
     assert.deepEqual(parts[0]!.attributes.map((a) => a.item.value), ['203.0.113.9']);
   });
 
+  it('spellings MISP holds as one value (case, trailing blanks) are one attribute, in MISP too: nothing refused, nothing dropped', async () => {
+    const misp = await startMispEmulator();
+    try {
+      const sink = new MispRestSink({ url: misp.url, key: misp.apiKey, verifySsl: false, batchSize: 50, timeoutMs: 5000, retry: { maxRetries: 0 } });
+      const first = buildEventChanges(bucketOf([{ requests: [{ method: 'GET', path: '/HNAP1/' }], clientVersion: 'SSH-2.0-Go ' }, { requests: [{ method: 'GET', path: '/hnap1/' }], clientVersion: 'SSH-2.0-GO' }]), emptyLedger, settings);
+      assert.deepEqual(first.attributes.map((a) => `${a.item.type}=${a.item.value}`), ['ip-src=198.51.100.23', 'text=SSH-2.0-Go', 'uri=/HNAP1/']);
+      const [delivery] = await sink.apply([first]);
+      assert.deepEqual(delivery!.rejected, []);
+      const delivered = new Map<string, DeliveredItem>([...first.attributes, ...first.objects].map((c) => [c.item.uuid, { fingerprint: c.fingerprint, tally: c.tally }]));
+      // The next flush sees the other spelling first: the same attribute is updated (its count grows), none is added.
+      const second = buildEventChanges(bucketOf([{ requests: [{ method: 'GET', path: '/hnap1/' }] }]), { eventDelivered: true, item: (uuid) => delivered.get(uuid) }, settings);
+      assert.ok(second.attributes.every((a) => !a.isNew));
+      const [again] = await sink.apply([second]);
+      await sink.close();
+      assert.deepEqual(again!.rejected, []);
+      const uris = misp.events()[0]!.Attribute.filter((a) => a.type === 'uri');
+      assert.equal(uris.length, 1);
+      assert.match(uris[0]!.comment, /\b3 hits\b/, 'both flushes\' hits (2 + 1) on the one attribute');
+      assert.deepEqual(misp.specViolations, []);
+      assert.deepEqual(misp.unreported, []);
+    } finally {
+      await misp.close();
+    }
+  });
+
   it('MISP (the emulator) ends up with one session on that object', async () => {
     const misp = await startMispEmulator();
     try {
@@ -167,6 +192,7 @@ describe('buildEventChanges', () => {
       const [object] = misp.events()[0]!.Object;
       assert.deepEqual(object!.Attribute.filter((a) => a.object_relation === 'session').map((a) => `${a.value}${a.deleted ? ' (deleted)' : ''}`), ['late-b']);
       assert.deepEqual(misp.specViolations, []);
+      assert.deepEqual(misp.unreported, []);
     } finally {
       await misp.close();
     }

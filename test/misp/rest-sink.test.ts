@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { request } from 'undici';
+import { DailyBucket } from '../../src/aggregate.js';
+import { AttackerIpPolicy } from '../../src/attacker-ip-policy.js';
+import type { AttackEvent } from '../../src/attack-event.js';
+import { extractIndicators } from '../../src/indicators.js';
+import { buildEventChanges } from '../../src/misp/build.js';
+import { MispRestSink } from '../../src/misp/rest-sink.js';
+import { startMispEmulator } from '../emulators/misp-emulator.js';
+
+const settings = { uuidNamespace: '70423ab8-5c81-4fa9-ae8c-7415a7c21621', distribution: 0, threatLevel: 3, analysis: 2, tags: [] };
+
+function changesOf(events: Partial<AttackEvent>[]) {
+  const bucket = new DailyBucket('Tanner', '2025-03-14');
+  for (const e of events) {
+    const event = { honeypot: 'Tanner', srcIp: '198.51.100.23', time: Date.UTC(2025, 2, 14, 9), ...e } as AttackEvent;
+    const observation = extractIndicators(event, new AttackerIpPolicy());
+    assert.ok(!('skip' in observation));
+    bucket.add(observation, event.time);
+  }
+  return buildEventChanges(bucket, { eventDelivered: false, item: () => undefined }, settings);
+}
+
+describe('MispRestSink', () => {
+  it('reports an attribute refused by the duplicate rule alone as rejected, and sends no edit MISP would drop quietly', async () => {
+    const misp = await startMispEmulator();
+    const sink = new MispRestSink({ url: misp.url, key: misp.apiKey, verifySsl: false, batchSize: 50, timeoutMs: 5000, retry: { maxRetries: 0 } });
+    try {
+      const changes = changesOf([{ requests: [{ method: 'GET', path: '/wp-login.php' }] }]);
+      // The event exists and someone else's attribute (an analyst's, or a tpot2misp before this one) holds the value.
+      await sink.apply([{ ...changes, attributes: changes.attributes.filter((a) => a.item.type === 'ip-src') }]);
+      const added = await request(`${misp.url}/attributes/add/${changes.event.uuid}`, {
+        method: 'POST',
+        headers: { authorization: misp.apiKey, accept: 'application/json', 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'uri', category: 'Network activity', value: '/WP-LOGIN.php' }),
+      });
+      assert.equal(added.statusCode, 200);
+      await added.body.dump();
+      const [delivery] = await sink.apply([{ ...changes, createEvent: false, attributes: changes.attributes.filter((a) => a.item.type === 'uri') }]);
+      assert.equal(delivery!.alreadyPresent, 0);
+      assert.equal(delivery!.rejected.length, 1);
+      assert.match(delivery!.rejected[0]!.reason, /similar attribute already exists/);
+      assert.deepEqual(misp.unreported, []);
+    } finally {
+      await sink.close();
+      await misp.close();
+    }
+  });
+
+  it('treats a UUID MISP already holds as present, and updates it (a batch saved whose answer was lost)', async () => {
+    const misp = await startMispEmulator();
+    const sink = new MispRestSink({ url: misp.url, key: misp.apiKey, verifySsl: false, batchSize: 50, timeoutMs: 5000, retry: { maxRetries: 0 } });
+    try {
+      const once = changesOf([{ requests: [{ method: 'GET', path: '/wp-login.php' }] }]);
+      await sink.apply([once]);
+      const twice = changesOf([{ requests: [{ method: 'GET', path: '/wp-login.php' }] }, { requests: [{ method: 'GET', path: '/wp-login.php' }] }]);
+      const [delivery] = await sink.apply([{ ...twice, createEvent: false }]);
+      assert.equal(delivery!.alreadyPresent, 2);
+      assert.deepEqual(delivery!.rejected, []);
+      const uri = misp.events()[0]!.Attribute.find((a) => a.type === 'uri');
+      assert.match(uri!.comment, /\b2 hits\b/);
+      assert.deepEqual(misp.unreported, []);
+    } finally {
+      await sink.close();
+      await misp.close();
+    }
+  });
+});
