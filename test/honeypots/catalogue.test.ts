@@ -8,9 +8,14 @@ import { ALL_TYPES, HONEYPOT_TYPES } from '../../src/honeypots/honeypot-type.js'
 import { allHoneypots, honeypotFor } from '../../src/honeypots/registry.js';
 
 const SHARED = new URL('../../../shared/fixtures/tpot/', import.meta.url);
+// Shared fixtures found wrong against upstream, replaced by corrected copies here: the shared ciscoasa.log.jsonl /
+// ciscoasa.es.jsonl are JSON, but asa_server writes Python dict reprs (and Logstash keeps them as `message`).
+const LOCAL = new URL('../fixtures/tpot/', import.meta.url);
+const CORRECTED = new Set(['ciscoasa.es.jsonl', 'ciscoasa.log.txt']);
+const fixtureUrl = (name: string): URL => new URL(name, CORRECTED.has(name) ? LOCAL : SHARED);
 
 function jsonLines(name: string): Doc[] {
-  const url = new URL(name, SHARED);
+  const url = fixtureUrl(name);
   if (!existsSync(url)) return [];
   return readFileSync(url, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Doc);
 }
@@ -95,10 +100,10 @@ describe('normalizing T-Pot Elasticsearch documents (shared fixtures)', () => {
     assert.ok(tanner.every((e) => (e.userAgents?.length ?? 0) === 1));
     const ciscoasa = attacks(normalizeEs('ciscoasa'));
     assert.deepEqual(ciscoasa[0]?.requests, [{ method: 'GET', path: '/+CSCOE+/logon.html' }]);
-    // "IKE SA_INIT" is not an HTTP request: no path, and the protocol says IKE.
+    // An IKE alert (a list of bytes reprs) is no HTTP request: no path, and the protocol says IKE, on UDP 5000.
     const ike = ciscoasa.find((e) => e.srcIp === '198.51.100.200');
     assert.equal(ike?.requests, undefined);
-    assert.equal(ike?.protocol, 'ike');
+    assert.deepEqual([ike?.protocol, ike?.transport, ike?.destPort], ['ike', 'udp', 5000]);
     // The access-log form asa_server's request log writes: quoted request line, then status and size.
     const quoted = ciscoasaEvent('"GET /+CSCOT+/translation-table?type=mst&textdomain=/%2bCSCOE%2b/portal_inc.lua HTTP/1.1" 200 -');
     assert.deepEqual(quoted.requests, [{ method: 'GET', path: '/+CSCOT+/translation-table?type=mst&textdomain=/%2bCSCOE%2b/portal_inc.lua' }]);
@@ -168,7 +173,7 @@ describe('normalizing T-Pot Elasticsearch documents (shared fixtures)', () => {
 
 describe('native log lines reshaped like Logstash give the same attacks as the Elasticsearch documents', () => {
   const pairs: [string, string][] = [
-    ['adbhoney', 'adbhoney.log.jsonl'], ['ciscoasa', 'ciscoasa.log.jsonl'], ['conpot', 'conpot.log.jsonl'], ['cowrie', 'cowrie.log.jsonl'],
+    ['adbhoney', 'adbhoney.log.jsonl'], ['ciscoasa', 'ciscoasa.log.txt'], ['conpot', 'conpot.log.jsonl'], ['cowrie', 'cowrie.log.jsonl'],
     ['dionaea', 'dionaea.log.jsonl'], ['elasticpot', 'elasticpot.log.jsonl'], ['endlessh', 'endlessh.log.txt'], ['h0neytr4p', 'h0neytr4p.log.jsonl'],
     ['heralding', 'heralding.log.csv'], ['honeytrap', 'honeytrap.log.jsonl'], ['ipphoney', 'ipphoney.log.jsonl'], ['log4pot', 'log4pot.log.jsonl'],
     ['mailoney', 'mailoney.log.jsonl'], ['medpot', 'medpot.log.jsonl'], ['miniprint', 'miniprint.log.jsonl'], ['redishoneypot', 'redishoneypot.log.jsonl'],
@@ -179,7 +184,7 @@ describe('native log lines reshaped like Logstash give the same attacks as the E
       const esDocs = jsonLines(`${name}.es.jsonl`);
       const type = String(esDocs[0]?.['type']);
       const module = honeypotFor(type)!;
-      const text = readFileSync(new URL(nativeFile, SHARED), 'utf8');
+      const text = readFileSync(fixtureUrl(nativeFile), 'utf8');
       let records: Doc[];
       if (nativeFile.endsWith('.csv')) records = parseCsv(text, { columns: true }) as Doc[];
       else if (nativeFile.endsWith('.txt')) records = text.split('\n').filter((l) => l !== '').map((message) => ({ message }));
@@ -188,7 +193,8 @@ describe('native log lines reshaped like Logstash give the same attacks as the E
         .map((r) => module.fromNative(r, module.logs[0]!.path))
         .filter((d): d is Doc => d !== undefined)
         .map((d) => module.normalize({ ...d, type }));
-      const fromEs = esDocs.map((d) => module.normalize(d));
+      // A line fromNative leaves out as no attack (Ciscoasa's start-up lines) is indexed all the same, without a src_ip.
+      const fromEs = esDocs.map((d) => module.normalize(d)).filter((r) => !(isSkip(r) && r.skip === 'no_src_ip' && !fromNative.some((n) => isSkip(n) && n.skip === 'no_src_ip')));
       const key = (r: NormalizeResult) => (isSkip(r) ? `skip:${r.skip}` : `${r.srcIp}@${r.time}|${JSON.stringify([r.credentials, r.commands, r.requests, r.userAgents, r.cves, r.senderEmails, r.files])}`);
       assert.deepEqual(fromNative.map(key), fromEs.map(key));
     });

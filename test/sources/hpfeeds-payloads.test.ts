@@ -66,6 +66,38 @@ describe('HPFEEDS payloads, recognised by content whatever the channel', () => {
     assert.deepEqual(ssh?.sensorIps, ['192.0.2.10', '172.18.0.1']);
   });
 
+  it('web request paths that ewsposter sends as AdditionalData (url, request_uri, path), after Request[@type=url]', () => {
+    // As ewsposter's hpfeedsend publishes them: xmltodict of the <Alert> ealert.py builds.
+    const alert = (id: string, description: string, targetPort: string, adata: [string, string][], url?: string) => Buffer.from(JSON.stringify({ Alert: {
+      Analyzer: { '@id': id },
+      CreateTime: { '@tz': '+0000', '#text': '2025-03-14 05:50:00' },
+      Source: { '@category': 'ipv4', '@port': '0', '@protocol': 'tcp', '#text': '198.51.100.91' },
+      Target: { '@category': 'ipv4', '@port': targetPort, '@protocol': 'tcp', '#text': '192.0.2.10' },
+      Request: url === undefined ? { '@type': 'description', '#text': description } : [{ '@type': 'description', '#text': description }, { '@type': 'url', '#text': url }],
+      AdditionalData: [...adata, ['hostname', 'tpot-sensor-01'], ['externalIP', '192.0.2.10']].map(([meaning, text]) => ({ '@type': 'string', '@meaning': meaning, '#text': text })),
+    } }));
+    const one = (payload: Buffer): AttackEvent => {
+      const result = parsePayload(payload, RECEIVED);
+      assert.ok('attacks' in result, JSON.stringify(result));
+      return result.attacks[0]!;
+    };
+    // galah.py: adata('url', request.requestURI); gopot.py: adata('url', path); hellpot.py: adata('url', URL)
+    assert.deepEqual(one(alert('galah-community-01', 'Galah Honeypot', '8080', [['url', '/cgi-bin/luci/;stok=/locale'], ['useragent', 'curl/8']])).requests, [{ path: '/cgi-bin/luci/;stok=/locale' }]);
+    assert.deepEqual(one(alert('gopot-community-01', 'Go-Pot Honeypot', '8080', [['htmlmethod', 'GET'], ['url', '/.git/config']])).requests, [{ path: '/.git/config' }]);
+    assert.deepEqual(one(alert('hellpot-community-01', 'Hellpot Honeypot', '80', [['url', '/wp-login.php']])).requests, [{ path: '/wp-login.php' }]);
+    // wordpot.py: adata('url', url), a whole URL naming the honeypot: only its path and query.
+    assert.deepEqual(one(alert('wordpot-community-01', 'Wordpot Honeypot', '80', [['url', 'http://192.0.2.10/wp-login.php?redirect_to=x']])).requests, [{ path: '/wp-login.php?redirect_to=x' }]);
+    // h0neytr4p.py: adata('request_uri', …)
+    assert.deepEqual(one(alert('h0neytr4p-community-01', 'H0neytr4p Honeypot', '443', [['request_uri', '/.env']])).requests, [{ path: '/.env' }]);
+    // honeyaml.py: adata('path', …); its target port is the Host header's, the honeypot listens on 8080.
+    const honeyaml = one(alert('honeyaml-community-01', 'Honeyaml Honeypot', '3000', [['method', 'GET'], ['path', '/api/v1/users']]));
+    assert.deepEqual([honeyaml.honeypot, honeyaml.requests, honeyaml.destPort], ['Honeyaml', [{ path: '/api/v1/users' }], 8080]);
+    // Request[@type=url] first; values that are neither a path nor a URL are no request.
+    assert.deepEqual(one(alert('galah-community-01', 'Galah Honeypot', '8080', [['url', '/second']], '/first')).requests, [{ path: '/first' }]);
+    assert.equal(one(alert('galah-community-01', 'Galah Honeypot', '8080', [['url', 'javascript:alert(1)']])).requests, undefined);
+    assert.equal(one(alert('galah-community-01', 'Galah Honeypot', '8080', [['url', `/${'a'.repeat(70_000)}`]])).requests, undefined);
+  });
+
   it('maps ewsposter descriptions to T-Pot types', () => {
     assert.equal(ewsType(undefined, 'SSH Honeypot Cowrie'), 'Cowrie');
     assert.equal(ewsType(undefined, 'ADBHoney Honeypot'), 'Adbhoney');

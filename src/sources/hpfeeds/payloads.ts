@@ -4,6 +4,7 @@
 // lists as Python reprs, one-or-many fields). Every field is attacker-controlled: type-checked, never trusted.
 import type { AttackEvent, CredentialAttempt, FileTransfer, SkipReason } from '../../attack-event.js';
 import type { HoneypotType } from '../../honeypots/honeypot-type.js';
+import { pathOfUrl } from '../../honeypots/common-event.js';
 import { allHoneypots, honeypotFor } from '../../honeypots/registry.js';
 import { isPlausibleTime } from '../../time.js';
 
@@ -164,6 +165,26 @@ function textOf(node: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * AdditionalData meanings under which ewsposter sends a web request's path instead of Request[@type=url]: `url`
+ * (galah, gopot, hellpot, wordpot), `request_uri` (h0neytr4p), `path` (honeyaml).
+ */
+const PATH_MEANINGS = ['url', 'request_uri', 'path'] as const;
+const MAX_PATH_INPUT = 65_536;
+
+/** The first candidate that is a path ("/x") or a URL (its path and query), else undefined. */
+function requestPath(candidates: readonly (string | undefined)[]): string | undefined {
+  for (const candidate of candidates) {
+    if (candidate === undefined || candidate.length > MAX_PATH_INPUT) continue;
+    const path = pathOfUrl(candidate);
+    if (path !== undefined) return path;
+  }
+  return undefined;
+}
+
+/** Ports where a honeypot listens whatever its alerts say (Honeyaml's target port is the attacker's Host header's). */
+const LISTEN_PORT: Partial<Record<HoneypotType, number>> = { Honeyaml: 8080 };
+
 const oneOrMany = (v: unknown): Json[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]).filter((x): x is Json => typeof x === 'object' && x !== null);
 
 function ewsAlert(alert: Json, receivedAt: number): AttackEvent | SkipReason {
@@ -191,12 +212,12 @@ function ewsAlert(alert: Json, receivedAt: number): AttackEvent | SkipReason {
     ? [{ ...(username !== undefined && { username }), ...(password !== undefined && { password }), ...(extra.has('login') && { success: extra.get('login') === 'Success' }) }]
     : [];
   const commands = extra.has('input') ? pythonStringList(extra.get('input')!) : [];
-  const url = textOf(requests.find((r) => r['@type'] === 'url'));
+  const path = requestPath([textOf(requests.find((r) => r['@type'] === 'url')), ...PATH_MEANINGS.map((m) => extra.get(m))]);
   const md5 = extra.get('payload_md5');
   const sensors = [extra.get('externalIP'), extra.get('internalIP')].filter((v): v is string => v !== undefined);
   const target = alert['Target'] as Json | undefined;
   const srcPort = port(source?.['@port']);
-  const destPort = port(target?.['@port']);
+  const destPort = LISTEN_PORT[type] ?? port(target?.['@port']);
   const transport = str(source?.['@protocol']);
   const version = extra.get('version');
   const session = extra.get('sessionid');
@@ -211,7 +232,7 @@ function ewsAlert(alert: Json, receivedAt: number): AttackEvent | SkipReason {
     ...(sensors.length > 0 && { sensorIps: sensors }),
     ...(credentials.length > 0 && { credentials }),
     ...(commands.length > 0 && { commands }),
-    ...(url !== undefined && url.startsWith('/') && { requests: [{ path: url }] }),
+    ...(path !== undefined && { requests: [{ path }] }),
     ...(md5 !== undefined && /^[0-9a-f]{32}$/i.test(md5) && { files: [{ md5: md5.toLowerCase() }] }),
     ...(version !== undefined && type === 'Cowrie' && { clientVersion: version }),
   };
