@@ -1,0 +1,12 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { displayUrl } from '../../src/observability/display-url.js';
+
+describe('displayUrl', () => {
+  it('hides a password written into a URL, and leaves everything else as it was', () => {
+    assert.equal(displayUrl('https://admin:S3cret%21@misp.example.org/'), 'https://admin:***@misp.example.org/');
+    assert.equal(displayUrl('https://misp.example.org:8443/base'), 'https://misp.example.org:8443/base');
+    assert.equal(displayUrl('https://user@es.example.org:9200'), 'https://user@es.example.org:9200');
+    assert.equal(displayUrl('not a url'), 'not a url');
+  });
+});
