@@ -11,7 +11,10 @@ export interface MispHttpOptions {
   /** Retry policy; defaults suit a real MISP (tests shorten the waits). */
   readonly retry?: { readonly maxRetries?: number; readonly minTimeoutMs?: number; readonly maxTimeoutMs?: number };
   readonly timeoutMs?: number;
-  /** Told of every request: its endpoint with ids replaced by `{id}`, and the HTTP status (0: no answer). */
+  /**
+   * Told of every request: its endpoint with ids replaced by `{id}`, and the HTTP status of its last attempt (0: no
+   * answer at all). A request retried counts once.
+   */
   readonly onResponse?: (endpoint: string, status: number) => void;
 }
 
@@ -108,7 +111,9 @@ export class MispHttpClient {
         ...(body !== undefined && { body: JSON.stringify(body) }),
       });
     } catch (error) {
-      this.#onResponse?.(`${method} ${endpointOf(url.pathname)}`, 0);
+      // Retries that ran out on an HTTP answer (503 for a minute) are MISP answering, not MISP unreachable (0).
+      const status = error instanceof undiciErrors.RequestRetryError ? error.statusCode : 0;
+      this.#onResponse?.(`${method} ${endpointOf(url.pathname)}`, status);
       throw this.#transportError(error, method, url);
     }
     this.#onResponse?.(`${method} ${endpointOf(url.pathname)}`, response.statusCode);
