@@ -93,13 +93,30 @@ interface RotatedFile {
   readonly gzip: boolean;
 }
 
-/** Rotated copies of `live` in its directory: `<name>.1`, `<name>.2.gz`, `<name>-20250314`… oldest first. */
+/**
+ * How a Go program rotating its own log with lumberjack (Glutton) names the old files: `glutton.log` becomes
+ * `glutton-2025-03-14T17-00-00.000.log`, then `.gz` once compressed.
+ */
+function lumberjackBackup(name: string): RegExp | undefined {
+  const dot = name.lastIndexOf('.');
+  if (dot <= 0) return undefined;
+  const quote = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^${quote(name.slice(0, dot))}-\\d{4}-\\d{2}-\\d{2}T\\d{2}-\\d{2}-\\d{2}\\.\\d{3}${quote(name.slice(dot))}(?:\\.gz)?$`);
+}
+
+/**
+ * Rotated copies of `live` in its directory: `<name>.1`, `<name>.2.gz`, `<name>-20250314`, lumberjack's
+ * `<stem>-<time><ext>[.gz]`… oldest first.
+ */
 async function rotatedSiblings(live: string): Promise<RotatedFile[]> {
   const dir = dirname(live);
   const name = basename(live);
+  const lumberjack = lumberjackBackup(name);
   const out: RotatedFile[] = [];
   for (const entry of await listDir(dir)) {
-    if (entry === name || !(entry.startsWith(`${name}.`) || entry.startsWith(`${name}-`))) continue;
+    // logrotate's names (cowrie.json.1, .2.gz, -20250314) and lumberjack's.
+    const rotated = entry.startsWith(`${name}.`) || entry.startsWith(`${name}-`) || lumberjack?.test(entry) === true;
+    if (entry === name || !rotated) continue;
     const path = join(dir, entry);
     try {
       const info = await stat(path);

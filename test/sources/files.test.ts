@@ -147,6 +147,20 @@ describe('files source', () => {
     assert.deepEqual(ids((await readAll(dir, [cowrie], first.cursor)).records), ['2', '3', '4']);
   });
 
+  it('follows a log its program rotates itself with lumberjack (Glutton: glutton-<time>.log, then .gz)', async () => {
+    const dir = join(root, 'lumberjack');
+    const path = join(dir, 'glutton', 'log', 'glutton.log');
+    mkdirSync(join(dir, 'glutton', 'log'), { recursive: true });
+    const glutton = fake('Cowrie', 'glutton/log/glutton.log', 'json');
+    writeFileSync(path, line(1));
+    const first = await readAll(dir, [glutton]);
+    appendFileSync(path, line(2));
+    writeFileSync(join(dir, 'glutton', 'log', 'glutton-2025-03-14T17-00-00.000.log.gz'), gzipSync(line(1) + line(2)));
+    rmSync(path);
+    writeFileSync(path, line(3));
+    assert.deepEqual(ids((await readAll(dir, [glutton], first.cursor)).records), ['2', '3']);
+  });
+
   it('a first run stopped while reading rotated copies goes on from there, then reads the newer ones', async () => {
     const { dir, path, age } = logDirectory('interrupted-history');
     writeFileSync(`${path}.2`, line(1) + line(2) + line(3) + line(4));
