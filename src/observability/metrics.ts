@@ -7,13 +7,15 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export type Mode = 'batch' | 'realtime' | 'files';
 
+const HPFEEDS_CONNECTION_STATUS = 'tpot2misp_hpfeeds_connection_status';
+
 export class Metrics {
   readonly registry = new Registry();
   readonly eventsProcessed: Counter<'mode' | 'honeypot'>;
   readonly indicatorsEnriched: Counter<'provider'>;
   readonly enrichmentCacheHits: Counter<'provider'>;
   readonly processingDuration: Histogram<'mode'>;
-  readonly hpfeedsConnectionStatus: Gauge;
+  readonly #hpfeedsConnectionStatus: Gauge;
   readonly documentsReceived: Counter<'source'>;
   readonly documentsSkipped: Counter<'honeypot' | 'reason'>;
   readonly mispRequests: Counter<'endpoint' | 'status'>;
@@ -32,7 +34,8 @@ export class Metrics {
     this.indicatorsEnriched = new Counter({ name: 'tpot2misp_indicators_enriched_total', help: 'Indicators enriched, by provider.', labelNames: ['provider'], registers });
     this.enrichmentCacheHits = new Counter({ name: 'tpot2misp_enrichment_cache_hits_total', help: 'Enrichment answers served from the cache, by provider.', labelNames: ['provider'], registers });
     this.processingDuration = new Histogram({ name: 'tpot2misp_indicator_processing_duration_seconds', help: 'Duration of one pass (run or realtime flush): read, extract, aggregate, deliver.', labelNames: ['mode'], buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800], registers });
-    this.hpfeedsConnectionStatus = new Gauge({ name: 'tpot2misp_hpfeeds_connection_status', help: 'HPFEEDS connection: 1 connected and subscribed, 0 otherwise.', registers });
+    // Registered on first use (see the getter).
+    this.#hpfeedsConnectionStatus = new Gauge({ name: HPFEEDS_CONNECTION_STATUS, help: 'HPFEEDS connection: 1 connected and subscribed, 0 otherwise.', registers: [] });
     this.documentsReceived = new Counter({ name: 'tpot2misp_source_documents_received_total', help: 'Documents or messages read from the source.', labelNames: ['source'], registers });
     this.documentsSkipped = new Counter({ name: 'tpot2misp_documents_skipped_total', help: 'Documents that produced no attack, by honeypot type and reason.', labelNames: ['honeypot', 'reason'], registers });
     this.mispRequests = new Counter({ name: 'tpot2misp_misp_requests_total', help: 'Requests to the MISP REST API, by endpoint and HTTP status (0: no answer).', labelNames: ['endpoint', 'status'], registers });
@@ -43,6 +46,15 @@ export class Metrics {
     this.enrichmentQuotaRemaining = new Gauge({ name: 'tpot2misp_enrichment_quota_remaining', help: 'Requests left in the provider\'s daily budget (UTC day).', labelNames: ['provider'], registers });
     this.enrichmentQueue = new Gauge({ name: 'tpot2misp_enrichment_queue_items', help: 'Indicators waiting for a provider\'s answer (the quota did not cover them yet).', labelNames: ['provider'], registers });
     this.eventsPublished = new Counter({ name: 'tpot2misp_events_published_total', help: 'Daily MISP events published by the AUTO_PUBLISH policy, by honeypot type.', labelNames: ['honeypot'], registers });
+  }
+
+  /**
+   * Only realtime mode has an HPFEEDS connection: the gauge is exported from its first use on, so that batch and
+   * files installs do not export a permanent 0 ("disconnected") that an alert would fire on.
+   */
+  get hpfeedsConnectionStatus(): Gauge {
+    if (this.registry.getSingleMetric(HPFEEDS_CONNECTION_STATUS) === undefined) this.registry.registerMetric(this.#hpfeedsConnectionStatus);
+    return this.#hpfeedsConnectionStatus;
   }
 
   /** What /healthz answers: ready, or degraded with the reason (e.g. MISP unreachable). */
