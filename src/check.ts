@@ -1,6 +1,8 @@
 // `tpot2misp check`: can this configuration work? Connects to what the settings name and reports, one
-// line per finding, what answered and, for every failure, the likely fix. Writes nothing anywhere.
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+// line per finding, what answered and, for every failure, the likely fix. Writes and creates nothing anywhere:
+// directories that a run would create are judged by the nearest one that exists.
+import { accessSync, constants, readdirSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import pino from 'pino';
 import type { Config } from './config.js';
@@ -8,7 +10,8 @@ import { providerClients } from './enrichment/setup.js';
 import { Tpot2MispError } from './errors.js';
 import { allHoneypots } from './honeypots/registry.js';
 import { MispHttpClient, mispMessage } from './misp/http-client.js';
-import { displayUrl, esClientFor } from './sources/elasticsearch/es-client.js';
+import { displayUrl } from './observability/display-url.js';
+import { esClientFor } from './sources/elasticsearch/es-client.js';
 import { HpfeedsClient, hpfeedsConnection, type HpfeedsStatus } from './sources/hpfeeds/client.js';
 
 export interface Finding {
@@ -18,8 +21,20 @@ export interface Finding {
 
 const INDEX_PATTERN = 'logstash-*';
 
+/**
+ * An error's hint as advice for `check`: without what a run does about the failure ("the data is kept and sent again
+ * on the next run"), which describes no run here.
+ */
+export function checkHint(hint: string | undefined): string | undefined {
+  const advice = hint?.replace(/(?:^|[;.]\s*)[^;.]*\b(?:next run|later run|the run will)\b[^;.]*\.?/gi, (clause) => (clause.startsWith('.') ? '.' : '')).trim();
+  return advice === undefined || advice === '' ? undefined : advice;
+}
+
 function failure(what: string, error: unknown): Finding {
-  if (error instanceof Tpot2MispError) return { ok: false, line: `${what}: ${error.message}${error.hint ? ` — fix: ${error.hint}` : ''}` };
+  if (error instanceof Tpot2MispError) {
+    const hint = checkHint(error.hint);
+    return { ok: false, line: `${what}: ${error.message}${hint === undefined ? '' : ` — fix: ${hint}`}` };
+  }
   return { ok: false, line: `${what}: ${(error as Error)?.message ?? String(error)}` };
 }
 
@@ -61,7 +76,7 @@ async function checkMisp(config: Config): Promise<Finding[]> {
   const misp = config.misp;
   if (misp.url === undefined || misp.key === undefined) return [{ ok: false, line: 'MISP: MISP_URL and MISP_KEY must be set for OUTPUT=misp' }];
   const client = new MispHttpClient({ url: misp.url, key: misp.key, verifySsl: misp.verifySsl, ...(misp.caFile !== undefined && { caFile: misp.caFile }), retry: { maxRetries: 0 } });
-  const where = `MISP ${misp.url}`;
+  const where = `MISP ${displayUrl(misp.url)}`;
   try {
     const version = await client.request('GET', '/servers/getVersion');
     const versionText = (version.body as { version?: string } | undefined)?.version;
@@ -133,17 +148,64 @@ function checkDataDir(config: Config): Finding[] {
   return [{ ok: true, line: `T-Pot data directory ${join(dir)}: ${found.map((h) => h.type).join(', ')}` }];
 }
 
-/** The state database must be writable where STATE_DB points (checkpoints and the outbox live there). */
-function checkStateDir(config: Config): Finding {
-  const dir = dirname(config.stateDb);
-  try {
-    mkdirSync(dir, { recursive: true });
-    accessSync(dir, constants.W_OK);
-    if (existsSync(config.stateDb)) accessSync(config.stateDb, constants.R_OK | constants.W_OK);
-    return { ok: true, line: `state database ${config.stateDb}: writable` };
-  } catch (error) {
-    return { ok: false, line: `state database ${config.stateDb}: not writable (${(error as NodeJS.ErrnoException).code ?? 'error'}) — fix: point STATE_DB at a file in a directory this user can write` };
+/** The directory itself, or the nearest ancestor that exists (a run creates the rest), and whether it is a directory. */
+function nearestExisting(dir: string): { path: string; isDirectory: boolean } {
+  for (let path = dir; ; path = dirname(path)) {
+    try {
+      return { path, isDirectory: statSync(path).isDirectory() };
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // ENOTDIR: a file stands where a directory would be; the loop reaches it and says so.
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || dirname(path) === path) throw error;
+    }
   }
+}
+
+/**
+ * Can a run write `dir` (creating it, if it is missing) and, if given and present, the file in it? Creates nothing:
+ * a missing directory is judged by its nearest existing ancestor.
+ */
+export function checkWritable(what: string, dir: string, fix: string, file?: string): Finding {
+  const shown = file ?? dir;
+  try {
+    const existing = nearestExisting(dir);
+    if (!existing.isDirectory) return { ok: false, line: `${what} ${shown}: ${existing.path} is not a directory — fix: ${fix}` };
+    accessSync(existing.path, constants.W_OK | constants.X_OK);
+    if (file !== undefined && existing.path === dir) {
+      try {
+        accessSync(file, constants.R_OK | constants.W_OK);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+    return { ok: true, line: `${what} ${shown}: writable${existing.path === dir ? '' : ` (${existing.path} exists; a run creates the rest)`}` };
+  } catch (error) {
+    return { ok: false, line: `${what} ${shown}: not writable (${(error as NodeJS.ErrnoException).code ?? 'error'}) — fix: ${fix}` };
+  }
+}
+
+/** Every place a run writes: the state database, and as configured the feed, the report and the log file. */
+function checkWritablePlaces(config: Config): Finding[] {
+  const findings = [checkWritable('state database', dirname(config.stateDb), 'point STATE_DB at a file in a directory this user can write', config.stateDb)];
+  if (config.output === 'feed') findings.push(checkWritable('MISP feed directory', config.misp.feedDir, 'point MISP_FEED_DIR (or --feed-dir) at a directory this user can write'));
+  if (config.report.enabled) findings.push(checkWritable('report directory', config.report.dir, 'point VALIDATION_REPORT_DIR at a directory this user can write (or VALIDATION_REPORT_ENABLED=false)'));
+  if (config.log.fileEnabled) {
+    findings.push(checkWritable('log file', dirname(config.log.filePath), 'point LOG_FILE_PATH at a file in a directory this user can write (or LOG_FILE_ENABLED=false)', config.log.filePath));
+  }
+  return findings;
+}
+
+/** The metrics endpoint listens on every interface (as a run does): is its port free? Binds it for a moment only. */
+export async function checkMetricsPort(port: number, host = '0.0.0.0'): Promise<Finding> {
+  const where = `Prometheus metrics port ${port}`;
+  const error = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+    const server = createServer();
+    server.once('error', (e: NodeJS.ErrnoException) => resolve(e));
+    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(undefined)));
+  });
+  if (error === undefined) return { ok: true, line: `${where}: free` };
+  const why = error.code === 'EADDRINUSE' ? 'in use by another program (or another tpot2misp)' : error.code === 'EACCES' ? 'not allowed for this user (ports below 1024 need privileges)' : (error.code ?? error.message);
+  return { ok: false, line: `${where}: ${why} — fix: set PROMETHEUS_PORT to a free port, or stop what is using it` };
 }
 
 /** An address every provider knows (Google Public DNS): a lookup proves the key works. */
@@ -169,12 +231,12 @@ async function checkEnrichment(config: Config): Promise<Finding[]> {
 
 /** Runs every check the configuration calls for. */
 export async function runChecks(config: Config): Promise<Finding[]> {
-  const findings: Finding[] = [checkStateDir(config)];
+  const findings: Finding[] = checkWritablePlaces(config);
+  if (config.prometheus.enabled) findings.push(await checkMetricsPort(config.prometheus.port));
   if (config.mode === 'batch' || config.elasticsearch.url !== undefined) findings.push(...(await checkElasticsearch(config)));
   if (config.mode === 'files') findings.push(...checkDataDir(config));
   if (config.mode === 'realtime') findings.push(...(await checkHpfeeds(config)));
   if (config.output === 'misp') findings.push(...(await checkMisp(config)));
-  else findings.push({ ok: true, line: `MISP feed directory ${config.misp.feedDir} (OUTPUT=feed)` });
   if (config.enrichment.enabled) findings.push(...(await checkEnrichment(config)));
   return findings;
 }

@@ -9,7 +9,9 @@ export function renderConfigReference(): string {
     '',
     'Every setting is an environment variable, or a `KEY=value` line in `.env` (in the working directory, or',
     '`--env-file`). Precedence: command-line flag > environment > `.env` > default. Every variable that is set is',
-    'validated before any work starts; problems are reported one per line, naming the variable (secrets as `***`).',
+    'validated before any work starts; problems are reported one per line, naming the variable, the value given and',
+    'what is accepted (secrets, and passwords written into URLs, as `***`). Switches (on/off settings) accept',
+    '`true`/`false`, `1`/`0`, `yes`/`no` and `on`/`off`, in any case.',
     'The original tool\'s names `ELASTICSEARCH_PWD` and `ENRICHMENT_CACHE_DURATION` are still accepted, with a',
     'deprecation warning.',
   ];

@@ -8,6 +8,7 @@ import { v5 as uuidv5, validate as isUuid } from 'uuid';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { ALL_TYPES, resolveHoneypotType, type HoneypotType } from './honeypots/honeypot-type.js';
+import { displayUrl } from './observability/display-url.js';
 
 /** One enrichment provider's settings; 0 in a limit means none. */
 export interface EnrichmentProviderConfig {
@@ -33,7 +34,7 @@ export interface Config {
   readonly misp: {
     readonly url?: string; readonly key?: string; readonly verifySsl: boolean; readonly caFile?: string; readonly batchSize: number;
     readonly timeoutSeconds: number; readonly retries: number;
-    readonly distribution: 0 | 1 | 2 | 3 | 4; readonly threatLevel: 1 | 2 | 3 | 4; readonly analysis: 0 | 1 | 2; readonly tags: readonly string[];
+    readonly distribution: 0 | 1 | 2 | 3; readonly threatLevel: 1 | 2 | 3 | 4; readonly analysis: 0 | 1 | 2; readonly tags: readonly string[];
     readonly orgName: string; readonly orgUuid: string; readonly autoPublish: boolean; readonly publishDelaySeconds: number; readonly feedDir: string;
   };
   readonly elasticsearch: {
@@ -82,6 +83,7 @@ const httpUrl = z.string().trim().refine((v) => {
     return false;
   }
 }, 'not a valid http(s) URL (example: https://misp.example.org)');
+const SHARING_GROUP_UNSUPPORTED = '4 (sharing group) is not supported yet: tpot2misp cannot give events a sharing group id; use 0 (your organisation), 1 (this community), 2 (connected communities) or 3 (all), and restrict sharing in MISP afterwards';
 const list = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0));
 const readableFile = z.string().trim().refine((path) => {
   try {
@@ -143,7 +145,7 @@ const DEFINITIONS = {
   MISP_BATCH_SIZE: D('MISP', 'Attributes or objects per MISP request.', int(1, 10000), '500'),
   MISP_TIMEOUT: D('MISP', 'Seconds to wait for MISP\'s answer to one request (a large batch on a busy MISP can take minutes).', int(5, 3600), '120'),
   MISP_RETRIES: D('MISP', 'Retries of a request MISP answered 429/5xx or did not answer (waits 0.5 s doubling to 30 s); then the run stops and the next one resends.', int(0, 20), '5'),
-  MISP_DISTRIBUTION: D('MISP', 'Event distribution: 0 your organisation, 1 this community, 2 connected communities, 3 all, 4 sharing group.', int(0, 4), '0'),
+  MISP_DISTRIBUTION: D('MISP', 'Event distribution: 0 your organisation, 1 this community, 2 connected communities, 3 all. (4, a sharing group, is not supported yet: it needs a sharing group id tpot2misp cannot set.)', int(0, 4).refine((n) => n !== 4, SHARING_GROUP_UNSUPPORTED), '0'),
   MISP_THREAT_LEVEL: D('MISP', 'Event threat level: 1 high, 2 medium, 3 low, 4 undefined.', int(1, 4), '3'),
   MISP_ANALYSIS: D('MISP', 'Event analysis: 0 initial, 1 ongoing, 2 completed.', int(0, 2), '2'),
   MISP_TAGS: D('MISP', 'Comma-separated extra tags on every event (a `tlp:` tag replaces the default tlp:clear).', list.pipe(z.array(z.string().max(255)))),
@@ -154,7 +156,7 @@ const DEFINITIONS = {
   PUBLISH_DELAY: D('MISP', 'Seconds of quiet before auto-publishing.', int(0, 31_536_000), '3600'),
   ELASTICSEARCH_URL: D('Elasticsearch (batch)', 'T-Pot Elasticsearch, e.g. https://<tpot>:64297/es/ or http://127.0.0.1:64298.', httpUrl),
   ELASTICSEARCH_USER: D('Elasticsearch (batch)', 'Basic-auth user (T-Pot web user).', z.string().min(1)),
-  ELASTICSEARCH_PASSWORD: D('Elasticsearch (batch)', 'Basic-auth password. Legacy name: ELASTICSEARCH_PWD.', z.string().min(1), undefined, true),
+  ELASTICSEARCH_PASSWORD: D('Elasticsearch (batch)', 'Basic-auth password; needs ELASTICSEARCH_USER (or a user written in ELASTICSEARCH_URL). Legacy name: ELASTICSEARCH_PWD.', z.string().min(1), undefined, true),
   ELASTICSEARCH_CA_FILE: D('Elasticsearch (batch)', 'PEM file to trust T-Pot\'s self-signed certificate.', readableFile),
   ELASTICSEARCH_VERIFY_SSL: D('Elasticsearch (batch)', 'Verify the Elasticsearch TLS certificate.', bool, 'true'),
   ELASTICSEARCH_PAGE_SIZE: D('Elasticsearch (batch)', 'Documents per search page (point in time + search_after; at most 10000).', int(100, 10_000), '5000'),
@@ -199,7 +201,7 @@ const DEFINITIONS = {
   LOG_FILE_MAX_FILES: D('Logs, report, metrics', 'Rotated log files kept (gzip-compressed); older ones are deleted.', int(1, 1000), '5'),
   VALIDATION_REPORT_ENABLED: D('Logs, report, metrics', 'Write a validation report after each run.', bool, 'true'),
   VALIDATION_REPORT_DIR: D('Logs, report, metrics', 'Folder for report.txt / report.json / report.html.', z.string().trim().min(1), 'out/'),
-  VALIDATION_REPORT_FORMAT: D('Logs, report, metrics', 'Comma-separated report formats: txt, json, html.', list.pipe(z.array(z.enum(['txt', 'json', 'html'])).min(1)), 'txt,json,html'),
+  VALIDATION_REPORT_FORMAT: D('Logs, report, metrics', 'Comma-separated report formats: txt, json, html.', list.pipe(z.array(z.enum(['txt', 'json', 'html'])).min(1, 'name at least one of txt, json, html')), 'txt,json,html'),
   PROMETHEUS_ENABLED: D('Logs, report, metrics', 'Serve Prometheus metrics.', bool, 'false'),
   PROMETHEUS_PORT: D('Logs, report, metrics', 'Port of the /metrics and /healthz endpoints.', int(1, 65535), '9431'),
 } satisfies Record<string, Definition>;
@@ -228,11 +230,74 @@ export interface LoadedConfig {
   readonly warnings: readonly string[];
 }
 
-/** A value as it may appear in an error line: secrets masked, control characters escaped, bounded. */
+/**
+ * A password written into what looks like a URL, replaced by `***`: displayUrl for what parses as a URL, and for
+ * what does not (a bad value is echoed in an error line precisely because it is malformed) everything between the
+ * `user:` and the last `@` of the authority.
+ */
+export function maskUrlPassword(value: string): string {
+  const masked = displayUrl(value);
+  if (masked !== value) return masked;
+  return value.replace(/^(\s*[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#:@]*:)[^/?#]*@/, '$1***@');
+}
+
+/** A value as it may appear in an error line: secrets and URL passwords masked, control characters escaped, bounded. */
 function shown(name: string, value: string): string {
   if ((DEFINITIONS as Record<string, Definition>)[name]?.secret) return '***';
-  const escaped = JSON.stringify(value).slice(1, -1);
+  const escaped = JSON.stringify(maskUrlPassword(value)).slice(1, -1);
   return escaped.length > 80 ? `${escaped.slice(0, 80)}…` : escaped;
+}
+
+/** The values a zod issue accepts, where it names them (an enum, a boolean's spellings, a union of literals). */
+function acceptedValues(issue: z.core.$ZodIssue): string[] | undefined {
+  if (issue.code === 'invalid_value') return issue.values.map(String);
+  if (issue.code === 'invalid_union') {
+    const values = issue.errors.flat().flatMap((inner) => acceptedValues(inner) ?? []);
+    return values.length > 0 ? [...new Set(values)] : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * What is wrong with a setting's value, in words: the accepted values where the schema names them, every bad item of
+ * a comma-separated list, and zod's own message otherwise. Never assumes one issue shape.
+ */
+function describeIssues(name: string, input: string, issues: readonly z.core.$ZodIssue[]): string {
+  const items = input.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const messages: string[] = [];
+  const badItems = new Map<string, string[]>();
+  for (const issue of issues) {
+    const accepted = acceptedValues(issue);
+    const index = issue.path.length === 1 && typeof issue.path[0] === 'number' ? issue.path[0] : undefined;
+    if (accepted === undefined) messages.push(issue.message);
+    else if (index !== undefined && items[index] !== undefined) {
+      const key = accepted.join(', ');
+      badItems.set(key, [...(badItems.get(key) ?? []), `'${shown(name, items[index])}'`]);
+    } else {
+      messages.push(`must be one of ${accepted.join(', ')}${issue.code === 'invalid_value' && issue.values.includes('true') && issue.values.includes('false') ? ' (any case)' : ''}`);
+    }
+  }
+  for (const [accepted, bad] of badItems) messages.push(`${bad.join(', ')} ${bad.length === 1 ? 'is' : 'are'} not accepted: each must be one of ${accepted}`);
+  return [...new Set(messages)].join('; ') || 'invalid';
+}
+
+/**
+ * A date or date-time given on the command line (--since/--until), as epoch ms: UTC unless it names a zone. A date
+ * that does not exist (2025-02-30, 24:00) is refused, not rolled over into the next month.
+ */
+export function parseDateFlag(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const fail = () => new ConfigError([`${flag}='${shown('', value.slice(0, 40))}': not a date (example: 2025-03-01 or 2025-03-01T00:00:00Z; times without a zone are UTC)`]);
+  const parts = /^(\d{4})-(\d{2})-(\d{2})(?:[T\s](\d{2}):(\d{2})(?::(\d{2}))?)?/.exec(value);
+  if (parts === null) throw fail();
+  const [year, month, day, hour, minute, second] = parts.slice(1).map((p) => (p === undefined ? 0 : Number(p))) as [number, number, number, number, number, number];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) {
+    throw new ConfigError([`${flag}='${shown('', value.slice(0, 40))}': no such date or time (${year}-${String(month).padStart(2, '0')} has ${month >= 1 && month <= 12 ? daysInMonth : 'no'} days; hours 00-23, minutes and seconds 00-59)`]);
+  }
+  const t = Date.parse(/T|\s/.test(value) && !/(Z|[+-]\d{2}:?\d{2})$/.test(value) ? `${value}Z` : value);
+  if (Number.isNaN(t)) throw fail();
+  return t;
 }
 
 /**
@@ -300,9 +365,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     const result = definition.schema.safeParse(input);
     if (result.success) values[name] = result.data;
     else {
-      const message = result.error.issues[0]?.message ?? 'invalid';
-      const allowed = result.error.issues[0]?.code === 'invalid_value' ? `must be one of ${(definition.schema as z.ZodEnum).options.join(', ')}` : message;
-      problems.push(`${name}='${shown(name, input)}': ${allowed}`);
+      problems.push(`${name}='${shown(name, input)}': ${describeIssues(name, input, result.error.issues)}`);
     }
   }
 
@@ -427,6 +490,12 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   }
   if (enrichment.enabled && enrichment.virustotal.enabled && enrichment.virustotal.apiKey === undefined) problems.push('VIRUSTOTAL_ENABLED=true needs VIRUSTOTAL_API_KEY');
   if (enrichment.enabled && enrichment.abuseipdb.enabled && enrichment.abuseipdb.apiKey === undefined) problems.push('ABUSEIPDB_ENABLED=true needs ABUSEIPDB_API_KEY');
+  const es = config.elasticsearch;
+  // The password goes out only with a user (ELASTICSEARCH_USER, or the user written in ELASTICSEARCH_URL): alone it
+  // would be dropped without a word, and T-Pot's nginx would answer 401 with no hint why.
+  if ((mode === 'batch' || es.url !== undefined) && es.password !== undefined && es.user === undefined && (es.url === undefined || new URL(es.url).username === '')) {
+    problems.push('ELASTICSEARCH_PASSWORD is set but ELASTICSEARCH_USER is not: a password is only sent with a user — set ELASTICSEARCH_USER (T-Pot\'s web UI user, WEB_USER in ~/tpotce/.env), or remove the password for an Elasticsearch without authentication');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   if (output === 'feed' && config.misp.autoPublish) warnings.push('AUTO_PUBLISH has no effect with OUTPUT=feed: the MISP that pulls the feed decides (its feed setting "Auto Publish")');
   if (mode === 'batch' && !config.elasticsearch.verifySsl) warnings.push('TLS verification is OFF for Elasticsearch (ELASTICSEARCH_VERIFY_SSL=false)');

@@ -1,16 +1,30 @@
 // The validation report as one self-contained HTML page for analysts: inline CSS and inline SVG bar charts,
 // no script at all (and a Content-Security-Policy that forbids any), so attacker-written strings — every
 // one of them escaped — can never run in the reader's browser.
-import type { RunReportJson, TopEntry } from './report.js';
+import type { RunReportJson, TopAccuracy, TopEntry } from './report.js';
 
 const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-/** Text for HTML content and attribute values: markup characters escaped, control characters shown, bounded. */
+/**
+ * Characters that let attacker text lie about itself on screen, beyond the C0/C1 controls: bidirectional controls
+ * (U+061C, U+200E/U+200F, U+202A–U+202E, U+2066–U+2069: the username "root\u202egnp.exe" displays as "rootexe.png"),
+ * invisible and zero-width characters (U+00AD, U+180E, U+200B–U+200D, U+2060–U+2064, U+206A–U+206F, U+FEFF,
+ * U+FFF9–U+FFFB) and the line/paragraph separators U+2028/U+2029. Reports show each as a visible `\uXXXX`.
+ */
+const INVISIBLE = '\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb';
+const HIDDEN_IN_HTML = new RegExp(`[\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f${INVISIBLE}]`, 'g');
+const HIDDEN_IN_TEXT = new RegExp(`[\\u0000-\\u001f\\u007f-\\u009f${INVISIBLE}]`, 'g');
+const visible = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/** Attacker-influenced text for a plain-text line: control, bidirectional and invisible characters shown as `\uXXXX`. */
+export function showHidden(text: string): string {
+  return text.replace(HIDDEN_IN_TEXT, visible);
+}
+
+/** Text for HTML content and attribute values: markup characters escaped, control and invisible characters shown, bounded. */
 export function escapeHtml(text: string, max = 300): string {
   const bounded = text.length > max ? `${text.slice(0, max)}…` : text;
-  return bounded
-    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
-    .replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+  return bounded.replace(HIDDEN_IN_HTML, visible).replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 }
 
 interface Bar {
@@ -23,8 +37,9 @@ interface Bar {
 const PALETTE = ['#2f6fb0', '#c0504d', '#4f9a55', '#8064a2', '#d08a2c', '#3a9aa8', '#9b4f7a', '#6b7f2a'];
 
 /** A horizontal bar chart as inline SVG. */
-function barChart(title: string, bars: readonly Bar[], color = PALETTE[0]!, empty = 'nothing in this run'): string {
+function barChart(title: string, bars: readonly Bar[], color = PALETTE[0]!, empty = 'nothing in this run', note?: string): string {
   if (bars.length === 0) return `<section><h2>${escapeHtml(title)}</h2><p class="empty">${escapeHtml(empty)}</p></section>`;
+  const caption = note === undefined ? '' : `<p class="note">${escapeHtml(note, 1000)}</p>`;
   const max = Math.max(...bars.map((b) => b.value), 1);
   const rowHeight = 22;
   const labelWidth = 300;
@@ -35,11 +50,11 @@ function barChart(title: string, bars: readonly Bar[], color = PALETTE[0]!, empt
       const y = i * rowHeight + 4;
       const width = Math.max(2, Math.round((bar.value / max) * chartWidth));
       return `<text class="label" x="${labelWidth - 8}" y="${y + 15}" text-anchor="end">${escapeHtml(bar.label, 40)}</text>`
-        + `<rect class="bar" x="${labelWidth}" y="${y + 2}" width="${width}" height="${rowHeight - 6}" fill="${color}"><title>${escapeHtml(bar.label)}: ${bar.value}</title></rect>`
+        + `<rect class="bar" x="${labelWidth}" y="${y + 2}" width="${width}" height="${rowHeight - 6}" fill="${color}"><title>${escapeHtml(bar.label)}: ${escapeHtml(bar.note ?? String(bar.value))}</title></rect>`
         + `<text class="value" x="${labelWidth + width + 6}" y="${y + 15}">${escapeHtml(bar.note ?? String(bar.value))}</text>`;
     })
     .join('');
-  return `<section><h2>${escapeHtml(title)}</h2><svg class="chart" role="img" aria-label="${escapeHtml(title)}" width="${labelWidth + chartWidth + 90}" height="${height}" viewBox="0 0 ${labelWidth + chartWidth + 90} ${height}">${rows}</svg></section>`;
+  return `<section><h2>${escapeHtml(title)}</h2>${caption}<svg class="chart" role="img" aria-label="${escapeHtml(title)}" width="${labelWidth + chartWidth + 90}" height="${height}" viewBox="0 0 ${labelWidth + chartWidth + 90} ${height}">${rows}</svg></section>`;
 }
 
 /** Attacks per honeypot and day: one bar per (day, honeypot), coloured by honeypot. */
@@ -63,8 +78,30 @@ function attacksChart(json: RunReportJson): string {
   return `<section><h2>Attacks per honeypot and day</h2><svg class="chart" role="img" aria-label="Attacks per honeypot and day" width="910" height="${height}" viewBox="0 0 910 ${height}">${rows}</svg></section>`;
 }
 
-function topChart(title: string, entries: readonly TopEntry[], color: string, empty?: string): string {
-  return barChart(title, entries.map((e) => ({ label: e.value, value: e.count })), color, empty);
+/**
+ * A top list as a bar chart. Exact figures are shown as they are; estimates (more distinct values than the report
+ * tracks) as "at least–at most", with a caption saying so.
+ */
+function topChart(title: string, entries: readonly TopEntry[], color: string, empty?: string, accuracy?: TopAccuracy, what = 'values'): string {
+  const bars = entries.map((e) => ({ label: e.value, value: e.count, ...(e.error !== undefined && { note: `${e.count - e.error}–${e.count}` }) }));
+  const note = accuracy === undefined || accuracy.exact
+    ? undefined
+    : `Approximate: this run saw more than ${accuracy.counters.toLocaleString('en')} distinct ${what}, more than the report tracks at once. A figure "a–b" means at least a and at most b hits (off by at most ${accuracy.maxError.toLocaleString('en')} of ${accuracy.hits.toLocaleString('en')} hits); a single number is exact.`;
+  return barChart(title, bars, color, empty, note);
+}
+
+/** A MISP link base without any user or password written into MISP_URL (report.json holds it masked already). */
+function linkBase(mispUrl: string | undefined): string | undefined {
+  if (mispUrl === undefined) return undefined;
+  try {
+    const url = new URL(mispUrl);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+    url.username = '';
+    url.password = '';
+    return url.href.replace(/\/+$/, '');
+  } catch {
+    return undefined;
+  }
 }
 
 const REGIONS = new Intl.DisplayNames(['en'], { type: 'region' });
@@ -82,20 +119,25 @@ function countryLabel(code: string): string {
 const NO_GEOIP = 'no GeoIP data in this run: only T-Pot\'s Elasticsearch documents carry it (batch mode)';
 
 function eventsTable(json: RunReportJson): string {
-  const base = json.mispUrl?.replace(/\/+$/, '');
+  const base = linkBase(json.mispUrl);
   const rows = json.buckets
     .map((b) => {
       const event = b.eventUuid === undefined
         ? '—'
-        : base !== undefined && /^https?:\/\//.test(base)
+        : base !== undefined
           ? `<a href="${escapeHtml(`${base}/events/view/${b.eventUuid}`, 500)}">${escapeHtml(b.eventUuid)}</a>`
           : `<code>${escapeHtml(b.eventUuid)}</code>`;
-      const indicators = Object.entries(b.indicators).map(([type, n]) => `${escapeHtml(type)} ${n}`).join(', ');
+      const parts = b.parts ?? 1;
+      const indicators = Object.entries(b.indicators).map(([type, n]) => `${escapeHtml(type)} ${n}`).join(', ')
+        + (parts > 1 && Object.keys(b.indicators).length > 0 ? ` <span class="note">(added over ${parts} parts*)</span>` : '');
       return `<tr><td>${escapeHtml(b.day)}</td><td>${escapeHtml(b.honeypot)}</td><td class="n">${b.documents}</td><td>${event}${b.eventCreated ? ' <span class="tag">new</span>' : ''}</td><td class="n">+${b.attributesAdded} ~${b.attributesUpdated}</td><td class="n">+${b.objectsAdded} ~${b.objectsUpdated}</td><td class="n">${b.rejected.length}</td><td>${indicators}</td></tr>`;
     })
     .join('');
   const rejected = json.buckets.flatMap((b) => b.rejected.map((r) => `<li><code>${escapeHtml(r.uuid)}</code>: ${escapeHtml(r.reason)}</li>`)).slice(0, 50).join('');
-  return `<section><h2>Sent to MISP</h2><table><thead><tr><th>day</th><th>honeypot</th><th>documents</th><th>event</th><th>attributes</th><th>objects</th><th>rejected</th><th>indicators</th></tr></thead><tbody>${rows || '<tr><td colspan="8">no new attacks</td></tr>'}</tbody></table>${rejected ? `<h3>Rejected by MISP</h3><ul>${rejected}</ul>` : ''}</section>`;
+  const footnote = json.buckets.some((b) => (b.parts ?? 1) > 1)
+    ? '<p class="note">Indicators: unique values. * Data read in several parts (a delivery and checkpoint every MAX_PENDING_INDICATORS unique indicators, or every REALTIME_FLUSH_SECONDS in realtime) is counted per part and added up: a value seen in several parts counts once in each, so these figures can exceed the unique values.</p>'
+    : '<p class="note">Indicators: unique values.</p>';
+  return `<section><h2>Sent to MISP</h2><table><thead><tr><th>day</th><th>honeypot</th><th>documents</th><th>event</th><th>attributes</th><th>objects</th><th>rejected</th><th>indicators</th></tr></thead><tbody>${rows || '<tr><td colspan="8">no new attacks</td></tr>'}</tbody></table>${footnote}${rejected ? `<h3>Rejected by MISP</h3><ul>${rejected}</ul>` : ''}</section>`;
 }
 
 function enrichmentTable(json: RunReportJson): string {
@@ -135,16 +177,16 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 svg.chart{max-width:100%;height:auto}svg .label{font-size:12px;fill:#1d2733}svg .value{font-size:12px;fill:#5b6675}
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #e6eaef;padding:4px 8px;text-align:left;vertical-align:top}
 td.n{text-align:right;white-space:nowrap}code{font-size:12px}.tag{background:#4f9a55;color:#fff;border-radius:3px;padding:0 4px;font-size:11px}
-.empty{color:#5b6675}.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(560px,1fr));gap:0 24px}
+.empty,.note{color:#5b6675}.note{font-size:12px;margin:4px 0}.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(560px,1fr));gap:0 24px}
 </style></head><body>
 <h1>tpot2misp validation report</h1>
 <div class="meta">${escapeHtml(json.mode)} mode → ${escapeHtml(json.output)} · source ${escapeHtml(json.source)} · ${escapeHtml(json.startedAt)} → ${escapeHtml(json.finishedAt)}</div>
 <div class="cards">${cards}</div>
 ${attacksChart(json)}
 <div class="grid">
-${topChart('Top attacker IPs (hits)', json.top.ips, PALETTE[1]!)}
-${topChart('Top credentials tried (username / password)', json.top.credentials, PALETTE[3]!)}
-${topChart('Top commands', json.top.commands, PALETTE[4]!)}
+${topChart('Top attacker IPs (hits)', json.top.ips, PALETTE[1]!, undefined, json.topAccuracy?.ips, 'IPs')}
+${topChart('Top credentials tried (username / password)', json.top.credentials, PALETTE[3]!, undefined, json.topAccuracy?.credentials, 'credentials')}
+${topChart('Top commands', json.top.commands, PALETTE[4]!, undefined, json.topAccuracy?.commands, 'commands')}
 ${topChart('Top attacker countries (attacks)', json.top.countries.map((e) => ({ ...e, value: countryLabel(e.value) })), PALETTE[5]!, NO_GEOIP)}
 ${topChart('Top attacker networks (ASN, attacks)', json.top.asns, PALETTE[6]!, NO_GEOIP)}
 ${barChart('Skipped documents by reason', skippedBars, PALETTE[7]!)}

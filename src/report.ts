@@ -8,7 +8,11 @@ import type { ProviderRunStats } from './enrichment/enricher.js';
 import type { DropReason } from './indicators.js';
 import type { EventChanges } from './misp/build.js';
 import type { EventDelivery, RejectedItem } from './misp/sink.js';
-import { renderHtmlReport } from './report-html.js';
+import { displayUrl } from './observability/display-url.js';
+import { renderHtmlReport, showHidden } from './report-html.js';
+import { SpaceSaving, type TopAccuracy, type TopEntry } from './top-values.js';
+
+export type { TopAccuracy, TopEntry } from './top-values.js';
 
 export interface BucketReport {
   honeypot: string;
@@ -16,10 +20,16 @@ export interface BucketReport {
   eventUuid?: string;
   documents: number;
   /**
-   * Indicators seen, by MISP attribute type (objects as `object:<template>`): unique within a flush, so a value seen
-   * again in a later flush (a run of several flushes, a realtime day) counts again.
+   * Indicators seen, by MISP attribute type (objects as `object:<template>`): unique within each part (`parts`), so
+   * with one part these are exact unique counts, and with several a value seen in k parts counts k times (an upper
+   * bound of the unique values). Exact counts over all parts would need every value of the day in memory.
    */
   indicators: Record<string, number>;
+  /**
+   * In how many parts this bucket's data was read and delivered: a run delivers and checkpoints every
+   * MAX_PENDING_INDICATORS unique indicators, realtime every REALTIME_FLUSH_SECONDS.
+   */
+  parts: number;
   eventCreated: boolean;
   attributesAdded: number;
   attributesUpdated: number;
@@ -55,8 +65,10 @@ export interface RunReportJson {
   skipped: Record<string, Partial<Record<SkipReason, number>>>;
   /** Indicator values left out of otherwise good documents. */
   valuesDropped: Partial<Record<DropReason, number>>;
-  /** The most active attacker IPs, credentials and commands of this run, with their hit counts. */
+  /** The most active attacker IPs, credentials and commands of this run, with their hit counts (see topAccuracy). */
   top: { ips: TopEntry[]; credentials: TopEntry[]; commands: TopEntry[]; countries: TopEntry[]; asns: TopEntry[] };
+  /** Whether the IP, credential and command figures are exact, or bounded estimates (see TopAccuracy). */
+  topAccuracy: { ips: TopAccuracy; credentials: TopAccuracy; commands: TopAccuracy };
   /** Attacks whose document carried T-Pot's GeoIP fields (only Elasticsearch documents do). */
   attacksWithOrigin: number;
   /** Enrichment in this run, per provider (absent when enrichment is off). */
@@ -65,35 +77,16 @@ export interface RunReportJson {
   mispUrl?: string;
 }
 
-export interface TopEntry {
-  value: string;
-  count: number;
-}
-
 const TOP_N = 15;
+/**
+ * Distinct values each top list tracks (IPs, credentials, commands). While a run sees no more than this many, its
+ * figures are exact; beyond it, Space-Saving keeps them within hits ÷ TOP_COUNTERS of the truth (0.1 % of all hits).
+ */
+export const TOP_COUNTERS = 1000;
 
-/** Keeps the N largest counts per key, merging repeats (bounded: never more than 4·N entries held). */
-class TopList {
-  readonly #counts = new Map<string, number>();
 
-  add(value: string, count: number): void {
-    this.#counts.set(value, (this.#counts.get(value) ?? 0) + count);
-    if (this.#counts.size > TOP_N * 4) {
-      const keep = [...this.#counts].sort((a, b) => b[1] - a[1]).slice(0, TOP_N * 2);
-      this.#counts.clear();
-      for (const [v, n] of keep) this.#counts.set(v, n);
-    }
-  }
-
-  /** Adds another list's counts (a committed flush's, see RunReport.absorb). */
-  merge(other: TopList): void {
-    for (const [value, count] of other.#counts) this.add(value, count);
-  }
-
-  entries(): TopEntry[] {
-    return [...this.#counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, TOP_N).map(([value, count]) => ({ value, count }));
-  }
-}
+type TopKind = 'ips' | 'credentials' | 'commands';
+const TOP_KINDS: readonly TopKind[] = ['ips', 'credentials', 'commands'];
 
 const MAX_REJECTED_LISTED = 100;
 // Country codes are a small set; ASNs are not: beyond this many distinct ones, new ASNs are not counted.
@@ -107,10 +100,29 @@ function topOf<K>(counts: ReadonlyMap<K, number>, label: (key: K) => string): To
     .slice(0, TOP_N);
 }
 
-/** Makes attacker-influenced text safe for a plain-text report line: no control characters, bounded. */
-function printable(text: string, max = 200): string {
-  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+/** Makes attacker-influenced text safe for a plain-text report line: control, bidi and invisible characters shown, bounded. */
+export function printable(text: string, max = 200): string {
+  const clean = showHidden(text);
   return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+}
+
+/**
+ * What a bucket's indicator counts are: exact unique values when its data came in one part; with several, each part's
+ * unique values added up, so a value seen in k parts counts k times.
+ */
+export function indicatorsLabel(parts: number): string {
+  return parts <= 1 ? 'indicators (unique values)' : `indicators (unique values per part, added over ${parts} parts: a value seen in several parts counts once in each)`;
+}
+
+/** "18" for an exact count, "9–18" (at least 9, at most 18) for an estimate. */
+export function hitsText(entry: TopEntry): string {
+  return entry.error === undefined ? String(entry.count) : `${entry.count - entry.error}–${entry.count}`;
+}
+
+/** What a top list's figures mean, for a report reader: exact, or how far off they may be. */
+export function accuracyText(accuracy: TopAccuracy, what: string): string {
+  if (accuracy.exact) return 'exact';
+  return `approximate: more than ${accuracy.counters.toLocaleString('en')} distinct ${what}, so each figure is a range "at least–at most" (off by at most ${accuracy.maxError.toLocaleString('en')} hits)`;
 }
 
 type DeliveryCounts = Pick<BucketReport, 'eventCreated' | 'attributesAdded' | 'attributesUpdated' | 'objectsAdded' | 'objectsUpdated' | 'alreadyPresent'> & { readonly rejected: readonly RejectedItem[] };
@@ -135,7 +147,13 @@ export class RunReport {
   readonly #buckets = new Map<string, BucketReport>();
   readonly #skipped = new Map<string, Map<SkipReason, number>>();
   readonly #dropped = new Map<DropReason, number>();
-  readonly #top = { ips: new TopList(), credentials: new TopList(), commands: new TopList() };
+  /** The run's top lists, fed with the exact per-part counts once each part is committed. */
+  readonly #top: Record<TopKind, SpaceSaving> = { ips: new SpaceSaving(TOP_COUNTERS), credentials: new SpaceSaving(TOP_COUNTERS), commands: new SpaceSaving(TOP_COUNTERS) };
+  /**
+   * This part's exact counts per value, until it is committed (absorb) or reported: as bounded as the part itself,
+   * whose indicators are all in memory anyway (MAX_PENDING_INDICATORS).
+   */
+  readonly #pending: Record<TopKind, Map<string, number>> = { ips: new Map(), credentials: new Map(), commands: new Map() };
   readonly #countries = new Map<string, number>();
   readonly #asns = new Map<number, number>();
   readonly #asOrgs = new Map<number, string>();
@@ -146,7 +164,8 @@ export class RunReport {
   attacks = 0;
 
   constructor(meta: { mode: string; output: string; source: string; sink: string; mispUrl?: string }) {
-    this.#mispUrl = meta.mispUrl;
+    // Reports are shared and kept: a password written into MISP_URL must not be in them.
+    this.#mispUrl = meta.mispUrl === undefined ? undefined : displayUrl(meta.mispUrl);
     this.#mode = meta.mode;
     this.#output = meta.output;
     this.#source = meta.source;
@@ -172,14 +191,18 @@ export class RunReport {
       const into = this.#bucket(from.honeypot, from.day);
       if (from.eventUuid !== undefined) into.eventUuid = from.eventUuid;
       into.documents += from.documents;
+      into.parts += from.parts;
       for (const [type, count] of Object.entries(from.indicators)) into.indicators[type] = (into.indicators[type] ?? 0) + count;
       addDelivery(into, from);
     }
     for (const [honeypot, reasons] of flush.#skipped) for (const [reason, count] of reasons) this.#countSkips(honeypot, reason, count);
     for (const [reason, count] of flush.#dropped) this.#dropped.set(reason, (this.#dropped.get(reason) ?? 0) + count);
-    this.#top.ips.merge(flush.#top.ips);
-    this.#top.credentials.merge(flush.#top.credentials);
-    this.#top.commands.merge(flush.#top.commands);
+    for (const kind of TOP_KINDS) {
+      // The part's exact counts go straight into the run's lists; a part's own list is empty unless it was reported.
+      for (const [value, hits] of flush.#pending[kind]) this.#top[kind].add(value, hits);
+      flush.#pending[kind].clear();
+      this.#top[kind].merge(flush.#top[kind]);
+    }
     for (const [country, count] of flush.#countries) this.#countries.set(country, (this.#countries.get(country) ?? 0) + count);
     for (const [asn, count] of flush.#asns) this.#countAsn(asn, count, flush.#asOrgs.get(asn));
     this.#attacksWithOrigin += flush.#attacksWithOrigin;
@@ -197,6 +220,7 @@ export class RunReport {
         day,
         documents: 0,
         indicators: {},
+        parts: 0,
         eventCreated: false,
         attributesAdded: 0,
         attributesUpdated: 0,
@@ -250,32 +274,36 @@ export class RunReport {
   aggregated(bucket: DailyBucket): void {
     const report = this.#bucket(bucket.honeypot, bucket.day);
     report.documents += bucket.events;
-    // Per bucket, only its own most active entries reach the run's top lists: bounded work and memory.
-    const ips: [string, number][] = [];
-    const credentials: [string, number][] = [];
-    const commands: [string, number][] = [];
+    // Every value's full count is kept for this part (its indicators are in memory anyway); the run's top lists
+    // take them when the part is committed. Nothing is cut here: a value's hits in every part add up.
+    const count = (kind: TopKind, value: string, hits: number) => this.#pending[kind].set(value, (this.#pending[kind].get(value) ?? 0) + hits);
+    let counted = false;
     for (const { indicator, tally } of bucket.items.values()) {
       // A zero count is a re-delivery with new enrichment, not an indicator of this run.
       if (tally.count === 0) continue;
+      counted = true;
       const type = indicator.kind === 'attribute' ? indicator.type : `object:${indicator.template}`;
       report.indicators[type] = (report.indicators[type] ?? 0) + 1;
       if (indicator.kind === 'attribute') {
-        if (indicator.type === 'ip-src') ips.push([indicator.value, tally.count]);
+        if (indicator.type === 'ip-src') count('ips', indicator.value, tally.count);
         continue;
       }
       const value = (relation: string) => indicator.attributes.find((a) => a.relation === relation)?.value;
       const password = value('password');
       const username = value('username');
-      if (username !== undefined || password !== undefined) credentials.push([`${username ?? ''} / ${password ?? ''}`, tally.count]);
+      if (username !== undefined || password !== undefined) count('credentials', `${username ?? ''} / ${password ?? ''}`, tally.count);
       const command = value('input') ?? value('command_line');
-      if (command !== undefined) commands.push([command, tally.count]);
+      if (command !== undefined) count('commands', command, tally.count);
     }
-    const feed = (list: TopList, entries: [string, number][]) => {
-      for (const [v, n] of entries.sort((a, b) => b[1] - a[1]).slice(0, TOP_N)) list.add(v, n);
-    };
-    feed(this.#top.ips, ips);
-    feed(this.#top.credentials, credentials);
-    feed(this.#top.commands, commands);
+    if (counted) report.parts++;
+  }
+
+  /** Moves this part's exact counts into the top lists. */
+  #settle(): void {
+    for (const kind of TOP_KINDS) {
+      for (const [value, hits] of this.#pending[kind]) this.#top[kind].add(value, hits);
+      this.#pending[kind].clear();
+    }
   }
 
   delivered(changes: EventChanges, delivery: EventDelivery): void {
@@ -285,6 +313,7 @@ export class RunReport {
   }
 
   toJson(): RunReportJson {
+    this.#settle();
     const buckets = [...this.#buckets.values()].sort((a, b) =>
       a.day === b.day ? (a.honeypot < b.honeypot ? -1 : 1) : a.day < b.day ? -1 : 1,
     );
@@ -320,12 +349,13 @@ export class RunReport {
       skipped,
       valuesDropped: Object.fromEntries([...this.#dropped.entries()].sort(([a], [b]) => (a < b ? -1 : 1))),
       top: {
-        ips: this.#top.ips.entries(),
-        credentials: this.#top.credentials.entries(),
-        commands: this.#top.commands.entries(),
+        ips: this.#top.ips.top(TOP_N),
+        credentials: this.#top.credentials.top(TOP_N),
+        commands: this.#top.commands.top(TOP_N),
         countries: topOf(this.#countries, (code) => code),
         asns: topOf(this.#asns, (asn) => `AS${asn}${this.#asOrgs.has(asn) ? ` ${this.#asOrgs.get(asn)}` : ''}`),
       },
+      topAccuracy: { ips: this.#top.ips.accuracy(TOP_N), credentials: this.#top.credentials.accuracy(TOP_N), commands: this.#top.commands.accuracy(TOP_N) },
       attacksWithOrigin: this.#attacksWithOrigin,
       ...(this.#enrichment !== undefined && { enrichment: this.#enrichment }),
       ...(this.#mispUrl !== undefined && { mispUrl: this.#mispUrl }),
@@ -354,7 +384,7 @@ export class RunReport {
         .join(' ');
       lines.push(
         `${b.day}  ${b.honeypot.padEnd(15)} documents ${String(b.documents).padStart(7)}  event ${b.eventCreated ? 'created' : b.eventUuid ? 'updated' : '-'}${b.eventUuid ? ` ${b.eventUuid}` : ''}`,
-        `    indicators: ${indicators || '-'}`,
+        `    ${indicatorsLabel(b.parts)}: ${indicators || '-'}`,
         `    attributes +${b.attributesAdded} ~${b.attributesUpdated}   objects +${b.objectsAdded} ~${b.objectsUpdated}   already in MISP ${b.alreadyPresent}   rejected ${b.rejected.length}`,
       );
       for (const r of b.rejected.slice(0, 10)) lines.push(`      rejected ${r.uuid}: ${printable(r.reason)}`);
@@ -367,9 +397,11 @@ export class RunReport {
     }
     lines.push('', 'Top attackers', '-------------');
     const row = (title: string, entries: readonly TopEntry[]) => {
-      if (entries.length > 0) lines.push(`${title}: ${entries.slice(0, 10).map((e) => `${printable(e.value, 60)} (${e.count})`).join(', ')}`);
+      if (entries.length > 0) lines.push(`${title}: ${entries.slice(0, 10).map((e) => `${printable(e.value, 60)} (${hitsText(e)})`).join(', ')}`);
     };
-    row('IPs', json.top.ips);
+    row(`IPs (hits, ${accuracyText(json.topAccuracy.ips, 'IPs')})`, json.top.ips);
+    row(`credentials (username / password: hits, ${accuracyText(json.topAccuracy.credentials, 'credentials')})`, json.top.credentials);
+    row(`commands (hits, ${accuracyText(json.topAccuracy.commands, 'commands')})`, json.top.commands);
     if (json.attacksWithOrigin === 0) lines.push('countries/ASNs: no GeoIP data (only T-Pot\'s Elasticsearch documents carry it)');
     row('countries', json.top.countries);
     row('ASNs', json.top.asns);

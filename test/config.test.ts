@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { loadConfig, SETTINGS } from '../src/config.js';
+import { loadConfig, parseDateFlag, SETTINGS } from '../src/config.js';
 import { ConfigError } from '../src/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tpot2misp-config-'));
@@ -128,6 +128,86 @@ describe('loadConfig', () => {
     // A directory (or a file the service user may not read) is an error even where a missing default is not.
     assert.throws(() => loadConfig({ env, envFile: dir }), ConfigError);
     assert.match(failure(dir), /EISDIR/);
+  });
+
+  it('names every mistyped boolean setting, its value and the accepted spellings (all of them at once)', () => {
+    const booleans = [
+      'ALLOW_PRIVATE_IPS', 'MISP_VERIFY_SSL', 'AUTO_PUBLISH', 'ELASTICSEARCH_VERIFY_SSL', 'HPFEEDS_TLS', 'ENRICHMENT_ENABLED', 'ENRICHMENT_DROP_BENIGN',
+      'VIRUSTOTAL_ENABLED', 'ABUSEIPDB_ENABLED', 'GREYNOISE_ENABLED', 'LOG_FILE_ENABLED', 'VALIDATION_REPORT_ENABLED', 'PROMETHEUS_ENABLED',
+    ];
+    // The list is every setting documented as a boolean (default true/false, or "Use …" switches without one).
+    const documented = SETTINGS.filter((s) => s.default === 'true' || s.default === 'false' || /_ENABLED$/.test(s.name)).map((s) => s.name);
+    assert.deepEqual([...booleans].sort(), [...documented].sort());
+    for (const name of booleans) {
+      assert.deepEqual(problems({ COLLECTION_MODE: 'files', OUTPUT: 'feed', [name]: 'flase' }), [`${name}='flase': must be one of true, 1, yes, on, false, 0, no, off (any case)`], name);
+    }
+    const all = problems({ COLLECTION_MODE: 'files', OUTPUT: 'feed', ...Object.fromEntries(booleans.map((name) => [name, 'ture'])) });
+    assert.deepEqual(all.map((l) => l.split('=')[0]), booleans, 'every bad setting is listed, not only the first');
+  });
+
+  it('names a bad report format and the accepted ones, for every bad item of the list', () => {
+    assert.deepEqual(problems({ COLLECTION_MODE: 'files', OUTPUT: 'feed', VALIDATION_REPORT_FORMAT: 'pdf' }), ["VALIDATION_REPORT_FORMAT='pdf': 'pdf' is not accepted: each must be one of txt, json, html"]);
+    assert.deepEqual(problems({ COLLECTION_MODE: 'files', OUTPUT: 'feed', VALIDATION_REPORT_FORMAT: 'txt, PDF,doc' }), ["VALIDATION_REPORT_FORMAT='txt, PDF,doc': 'PDF', 'doc' are not accepted: each must be one of txt, json, html"]);
+    assert.deepEqual(problems({ COLLECTION_MODE: 'files', OUTPUT: 'feed', VALIDATION_REPORT_FORMAT: ' , ' }), ["VALIDATION_REPORT_FORMAT=' , ': name at least one of txt, json, html"]);
+    assert.deepEqual(problems({ COLLECTION_MODE: 'files', OUTPUT: 'feed', GREYNOISE_PLAN: 'pro', LOG_FORMAT: 'xml' }), [
+      "GREYNOISE_PLAN='pro': must be one of community, enterprise",
+      "LOG_FORMAT='xml': must be one of json, text",
+    ]);
+  });
+
+  it('answers any nonsense in any setting with a configuration error naming that setting, never a crash', () => {
+    for (const setting of SETTINGS) {
+      for (const nonsense of ['flase', '-1', ',', 'x'.repeat(300), '\u0000\u202e']) {
+        let lines: string[] = [];
+        try {
+          loadConfig({ env: { COLLECTION_MODE: 'files', OUTPUT: 'feed', [setting.name]: nonsense }, envFile: NO_FILE });
+          continue;
+        } catch (error) {
+          assert.ok(error instanceof ConfigError, `${setting.name}=${nonsense.slice(0, 10)}: ${String(error)}`);
+          lines = [...error.problems];
+        }
+        assert.ok(lines.some((l) => l.includes(setting.name)), `${setting.name}: ${lines.join(' | ')}`);
+      }
+    }
+  });
+
+  it('never echoes a password written into a URL in an error line', () => {
+    const lines = problems({ COLLECTION_MODE: 'batch', OUTPUT: 'feed', ELASTICSEARCH_URL: 'ftp://webuser:Hunter2-secret@tpot.example.org:64297/es/', MISP_URL: 'https://admin:An0ther-secret@[malformed' });
+    assert.equal(lines.length, 2, lines.join('\n'));
+    assert.ok(lines.every((l) => !l.includes('Hunter2-secret') && !l.includes('An0ther-secret')), lines.join('\n'));
+    assert.ok(lines.some((l) => l.startsWith("MISP_URL='https://admin:***@[malformed'")), lines.join('\n'));
+    assert.ok(lines.some((l) => l.startsWith("ELASTICSEARCH_URL='ftp://webuser:***@tpot.example.org:64297/es/'")), lines.join('\n'));
+  });
+
+  it('refuses MISP_DISTRIBUTION=4 (sharing group), which would need a sharing group id, saying so', () => {
+    const lines = problems({ COLLECTION_MODE: 'files', OUTPUT: 'feed', MISP_DISTRIBUTION: '4' });
+    assert.equal(lines.length, 1);
+    assert.match(lines[0]!, /^MISP_DISTRIBUTION='4': 4 \(sharing group\) is not supported yet/);
+    for (const n of [0, 1, 2, 3]) assert.equal(loadConfig({ env: { COLLECTION_MODE: 'files', OUTPUT: 'feed', MISP_DISTRIBUTION: String(n) }, envFile: NO_FILE }).config.misp.distribution, n);
+  });
+
+  it('refuses an Elasticsearch password without a user, which would never be sent', () => {
+    const base = { COLLECTION_MODE: 'batch', OUTPUT: 'feed', ELASTICSEARCH_URL: 'https://tpot.example.org:64297/es/' };
+    const lines = problems({ ...base, ELASTICSEARCH_PASSWORD: 'pw' });
+    assert.equal(lines.length, 1);
+    assert.match(lines[0]!, /^ELASTICSEARCH_PASSWORD is set but ELASTICSEARCH_USER is not/);
+    assert.ok(!lines[0]!.includes("'pw'"));
+    assert.match(problems({ ...base, ELASTICSEARCH_PWD: 'pw' })[0]!, /ELASTICSEARCH_USER is not/, 'the legacy name too');
+    // A user given in either place makes it work.
+    assert.equal(loadConfig({ env: { ...base, ELASTICSEARCH_PASSWORD: 'pw', ELASTICSEARCH_USER: 'webuser' }, envFile: NO_FILE }).config.elasticsearch.password, 'pw');
+    assert.equal(loadConfig({ env: { ...base, ELASTICSEARCH_URL: 'https://webuser@tpot.example.org:64297/es/', ELASTICSEARCH_PASSWORD: 'pw' }, envFile: NO_FILE }).config.elasticsearch.password, 'pw');
+  });
+
+  it('reads --since/--until dates strictly: a date that does not exist is refused, not rolled over', () => {
+    assert.equal(parseDateFlag('--since', '2025-03-02'), Date.UTC(2025, 2, 2));
+    assert.equal(parseDateFlag('--since', '2024-02-29'), Date.UTC(2024, 1, 29));
+    assert.equal(parseDateFlag('--since', '2025-03-01T10:30:00'), Date.UTC(2025, 2, 1, 10, 30));
+    assert.equal(parseDateFlag('--since', '2025-03-01 10:30'), Date.UTC(2025, 2, 1, 10, 30));
+    assert.equal(parseDateFlag('--since', '2025-03-01T10:30:00+02:00'), Date.UTC(2025, 2, 1, 8, 30));
+    assert.equal(parseDateFlag('--since', undefined), undefined);
+    for (const bad of ['2025-02-30', '2025-02-29', '2025-13-01', '2025-04-31', '2025-00-10', '2025-03-01T24:00:00', '2025-03-01T10:60', 'yesterday', '03/01/2025']) {
+      assert.throws(() => parseDateFlag('--since', bad), (error: unknown) => error instanceof ConfigError && error.problems[0]!.startsWith(`--since='${bad}'`), bad);
+    }
   });
 
   it('documents every setting in .env.example', () => {

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { checkHint, checkMetricsPort, runChecks } from '../src/check.js';
+import { loadConfig } from '../src/config.js';
+
+const work = mkdtempSync(join(tmpdir(), 'tpot2misp-check-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+const NO_FILE = join(work, 'absent.env');
+
+function configWith(env: Record<string, string>) {
+  return loadConfig({ env: { COLLECTION_MODE: 'files', OUTPUT: 'feed', TPOT_DATA_DIR: join(work, 'no-data'), ...env }, envFile: NO_FILE }).config;
+}
+
+const lineAbout = (lines: readonly { ok: boolean; line: string }[], start: string) => lines.find((f) => f.line.startsWith(start));
+
+describe('tpot2misp check', () => {
+  it('creates nothing, and judges every place a run writes by its nearest existing directory', async () => {
+    const root = join(work, 'fresh');
+    mkdirSync(root);
+    const config = configWith({
+      STATE_DB: join(root, 'state', 'tpot2misp.db'),
+      MISP_FEED_DIR: join(root, 'feed', 'misp'),
+      VALIDATION_REPORT_DIR: join(root, 'report'),
+      LOG_FILE_ENABLED: 'true',
+      LOG_FILE_PATH: join(root, 'logs', 'tpot2misp.log'),
+    });
+    const findings = await runChecks(config);
+    for (const [what, dir] of [['state database', 'state'], ['MISP feed directory', 'feed'], ['report directory', 'report'], ['log file', 'logs']] as const) {
+      const finding = lineAbout(findings, what);
+      assert.ok(finding?.ok, `${what}: ${finding?.line}`);
+      assert.match(finding.line, /writable \(.* exists; a run creates the rest\)/);
+      assert.ok(!existsSync(join(root, dir)), `check created ${dir}`);
+    }
+  });
+
+  it('reports a place a run could not write, with the setting to change', async () => {
+    const blocker = join(work, 'a-file');
+    writeFileSync(blocker, 'x');
+    const config = configWith({ MISP_FEED_DIR: join(blocker, 'feed'), VALIDATION_REPORT_DIR: join(blocker, 'report'), STATE_DB: join(blocker, 's.db'), LOG_FILE_ENABLED: 'true', LOG_FILE_PATH: join(blocker, 'x.log') });
+    const findings = await runChecks(config);
+    for (const [what, setting] of [['state database', 'STATE_DB'], ['MISP feed directory', 'MISP_FEED_DIR'], ['report directory', 'VALIDATION_REPORT_DIR'], ['log file', 'LOG_FILE_PATH']] as const) {
+      const finding = lineAbout(findings, what);
+      assert.equal(finding?.ok, false, `${what}: ${finding?.line}`);
+      assert.match(finding.line, new RegExp(`a-file is not a directory — fix: point ${setting} `));
+    }
+    // Places the configuration does not use are not checked.
+    const quiet = await runChecks(configWith({ VALIDATION_REPORT_ENABLED: 'false' }));
+    assert.equal(lineAbout(quiet, 'report directory'), undefined);
+    assert.equal(lineAbout(quiet, 'log file'), undefined);
+    assert.equal(lineAbout(quiet, 'Prometheus'), undefined);
+  });
+
+  it('says whether PROMETHEUS_PORT is free when metrics are enabled', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '0.0.0.0', resolve));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const findings = await runChecks(configWith({ PROMETHEUS_ENABLED: 'true', PROMETHEUS_PORT: String(port) }));
+      const finding = lineAbout(findings, 'Prometheus');
+      assert.equal(finding?.ok, false);
+      assert.match(finding.line, new RegExp(`^Prometheus metrics port ${port}: in use .* — fix: set PROMETHEUS_PORT`));
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+    }
+    // Now free: the check binds it only for a moment and leaves it free.
+    assert.deepEqual(await checkMetricsPort(port), { ok: true, line: `Prometheus metrics port ${port}: free` });
+    assert.deepEqual(await checkMetricsPort(port), { ok: true, line: `Prometheus metrics port ${port}: free` });
+  });
+
+  it('shows no password written into MISP_URL, and gives advice that fits a check (no "next run")', async () => {
+    const server = createHttpServer((_request, response) => {
+      response.writeHead(503, { 'content-type': 'text/plain' }).end('overloaded');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const findings = await runChecks(configWith({ OUTPUT: 'misp', MISP_URL: `http://admin:Url-S3cret@127.0.0.1:${port}/`, MISP_KEY: 'A'.repeat(40), VALIDATION_REPORT_ENABLED: 'false' }));
+      const misp = lineAbout(findings, 'MISP ');
+      assert.equal(misp?.ok, false);
+      assert.ok(!findings.some((f) => f.line.includes('Url-S3cret')), findings.map((f) => f.line).join('\n'));
+      assert.match(misp.line, new RegExp(`^MISP http://admin:\\*\\*\\*@127\\.0\\.0\\.1:${port}/: .*503.* — fix: MISP is overloaded or failing; check its logs\\.$`));
+      assert.doesNotMatch(misp.line, /next run/);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('drops from hints only what a run would do later', () => {
+    assert.equal(checkHint('MISP is overloaded or failing; check its logs. The data is kept and sent again on the next run.'), 'MISP is overloaded or failing; check its logs.');
+    assert.equal(checkHint('a provider outage; the indicator is looked up again on a later run'), 'a provider outage');
+    assert.equal(checkHint("check that T-Pot's elasticsearch container is running and healthy (docker ps; it needs a few minutes after boot); the run will pick up where it stopped"), "check that T-Pot's elasticsearch container is running and healthy (docker ps; it needs a few minutes after boot)");
+    assert.equal(checkHint('check MISP_URL and that MISP is running and reachable from this host'), 'check MISP_URL and that MISP is running and reachable from this host');
+    assert.equal(checkHint(undefined), undefined);
+  });
+});
