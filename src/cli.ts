@@ -8,10 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import type { Logger } from 'pino';
 import { runChecks } from './check.js';
-import { loadConfig, type Config } from './config.js';
+import { loadConfig, parseDateFlag, type Config } from './config.js';
 import { createEnricher } from './enrichment/setup.js';
 import { ConfigError, Tpot2MispError } from './errors.js';
 import { createLogger, openLogger, type LoggerHandle } from './observability/log.js';
+import { displayUrl } from './observability/display-url.js';
 import { Metrics } from './observability/metrics.js';
 import { buildSettings, createSink, ipPolicy, runOnce, type Window } from './run-once.js';
 import { runSimulation } from './simulate/simulate.js';
@@ -45,14 +46,6 @@ interface SimulateFlags {
   readonly envFile?: string;
 }
 
-/** A date or date-time flag (UTC unless it names a zone), as epoch ms. */
-function parseDateFlag(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const t = /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(/T|\s/.test(value) && !/(Z|[+-]\d{2}:?\d{2})$/.test(value) ? `${value}Z` : value) : NaN;
-  if (Number.isNaN(t)) throw new ConfigError([`${flag}='${value.slice(0, 40)}': not a date (example: 2025-03-01 or 2025-03-01T00:00:00Z; times without a zone are UTC)`]);
-  return t;
-}
-
 function parseWindow(flags: RunFlags): Window {
   const since = parseDateFlag('--since', flags.since);
   const until = parseDateFlag('--until', flags.until);
@@ -80,7 +73,7 @@ async function realtime(config: Config, log: Logger, once: boolean, metrics: Met
 
 function summary(report: RunReport, config: Config): string {
   const { totals, enrichment } = report.toJson();
-  const where = config.output === 'feed' ? `feed ${relative(process.cwd(), config.misp.feedDir) || '.'}` : `MISP ${config.misp.url}`;
+  const where = config.output === 'feed' ? `feed ${relative(process.cwd(), config.misp.feedDir) || '.'}` : `MISP ${displayUrl(config.misp.url ?? '')}`;
   const lines = [
     `tpot2misp: ${totals.records} records read, ${totals.attacks} attacks, ${totals.skipped} skipped`,
     `  → ${where}: ${totals.events} events (${totals.eventsCreated} new), attributes +${totals.attributesAdded} ~${totals.attributesUpdated}, objects +${totals.objectsAdded} ~${totals.objectsUpdated}, rejected ${totals.rejected}`,
@@ -89,7 +82,10 @@ function summary(report: RunReport, config: Config): string {
     const parts = Object.entries(enrichment).map(([provider, e]) => `${provider} ${e.requests} asked (${e.found} found), ${e.cacheHits} from cache, ${e.queued} queued${e.disabled === undefined ? '' : ', DISABLED (see the log)'}`);
     lines.push(`  enrichment: ${parts.join('; ')}`);
   }
-  if (config.report.enabled) lines.push(`  report: ${join(relative(process.cwd(), config.report.dir) || '.', 'report.txt')}`);
+  if (config.report.enabled) {
+    const dir = relative(process.cwd(), config.report.dir) || '.';
+    lines.push(`  report: ${config.report.formats.map((format) => join(dir, `report.${format}`)).join(', ')}`);
+  }
   return lines.join('\n');
 }
 
@@ -111,8 +107,18 @@ async function run(config: Config, log: Logger, once: boolean, window: Window = 
     try {
       const periodic = !once && config.batchIntervalHours > 0;
       for (;;) {
-        const report = await runOnce(config, log, window, metrics, { stop: stop.signal });
-        process.stdout.write(`${summary(report, config)}\n`);
+        try {
+          const report = await runOnce(config, log, window, metrics, { stop: stop.signal });
+          process.stdout.write(`${summary(report, config)}\n`);
+        } catch (error) {
+          // Periodic mode runs unattended: MISP or Elasticsearch down is a backlog the next run delivers (nothing was
+          // committed past what was delivered), not a reason to exit into a restart loop. Settings and a damaged
+          // state database do not heal by waiting.
+          if (!periodic || error instanceof ConfigError || (error instanceof Tpot2MispError && error.code === 'T2M_STATE_CORRUPT')) throw error;
+          const code = error instanceof Tpot2MispError ? error.code : 'unexpected';
+          log.error({ err: error, code, ...(error instanceof Tpot2MispError && error.hint !== undefined && { hint: error.hint }) }, `The run failed (${code}); the next run, in ${config.batchIntervalHours} h, goes on from the last commit.`);
+          metrics.setHealth(false, `the last run failed: ${code}`);
+        }
         if (!periodic || stop.signal.aborted) return;
         log.info({ hours: config.batchIntervalHours }, 'Waiting for the next run (BATCH_INTERVAL_HOURS).');
         const waited = await sleep(config.batchIntervalHours * 3_600_000, true, { signal: stop.signal }).catch(() => false);

@@ -11,7 +11,7 @@ import { honeypotFor } from './honeypots/registry.js';
 import { extractIndicators } from './indicators.js';
 import { buildEventChangesInParts, eventUuid, type BuildSettings, type EventChanges } from './misp/build.js';
 import type { EventDelivery, Sink } from './misp/sink.js';
-import type { Metrics, Mode } from './observability/metrics.js';
+import { honeypotLabel, type Metrics, type Mode } from './observability/metrics.js';
 import type { RunReport } from './report.js';
 import type { JsonValue, Source } from './sources/source.js';
 import { deliveredOf, type DeliveredChanges, type StateStore } from './state.js';
@@ -76,7 +76,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   let counts = report.scratch();
   const skip = (honeypot: string | undefined, reason: SkipReason): void => {
     counts.skip(honeypot, reason);
-    metrics?.documentsSkipped.inc({ honeypot: honeypot ?? 'unknown', reason });
+    metrics?.documentsSkipped.inc({ honeypot: honeypotLabel(honeypot ?? 'unknown'), reason });
   };
   /** An attack event, whichever source it came from: its indicators into the day's bucket. */
   const take = (attack: AttackEvent): void => {
@@ -89,7 +89,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     counts.origin(attack.origin);
     counts.attacks++;
     attacks++;
-    metrics?.eventsProcessed.inc({ mode, honeypot: attack.honeypot });
+    metrics?.eventsProcessed.inc({ mode, honeypot: honeypotLabel(attack.honeypot) });
     newestAttack = Math.max(newestAttack, attack.time);
     aggregator.add(attack.honeypot, attack.time, observation);
   };

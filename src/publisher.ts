@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import { Tpot2MispError } from './errors.js';
 import type { Sink } from './misp/sink.js';
-import type { Metrics } from './observability/metrics.js';
+import { honeypotLabel, type Metrics } from './observability/metrics.js';
 import type { StateStore } from './state.js';
 import { utcDay } from './time.js';
 
@@ -40,7 +40,7 @@ export async function publishDueEvents(options: { state: StateStore; sink: Sink;
       return published;
     }
     state.markPublished(sink.id, event.uuid, now);
-    metrics?.eventsPublished.inc({ honeypot: event.honeypot });
+    metrics?.eventsPublished.inc({ honeypot: honeypotLabel(event.honeypot) });
     published++;
   }
   if (published > 0) log.info({ published }, 'Published the daily events whose day has ended and that were quiet for PUBLISH_DELAY.');

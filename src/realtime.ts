@@ -58,6 +58,8 @@ export async function runRealtime(options: RealtimeOptions): Promise<void> {
   void options.stopSignal.then(() => stopping.abort());
 
   let flushing: Promise<void> | undefined;
+  /** The last flush's failure (undefined when it delivered): `--once` exits with it. */
+  let lastFailure: unknown;
   const flush = (): Promise<void> => {
     flushing ??= (async () => {
       const report = reportFor(Date.now());
@@ -83,7 +85,9 @@ export async function runRealtime(options: RealtimeOptions): Promise<void> {
         }
         // Cheap when nothing is due (one indexed query): yesterday's events get published while we keep running.
         if (config.misp.autoPublish) await publishDueEvents({ state, sink, policy: { delaySeconds: config.misp.publishDelaySeconds }, log, ...(metrics !== undefined && { metrics }) });
+        lastFailure = undefined;
       } catch (error) {
+        lastFailure = error;
         // MISP down or refusing: the outbox keeps everything; the next flush tries again.
         log.warn({ err: error, backlog: state.outboxSize }, 'Realtime flush failed; the messages stay in the outbox.');
       } finally {
@@ -96,6 +100,8 @@ export async function runRealtime(options: RealtimeOptions): Promise<void> {
 
   if (options.drainOnly) {
     await flush();
+    // Nothing follows a drain: a failure must reach the exit status (the messages stay in the outbox).
+    if (lastFailure !== undefined) throw lastFailure;
     return;
   }
 
@@ -109,6 +115,8 @@ export async function runRealtime(options: RealtimeOptions): Promise<void> {
     state.appendOutbox(messages);
     metrics?.outboxItems.inc(messages.length);
   };
+  // Disconnected until the broker accepts us (the gauge exists in realtime mode only).
+  metrics?.hpfeedsConnectionStatus.set(0);
   const client = new HpfeedsClient({
     ...hpfeedsConnection(hp),
     log,

@@ -9,6 +9,11 @@ export type Mode = 'batch' | 'realtime' | 'files';
 
 const HPFEEDS_CONNECTION_STATUS = 'tpot2misp_hpfeeds_connection_status';
 
+/** The `honeypot` label value: lowercase ("cowrie"), as the original tool wrote it and existing dashboards filter. */
+export function honeypotLabel(type: string): string {
+  return type.toLowerCase();
+}
+
 export class Metrics {
   readonly registry = new Registry();
   readonly eventsProcessed: Counter<'mode' | 'honeypot'>;

@@ -143,7 +143,7 @@ describe('realtime: HPFEEDS (real broker) → outbox → MISP (emulated)', () =>
       await new Promise((r) => setTimeout(r, 1_500));
       const metrics = (await get('/metrics')).text;
       assert.match(metrics, /^tpot2misp_hpfeeds_connection_status 1$/m);
-      assert.match(metrics, /^tpot2misp_events_processed_total\{mode="realtime",honeypot="Cowrie"\} 3$/m);
+      assert.match(metrics, /^tpot2misp_events_processed_total\{mode="realtime",honeypot="cowrie"\} 3$/m);
       assert.match(metrics, /^tpot2misp_source_documents_received_total\{source="hpfeeds"\} 3$/m);
       assert.match(metrics, /^tpot2misp_misp_requests_total\{endpoint="POST \/events\/add",status="200"\} 1$/m);
       assert.match(metrics, /^tpot2misp_outbox_items 0$/m);
