@@ -55,6 +55,10 @@ export interface Observation {
 
 // Honeypots whose logins and commands fit MISP's `cowrie` object template (made for Cowrie's events).
 const COWRIE_OBJECTS = new Set(['Cowrie']);
+// Honeypots that log a client-supplied address: Honeyaml takes actix-web's realip_remote_addr(), which prefers the
+// request's Forwarded / X-Forwarded-For header to the peer. Anyone can make such an address say 8.8.8.8: it is kept
+// as intelligence, but not for IDS export (blocking it could block a bystander).
+const CLIENT_SUPPLIED_SOURCE = new Set(['Honeyaml']);
 // Honeypots whose value is which service was probed: one ip-port object per (attacker, port, service).
 const IP_PORT_OBJECTS = new Set(['Dionaea']);
 
@@ -157,7 +161,8 @@ export function extractIndicators(event: AttackEvent, policy: AttackerIpPolicy):
   const port = portLabel(event, list.bounded(event.transport));
   const cowrieStyle = COWRIE_OBJECTS.has(event.honeypot);
 
-  list.attribute('ip-src', 'Network activity', srcIp, true);
+  if (CLIENT_SUPPLIED_SOURCE.has(event.honeypot)) list.attribute('ip-src', 'Network activity', srcIp, false, 'Source address as logged (may come from the client\'s X-Forwarded-For header)');
+  else list.attribute('ip-src', 'Network activity', srcIp, true);
 
   for (const credential of event.credentials ?? []) {
     const username = list.bounded(credential.username);

@@ -119,6 +119,11 @@ describe('extractIndicators', () => {
     assert.ok(!o.indicators.some((i) => i.kind === 'object'));
   });
 
+  it('keeps a Honeyaml source (actix-web reads it from X-Forwarded-For when sent) out of IDS export, saying why', () => {
+    const [ip] = observe({ honeypot: 'Honeyaml' }).indicators;
+    assert.deepEqual(ip, { kind: 'attribute', type: 'ip-src', category: 'Network activity', value: '198.51.100.23', toIds: false, label: 'Source address as logged (may come from the client\'s X-Forwarded-For header)' });
+  });
+
   it('makes Dionaea connections ip-port objects', () => {
     const o = observe({ honeypot: 'Dionaea', destPort: 445, transport: 'tcp', protocol: 'smbd' });
     const object = o.indicators.find((i) => i.kind === 'object');
