@@ -83,7 +83,9 @@ export const ciscoasa: Honeypot = {
   role: 'honeypot',
   interaction: 'low',
   logs: [{ path: 'ciscoasa/log/ciscoasa.log', format: 'text' }],
-  fields: ['message', 'src_ip', 'src_port', 'timestamp', 'payload_printable'],
+  // Not `message`: Elasticsearch reads one field list for every type, and Cowrie's long messages would cost every
+  // document; Ciscoasa's kv fields say the same (normalize reads `message` only when a document carries it).
+  fields: ['src_ip', 'src_port', 'timestamp', 'payload_printable'],
   fromNative(record) {
     const message = record['message'];
     const line = typeof message === 'string' ? parseAsaLine(message) : undefined;
