@@ -3,7 +3,6 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import type { Logger } from 'pino';
@@ -14,10 +13,9 @@ import { ConfigError, Tpot2MispError } from './errors.js';
 import { createLogger, openLogger, type LoggerHandle } from './observability/log.js';
 import { displayUrl } from './observability/display-url.js';
 import { Metrics } from './observability/metrics.js';
-import { buildSettings, createSink, ipPolicy, runOnce, type Window } from './run-once.js';
+import { buildSettings, createSink, ipPolicy, runRepeatedly, type RunResult, type Window } from './run-once.js';
 import { runSimulation } from './simulate/simulate.js';
 import { runRealtime } from './realtime.js';
-import type { RunReport } from './report.js';
 import { StateStore } from './state.js';
 
 const packageRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -71,8 +69,9 @@ async function realtime(config: Config, log: Logger, once: boolean, metrics: Met
   }
 }
 
-function summary(report: RunReport, config: Config): string {
-  const { totals, enrichment } = report.toJson();
+/** The lines a batch/files run prints on stdout: what it read and delivered, how it ended, the report files written. */
+function summary(result: RunResult, config: Config): string {
+  const { totals, enrichment } = result.report.toJson();
   const where = config.output === 'feed' ? `feed ${relative(process.cwd(), config.misp.feedDir) || '.'}` : `MISP ${displayUrl(config.misp.url ?? '')}`;
   const lines = [
     `tpot2misp: ${totals.records} records read, ${totals.attacks} attacks, ${totals.skipped} skipped`,
@@ -82,10 +81,15 @@ function summary(report: RunReport, config: Config): string {
     const parts = Object.entries(enrichment).map(([provider, e]) => `${provider} ${e.requests} asked (${e.found} found), ${e.cacheHits} from cache, ${e.queued} queued${e.disabled === undefined ? '' : ', DISABLED (see the log)'}`);
     lines.push(`  enrichment: ${parts.join('; ')}`);
   }
-  if (config.report.enabled) {
-    const dir = relative(process.cwd(), config.report.dir) || '.';
-    lines.push(`  report: ${config.report.formats.map((format) => join(dir, `report.${format}`)).join(', ')}`);
+  if (result.failed !== undefined) {
+    const error = result.failed.error;
+    const code = error instanceof Tpot2MispError ? error.code : 'unexpected error';
+    lines.push(`  FAILED (${code}): the figures above are only what was delivered before the failure; the next run reads the rest again`);
+  } else if (result.stopped) {
+    lines.push('  STOPPED by a signal before the end of the source: the figures above cover only part of the new data; the next run reads the rest');
   }
+  if (result.reportFiles.length > 0) lines.push(`  report: ${result.reportFiles.map((file) => relative(process.cwd(), file) || file).join(', ')}`);
+  else if (config.report.enabled) lines.push(`  report: not written (see the warning above: VALIDATION_REPORT_DIR)`);
   return lines.join('\n');
 }
 
@@ -96,7 +100,8 @@ async function run(config: Config, log: Logger, once: boolean, window: Window = 
   if (server !== undefined) log.info({ port: server.port }, 'Serving /metrics and /healthz.');
   try {
     if (config.mode === 'realtime') return await realtime(config, log, once, metrics);
-    // SIGTERM/SIGINT: finish the current batch, deliver and commit it, then exit by itself (a second signal kills).
+    // SIGTERM/SIGINT: finish the current batch, deliver and commit it (or end the wait for the next run), then exit
+    // by itself (a second signal kills).
     const stop = new AbortController();
     const onSignal = (signal: NodeJS.Signals) => {
       log.info({ signal }, 'Stopping: delivering what was read, then exiting.');
@@ -105,25 +110,9 @@ async function run(config: Config, log: Logger, once: boolean, window: Window = 
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
     try {
-      const periodic = !once && config.batchIntervalHours > 0;
-      for (;;) {
-        try {
-          const report = await runOnce(config, log, window, metrics, { stop: stop.signal });
-          process.stdout.write(`${summary(report, config)}\n`);
-        } catch (error) {
-          // Periodic mode runs unattended: MISP or Elasticsearch down is a backlog the next run delivers (nothing was
-          // committed past what was delivered), not a reason to exit into a restart loop. Settings and a damaged
-          // state database do not heal by waiting.
-          if (!periodic || error instanceof ConfigError || (error instanceof Tpot2MispError && error.code === 'T2M_STATE_CORRUPT')) throw error;
-          const code = error instanceof Tpot2MispError ? error.code : 'unexpected';
-          log.error({ err: error, code, ...(error instanceof Tpot2MispError && error.hint !== undefined && { hint: error.hint }) }, `The run failed (${code}); the next run, in ${config.batchIntervalHours} h, goes on from the last commit.`);
-          metrics.setHealth(false, `the last run failed: ${code}`);
-        }
-        if (!periodic || stop.signal.aborted) return;
-        log.info({ hours: config.batchIntervalHours }, 'Waiting for the next run (BATCH_INTERVAL_HOURS).');
-        const waited = await sleep(config.batchIntervalHours * 3_600_000, true, { signal: stop.signal }).catch(() => false);
-        if (!waited) return;
-      }
+      // Periodic (BATCH_INTERVAL_HOURS): a failed run is logged and retried at the next interval (see runRepeatedly).
+      const intervalMs = once ? 0 : config.batchIntervalHours * 3_600_000;
+      await runRepeatedly(config, log, window, metrics, { intervalMs, stop: stop.signal, onResult: (result) => process.stdout.write(`${summary(result, config)}\n`) });
     } finally {
       process.removeListener('SIGTERM', onSignal);
       process.removeListener('SIGINT', onSignal);

@@ -50,6 +50,8 @@ export interface PipelineResult {
   readonly records: number;
   readonly attacks: number;
   readonly eventsDelivered: number;
+  /** `stop` ended reading before the source was read to the end: what was read is delivered, the rest is not. */
+  readonly stopped: boolean;
 }
 
 const DEFAULT_FLUSH_THRESHOLD = 50_000;
@@ -69,14 +71,17 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   let eventsDelivered = 0;
   let pendingCursor: JsonValue | undefined;
   let newestAttack = 0;
+  let stopped = false;
   const { metrics } = options;
   const mode = options.mode ?? 'files';
   // What is read until the next commit is counted apart and joins the report only with that commit: after a failed
-  // flush the same documents are read again (realtime retries from the outbox) and must not count twice.
+  // flush the same documents are read again (realtime retries from the outbox) and must not count twice. The
+  // counters that count documents or attacks (not requests) do the same.
   let counts = report.scratch();
+  const uncommitted = new PendingCounts();
   const skip = (honeypot: string | undefined, reason: SkipReason): void => {
     counts.skip(honeypot, reason);
-    metrics?.documentsSkipped.inc({ honeypot: honeypotLabel(honeypot ?? 'unknown'), reason });
+    uncommitted.skip(honeypotLabel(honeypot ?? 'unknown'), reason);
   };
   /** An attack event, whichever source it came from: its indicators into the day's bucket. */
   const take = (attack: AttackEvent): void => {
@@ -89,7 +94,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     counts.origin(attack.origin);
     counts.attacks++;
     attacks++;
-    metrics?.eventsProcessed.inc({ mode, honeypot: honeypotLabel(attack.honeypot) });
+    uncommitted.attack(honeypotLabel(attack.honeypot));
     newestAttack = Math.max(newestAttack, attack.time);
     aggregator.add(attack.honeypot, attack.time, observation);
   };
@@ -147,6 +152,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     enricher?.endFlush();
     report.absorb(counts);
     counts = report.scratch();
+    if (metrics !== undefined) uncommitted.addTo(metrics, mode);
+    uncommitted.clear();
     if (newestAttack > 0) metrics?.checkpointLag.set({ source: SOURCE_KIND[mode] }, Math.max(0, (Date.now() - newestAttack) / 1000));
     eventsDelivered += eventsTouched.size;
     if (eventsTouched.size > 0) log.info({ events: eventsTouched.size, attributes: attributesSent, objects: objectsSent }, 'Delivered changes to the sink.');
@@ -155,7 +162,9 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   };
 
   for await (const batch of source.batches(state.checkpoint(source.name))) {
-    metrics?.documentsReceived.inc({ source: SOURCE_KIND[mode] }, batch.records.length);
+    // Read once per run in batch and files modes; realtime counts a message when it arrives (realtime.ts), as a
+    // failed flush reads the outbox again.
+    if (mode !== 'realtime') metrics?.documentsReceived.inc({ source: SOURCE_KIND[mode] }, batch.records.length);
     for (const record of batch.records) {
       records++;
       counts.records++;
@@ -195,7 +204,10 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     }
     pendingCursor = batch.cursor;
     if (aggregator.size >= threshold) await flush();
-    if (options.stop?.aborted) break;
+    if (options.stop?.aborted) {
+      stopped = true;
+      break;
+    }
   }
   await flush();
   if (options.enrichment !== undefined) {
@@ -211,7 +223,33 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     enricher.redelivered(subjects);
     report.enrichment(enricher.stats());
   }
-  return { records, attacks, eventsDelivered };
+  return { records, attacks, eventsDelivered, stopped };
+}
+
+/** Attacks and skipped documents per metric label since the last commit: they reach the counters with it. */
+class PendingCounts {
+  readonly #attacks = new Map<string, number>();
+  readonly #skipped = new Map<string, Map<SkipReason, number>>();
+
+  attack(honeypot: string): void {
+    this.#attacks.set(honeypot, (this.#attacks.get(honeypot) ?? 0) + 1);
+  }
+
+  skip(honeypot: string, reason: SkipReason): void {
+    let reasons = this.#skipped.get(honeypot);
+    if (reasons === undefined) this.#skipped.set(honeypot, (reasons = new Map()));
+    reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+  }
+
+  addTo(metrics: Metrics, mode: Mode): void {
+    for (const [honeypot, count] of this.#attacks) metrics.eventsProcessed.inc({ mode, honeypot }, count);
+    for (const [honeypot, reasons] of this.#skipped) for (const [reason, count] of reasons) metrics.documentsSkipped.inc({ honeypot, reason }, count);
+  }
+
+  clear(): void {
+    this.#attacks.clear();
+    this.#skipped.clear();
+  }
 }
 
 /** An indicator the state store kept as JSON (its own writing; a damaged row is skipped, not fatal). */

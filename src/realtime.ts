@@ -10,6 +10,7 @@ import type { Metrics } from './observability/metrics.js';
 import { runPipeline, type PipelineOptions } from './pipeline.js';
 import { publishDueEvents } from './publisher.js';
 import { RunReport } from './report.js';
+import { writeReport } from './run-once.js';
 import { utcDay } from './time.js';
 import { HpfeedsClient, hpfeedsConnection } from './sources/hpfeeds/client.js';
 import { createOutboxSource } from './sources/hpfeeds.js';
@@ -75,14 +76,8 @@ export async function runRealtime(options: RealtimeOptions): Promise<void> {
         const checkpoint = state.checkpoint(sourceName);
         if (typeof checkpoint === 'number') state.pruneOutbox(checkpoint);
         if (result.records > 0) log.info({ messages: result.records, attacks: result.attacks, events: result.eventsDelivered, backlog: state.outboxSize }, 'Realtime flush delivered.');
-        if (config.report.enabled && (result.records > 0 || result.eventsDelivered > 0)) {
-          try {
-            report.write(config.report.dir, config.report.formats);
-          } catch (error) {
-            // Delivered and committed already: a report that cannot be written is only a warning.
-            log.warn({ err: error, dir: config.report.dir }, 'Could not write the validation report.');
-          }
-        }
+        // Delivered and committed already: a report that cannot be written is only a warning.
+        if (config.report.enabled && (result.records > 0 || result.eventsDelivered > 0)) writeReport(report, config, log);
         // Cheap when nothing is due (one indexed query): yesterday's events get published while we keep running.
         if (config.misp.autoPublish) await publishDueEvents({ state, sink, policy: { delaySeconds: config.misp.publishDelaySeconds }, log, ...(metrics !== undefined && { metrics }) });
         lastFailure = undefined;
@@ -114,6 +109,9 @@ export async function runRealtime(options: RealtimeOptions): Promise<void> {
     arrived = [];
     state.appendOutbox(messages);
     metrics?.outboxItems.inc(messages.length);
+    // Counted once, on arrival: a flush that fails reads them from the outbox again (the pipeline counts the
+    // attacks and skips only when a flush commits).
+    metrics?.documentsReceived.inc({ source: 'hpfeeds' }, messages.length);
   };
   // Disconnected until the broker accepts us (the gauge exists in realtime mode only).
   metrics?.hpfeedsConnectionStatus.set(0);

@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { allHoneypots } from '../src/honeypots/registry.js';
 import type { EventChanges } from '../src/misp/build.js';
 import type { EventDelivery, Sink } from '../src/misp/sink.js';
+import { Metrics, type Mode } from '../src/observability/metrics.js';
 import { runPipeline } from '../src/pipeline.js';
 import { RunReport } from '../src/report.js';
 import type { Source } from '../src/sources/source.js';
@@ -121,8 +122,10 @@ describe('the validation report counts what was committed', () => {
       async close() {},
     };
   };
-  const run = (sink: Sink, state: StateStore, report: RunReport) =>
+  const run = (sink: Sink, state: StateStore, report: RunReport, metrics?: Metrics, mode: Mode = 'realtime') =>
     runPipeline({
+      ...(metrics !== undefined && { metrics }),
+      mode,
       source,
       sink,
       state,
@@ -160,5 +163,38 @@ describe('the validation report counts what was committed', () => {
       assert.equal(report.toJson().totals.records, docs.length);
       assert.deepEqual(content(report), content(undisturbed));
     });
+
+    it(`the counters of attacks and skipped documents count each once, too, after a failed flush (sink call ${failAt}) and its retry`, async () => {
+      const counters = async (metrics: Metrics) => {
+        const json = await metrics.registry.getMetricsAsJSON();
+        const pick = (name: string) => json.find((m) => m.name === name)?.values.map((v) => `${JSON.stringify(v.labels)} ${v.value}`).sort() ?? [];
+        return { processed: pick('tpot2misp_events_processed_total'), skipped: pick('tpot2misp_documents_skipped_total'), received: pick('tpot2misp_source_documents_received_total') };
+      };
+      const undisturbed = new Metrics();
+      const clean = StateStore.open(':memory:');
+      await run(sinkFailingAt(0), clean, newReport(), undisturbed);
+      clean.close();
+
+      const metrics = new Metrics();
+      const state = StateStore.open(':memory:');
+      await assert.rejects(run(sinkFailingAt(failAt), state, newReport(), metrics), /503/);
+      await run(sinkFailingAt(0), state, newReport(), metrics);
+      state.close();
+
+      const expected = await counters(undisturbed);
+      assert.ok(expected.processed.length > 0 && expected.skipped.length > 0);
+      assert.deepEqual(await counters(metrics), expected);
+      // Realtime counts a message once, when it arrives (realtime.ts), not each time a flush reads the outbox.
+      assert.deepEqual(expected.received, []);
+    });
   }
+
+  it('batch and files modes count every document read as received, once', async () => {
+    const metrics = new Metrics();
+    const state = StateStore.open(':memory:');
+    await run(sinkFailingAt(0), state, newReport(), metrics, 'files');
+    state.close();
+    const received = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === 'tpot2misp_source_documents_received_total');
+    assert.deepEqual(received?.values.map((v) => [v.labels, v.value]), [[{ source: 'files' }, docs.length]]);
+  });
 });

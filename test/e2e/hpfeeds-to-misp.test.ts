@@ -130,7 +130,7 @@ describe('realtime: HPFEEDS (real broker) → outbox → MISP (emulated)', () =>
   it('serves /metrics and /healthz during the run; health turns degraded when MISP is unreachable', async () => {
     const fresh = await startMispEmulator();
     const port = await freePort();
-    const { child, done, stderr } = startRealtime('metrics.db', fresh, { PROMETHEUS_ENABLED: 'true', PROMETHEUS_PORT: String(port) });
+    const { child, done, stderr } = startRealtime('metrics.db', fresh, { PROMETHEUS_ENABLED: 'true', PROMETHEUS_PORT: String(port), MISP_RETRIES: '0' });
     const get = async (path: string) => {
       const response = await fetch(`http://127.0.0.1:${port}${path}`);
       return { status: response.status, text: await response.text() };
@@ -158,6 +158,23 @@ describe('realtime: HPFEEDS (real broker) → outbox → MISP (emulated)', () =>
       assert.equal(health.status, 503);
       assert.match(health.text, /"status":"degraded","reason":"the sink \(misp\) failed: T2M_MISP_/);
       assert.match((await get('/metrics')).text, /^tpot2misp_outbox_items 1$/m);
+
+      // Every REALTIME_FLUSH_SECONDS the outbox is read again and fails again: the message counts as received once,
+      // and its attack only once a flush commits it.
+      await until(() => (stderr().match(/Realtime flush failed/g) ?? []).length >= 4, 60_000, 'four failed flushes');
+      const during = (await get('/metrics')).text;
+      assert.match(during, /^tpot2misp_source_documents_received_total\{source="hpfeeds"\} 4$/m);
+      assert.match(during, /^tpot2misp_events_processed_total\{mode="realtime",honeypot="cowrie"\} 3$/m);
+      fresh.outage(0);
+      let afterwards = '';
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline && !/^tpot2misp_outbox_items 0$/m.test(afterwards); ) {
+        await new Promise((r) => setTimeout(r, 200));
+        afterwards = (await get('/metrics')).text;
+      }
+      assert.match(afterwards, /^tpot2misp_outbox_items 0$/m);
+      assert.match(afterwards, /^tpot2misp_source_documents_received_total\{source="hpfeeds"\} 4$/m);
+      assert.match(afterwards, /^tpot2misp_events_processed_total\{mode="realtime",honeypot="cowrie"\} 4$/m);
+      assert.deepEqual(await get('/healthz'), { status: 200, text: '{"status":"ready"}' });
     } finally {
       child.kill('SIGTERM');
       await done;
