@@ -4,9 +4,8 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { Metrics } from '../../src/observability/metrics.js';
 import type { RunReportJson } from '../../src/report.js';
@@ -19,6 +18,7 @@ import { startMispEmulator, type MispEmulator, type MispStoredEvent, type Stored
 import { runCliAsync } from '../support/cli.js';
 import { checkFeedWithPyMisp } from '../support/pymisp.js';
 import { TestClock } from '../support/test-clock.js';
+import { capturedLogger } from '../support/captured-log.js';
 
 const work = mkdtempSync(join(tmpdir(), 'tpot2misp-enrichment-'));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -56,17 +56,6 @@ function writeCowrie(dataDir: string, day: string, list: readonly Attacker[]): v
   appendFileSync(join(dir, 'cowrie.json'), `${lines.join('\n')}\n`);
 }
 
-/** Warn/error log lines, parsed. */
-function capturedLogger(): { log: Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { log: pino({ level: 'warn' }, stream) as Logger, lines };
-}
 
 interface Scenario {
   readonly dir: string;

@@ -5,10 +5,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
 import { eventUuid } from '../../src/misp/build.js';
 import { Metrics } from '../../src/observability/metrics.js';
@@ -16,6 +15,7 @@ import { runBatch, runRepeatedly, type RunResult } from '../../src/run-once.js';
 import { StateStore } from '../../src/state.js';
 import { startMispEmulator, type MispEmulator } from '../emulators/misp-emulator.js';
 import { PROJECT_ROOT, runCliAsync, startCli } from '../support/cli.js';
+import { capturedLogger } from '../support/captured-log.js';
 
 const work = mkdtempSync(join(tmpdir(), 'tpot2misp-periodic-'));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -72,17 +72,6 @@ describe('periodic batch mode', () => {
   });
 });
 
-/** Log lines at info and above, parsed. */
-function capturedLogger(): { log: Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { log: pino({ level: 'info' }, stream) as Logger, lines };
-}
 
 /** Files mode into `misp`, from the bundled sample data, with its own state database; no report unless asked. */
 function filesConfig(misp: MispEmulator, name: string, extra: Record<string, string> = {}): Config {
@@ -101,7 +90,7 @@ describe('periodic runs, in-process (the interval is injected: no test waits an 
     misp.outage(Date.now() + 3_600_000);
     try {
       const config = filesConfig(misp, 'periodic-inprocess');
-      const { log, lines } = capturedLogger();
+      const { log, lines } = capturedLogger('info');
       const metrics = new Metrics();
       const stop = new AbortController();
       const results: RunResult[] = [];
@@ -145,7 +134,7 @@ describe('periodic runs, in-process (the interval is injected: no test waits an 
       const config = filesConfig(misp, 'damaged');
       let waited = false;
       await assert.rejects(
-        runRepeatedly(config, capturedLogger().log, {}, new Metrics(), { intervalMs: 3_600_000, stop: new AbortController().signal, wait: async () => (waited = true) }),
+        runRepeatedly(config, capturedLogger('info').log, {}, new Metrics(), { intervalMs: 3_600_000, stop: new AbortController().signal, wait: async () => (waited = true) }),
         (error: { code?: string }) => error.code === 'T2M_STATE_CORRUPT',
       );
       assert.equal(waited, false);
@@ -160,7 +149,7 @@ describe('periodic runs, in-process (the interval is injected: no test waits an 
       const config = filesConfig(misp, 'long-interval');
       const stop = new AbortController();
       let runs = 0;
-      const running = runRepeatedly(config, capturedLogger().log, {}, new Metrics(), { intervalMs: 30 * 24 * 3_600_000, stop: stop.signal, onResult: () => runs++ });
+      const running = runRepeatedly(config, capturedLogger('info').log, {}, new Metrics(), { intervalMs: 30 * 24 * 3_600_000, stop: stop.signal, onResult: () => runs++ });
       const deadline = Date.now() + 60_000;
       while (runs === 0 && Date.now() < deadline) await sleep(20);
       await sleep(500);
@@ -264,7 +253,7 @@ describe('the validation report of a run that did not end normally', () => {
     const misp = await startMispEmulator();
     try {
       const config = filesConfig(misp, 'stopped');
-      const { log, lines } = capturedLogger();
+      const { log, lines } = capturedLogger('info');
       const stop = new AbortController();
       stop.abort(); // SIGTERM before the first batch: that batch is still delivered, then reading stops
       const result = await runBatch(config, log, {}, new Metrics(), { stop: stop.signal });
