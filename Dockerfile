@@ -23,6 +23,7 @@ ENV NODE_ENV=production \
     LOG_FILE_PATH=/var/lib/tpot2misp/logs/tpot2misp.log \
     TPOT_DATA_DIR=/data \
     PROMETHEUS_ENABLED=true \
+    PROMETHEUS_HOST=0.0.0.0 \
     PROMETHEUS_PORT=9431
 RUN groupadd --system --gid 10001 tpot2misp \
  && useradd --system --uid 10001 --gid tpot2misp --home-dir /var/lib/tpot2misp --shell /usr/sbin/nologin tpot2misp \
@@ -34,6 +35,9 @@ COPY --from=build /src/dist ./dist
 COPY package.json README.md LICENSE .env.example ./
 COPY examples ./examples
 USER tpot2misp
+# PROMETHEUS_HOST=0.0.0.0 above: outside a container the default is 127.0.0.1, which inside one would be the
+# container's own loopback, out of reach of Docker's port mapping and of other containers (the health check asks
+# 127.0.0.1, which 0.0.0.0 includes). Publish the port on the host's loopback (docker-compose.yml does) to keep it private.
 # State (checkpoints, what MISP holds, the realtime outbox), reports, feed and logs survive the container.
 VOLUME ["/var/lib/tpot2misp"]
 EXPOSE 9431

@@ -11,6 +11,7 @@ import { Tpot2MispError } from './errors.js';
 import { allHoneypots } from './honeypots/registry.js';
 import { MispHttpClient, mispMessage } from './misp/http-client.js';
 import { displayUrl } from './observability/display-url.js';
+import { listenAddress, listenProblem } from './observability/metrics.js';
 import { esClientFor } from './sources/elasticsearch/es-client.js';
 import { HpfeedsClient, hpfeedsConnection, type HpfeedsStatus } from './sources/hpfeeds/client.js';
 
@@ -173,6 +174,8 @@ export function checkWritable(what: string, dir: string, fix: string, file?: str
     accessSync(existing.path, constants.W_OK | constants.X_OK);
     if (file !== undefined && existing.path === dir) {
       try {
+        // A directory passes the access test but cannot be opened as a file (EISDIR at the run).
+        if (statSync(file).isDirectory()) return { ok: false, line: `${what} ${shown}: is a directory, not a file — fix: ${fix}` };
         accessSync(file, constants.R_OK | constants.W_OK);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
@@ -195,17 +198,18 @@ function checkWritablePlaces(config: Config): Finding[] {
   return findings;
 }
 
-/** The metrics endpoint listens on every interface (as a run does): is its port free? Binds it for a moment only. */
-export async function checkMetricsPort(port: number, host = '0.0.0.0'): Promise<Finding> {
-  const where = `Prometheus metrics port ${port}`;
+/** Can the metrics endpoint listen on PROMETHEUS_HOST:PROMETHEUS_PORT, as a run would? Binds it for a moment only. */
+export async function checkMetricsPort(port: number, host = '127.0.0.1'): Promise<Finding> {
+  const where = `Prometheus metrics ${listenAddress(host, port)} (PROMETHEUS_HOST, PROMETHEUS_PORT)`;
   const error = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
     const server = createServer();
     server.once('error', (e: NodeJS.ErrnoException) => resolve(e));
     server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(undefined)));
   });
   if (error === undefined) return { ok: true, line: `${where}: free` };
-  const why = error.code === 'EADDRINUSE' ? 'in use by another program (or another tpot2misp)' : error.code === 'EACCES' ? 'not allowed for this user (ports below 1024 need privileges)' : (error.code ?? error.message);
-  return { ok: false, line: `${where}: ${why} — fix: set PROMETHEUS_PORT to a free port, or stop what is using it` };
+  const problem = listenProblem(error, host, port);
+  if (problem === undefined) return { ok: false, line: `${where}: ${error.code ?? error.message} — fix: set PROMETHEUS_HOST and PROMETHEUS_PORT to an address of this host and a free port` };
+  return { ok: false, line: `${where}: ${problem.why} — fix: ${problem.fix}` };
 }
 
 /** An address every provider knows (Google Public DNS): a lookup proves the key works. */
@@ -232,7 +236,7 @@ async function checkEnrichment(config: Config): Promise<Finding[]> {
 /** Runs every check the configuration calls for. */
 export async function runChecks(config: Config): Promise<Finding[]> {
   const findings: Finding[] = checkWritablePlaces(config);
-  if (config.prometheus.enabled) findings.push(await checkMetricsPort(config.prometheus.port));
+  if (config.prometheus.enabled) findings.push(await checkMetricsPort(config.prometheus.port, config.prometheus.host));
   if (config.mode === 'batch' || config.elasticsearch.url !== undefined) findings.push(...(await checkElasticsearch(config)));
   if (config.mode === 'files') findings.push(...checkDataDir(config));
   if (config.mode === 'realtime') findings.push(...(await checkHpfeeds(config)));

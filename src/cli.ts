@@ -96,8 +96,8 @@ function summary(result: RunResult, config: Config): string {
 async function run(config: Config, log: Logger, once: boolean, window: Window = {}): Promise<void> {
   if (config.output === 'misp' && !config.misp.verifySsl) log.warn('TLS verification is OFF for MISP (MISP_VERIFY_SSL=false).');
   const metrics = new Metrics();
-  const server = config.prometheus.enabled ? await metrics.serve(config.prometheus.port) : undefined;
-  if (server !== undefined) log.info({ port: server.port }, 'Serving /metrics and /healthz.');
+  const server = config.prometheus.enabled ? await metrics.serve(config.prometheus.port, config.prometheus.host) : undefined;
+  if (server !== undefined) log.info({ host: server.host, port: server.port }, 'Serving /metrics and /healthz.');
   try {
     if (config.mode === 'realtime') return await realtime(config, log, once, metrics);
     // SIGTERM/SIGINT: finish the current batch, deliver and commit it (or end the wait for the next run), then exit
@@ -262,7 +262,12 @@ async function main(argv: readonly string[]): Promise<number> {
     .action(async (options: { out: string }) => {
       const stateDir = mkdtempSync(join(tmpdir(), 'tpot2misp-demo-'));
       try {
+        // The demo shows what the bundled sample gives, the same on every machine: no setting of the user's shell
+        // (MISP_URL, OUTPUT, TPOT_HONEYPOTS, ENRICHMENT_ENABLED, PROMETHEUS_ENABLED…) or .env may change it, so it
+        // reads an empty environment and no settings file. LOG_LEVEL alone passes through: it changes only how much
+        // is printed, and LOG_LEVEL=debug is how one finds out why a demo fails.
         const { config } = loadConfig({
+          env: {},
           flags: {
             COLLECTION_MODE: 'files',
             OUTPUT: 'feed',

@@ -55,7 +55,7 @@ export interface Config {
   };
   readonly log: { readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'; readonly fileEnabled: boolean; readonly filePath: string; readonly fileMaxSize: string; readonly fileMaxFiles: number; readonly format: 'json' | 'text' };
   readonly report: { readonly enabled: boolean; readonly dir: string; readonly formats: readonly ('txt' | 'json' | 'html')[] };
-  readonly prometheus: { readonly enabled: boolean; readonly port: number };
+  readonly prometheus: { readonly enabled: boolean; readonly host: string; readonly port: number };
   /** Every secret value, for redaction by the logger. */
   readonly secrets: readonly string[];
 }
@@ -95,6 +95,8 @@ const readableFile = z.string().trim().refine((path) => {
 }, 'file does not exist or is not readable');
 const expandHome = (path: string) => (path === '~' ? homedir() : path.startsWith('~/') ? `${homedir()}${path.slice(1)}` : path);
 const isIp = (v: string) => ipaddr.isValid(v) && (v.includes(':') || ipaddr.IPv4.isValidFourPartDecimal(v));
+/** A DNS name (RFC 1123 labels): what a listen address may be besides an IP. */
+const isHostName = (v: string) => v.length <= 253 && /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(v);
 const LOG_LEVELS: Readonly<Record<string, Config['log']['level']>> = {
   trace: 'trace', debug: 'debug', info: 'info', warn: 'warn', warning: 'warn', error: 'error', fatal: 'fatal', critical: 'fatal', silent: 'silent',
 };
@@ -203,6 +205,7 @@ const DEFINITIONS = {
   VALIDATION_REPORT_DIR: D('Logs, report, metrics', 'Folder for report.txt / report.json / report.html.', z.string().trim().min(1), 'out/'),
   VALIDATION_REPORT_FORMAT: D('Logs, report, metrics', 'Comma-separated report formats: txt, json, html.', list.pipe(z.array(z.enum(['txt', 'json', 'html'])).min(1, 'name at least one of txt, json, html')), 'txt,json,html'),
   PROMETHEUS_ENABLED: D('Logs, report, metrics', 'Serve Prometheus metrics.', bool, 'false'),
+  PROMETHEUS_HOST: D('Logs, report, metrics', 'Address the /metrics and /healthz endpoints listen on. The default, `127.0.0.1`, serves this host only (a Prometheus on the same machine); `0.0.0.0` (every IPv4 interface) or `::` serves the network. In a container it must be `0.0.0.0`, or neither Docker\'s port mapping nor other containers reach it (the image and docker-compose.yml set it).', z.string().trim().refine((v) => isIp(v) || isHostName(v), 'must be an IP address (127.0.0.1, 0.0.0.0, ::) or a host name'), '127.0.0.1'),
   PROMETHEUS_PORT: D('Logs, report, metrics', 'Port of the /metrics and /healthz endpoints.', int(1, 65535), '9431'),
 } satisfies Record<string, Definition>;
 
@@ -474,7 +477,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     },
     log: { level: v('LOG_LEVEL'), fileEnabled: v('LOG_FILE_ENABLED'), filePath: resolve(expandHome(v('LOG_FILE_PATH'))), fileMaxSize: v('LOG_FILE_MAX_SIZE'), fileMaxFiles: v('LOG_FILE_MAX_FILES'), format: v('LOG_FORMAT') },
     report: { enabled: v('VALIDATION_REPORT_ENABLED'), dir: resolve(expandHome(v('VALIDATION_REPORT_DIR'))), formats: v('VALIDATION_REPORT_FORMAT') },
-    prometheus: { enabled: v('PROMETHEUS_ENABLED'), port: v('PROMETHEUS_PORT') },
+    prometheus: { enabled: v('PROMETHEUS_ENABLED'), host: v('PROMETHEUS_HOST'), port: v('PROMETHEUS_PORT') },
     secrets: Object.entries(DEFINITIONS)
       .filter(([name, d]) => (d as Definition).secret && typeof values[name] === 'string')
       .map(([name]) => values[name] as string)

@@ -148,6 +148,22 @@ function enrichmentTable(json: RunReportJson): string {
   return `<section><h2>Enrichment</h2><table><thead><tr><th>provider</th><th>requests</th><th>found</th><th>not found</th><th>from cache</th><th>errors</th><th>still queued</th><th>disabled</th></tr></thead><tbody>${rows}</tbody></table></section>`;
 }
 
+/**
+ * A run that failed or was stopped says so above everything else: its figures are only part of the new data. The
+ * error text can quote what a remote answered, so it is escaped like attacker text.
+ */
+function outcomeBanner(json: RunReportJson): string {
+  if (json.outcome === 'stopped') {
+    return '<div class="banner" role="alert"><strong>Run STOPPED</strong> by a signal before the end of the source: this report covers only part of the new data; the next run reads the rest.</div>';
+  }
+  if (json.outcome !== 'failed') return '';
+  const failure = json.failure;
+  const why = failure === undefined
+    ? ''
+    : ` (<code>${escapeHtml(failure.code, 60)}</code>): ${escapeHtml(failure.message, 2000)}${failure.hint === undefined ? '' : `<br>hint: ${escapeHtml(failure.hint, 2000)}`}`;
+  return `<div class="banner" role="alert"><strong>Run FAILED</strong>${why}<br>This report covers only what was delivered before the failure; the next run reads the rest again.</div>`;
+}
+
 export function renderHtmlReport(json: RunReportJson): string {
   const t = json.totals;
   const skippedByReason = new Map<string, number>();
@@ -177,10 +193,12 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 svg.chart{max-width:100%;height:auto}svg .label{font-size:12px;fill:#1d2733}svg .value{font-size:12px;fill:#5b6675}
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #e6eaef;padding:4px 8px;text-align:left;vertical-align:top}
 td.n{text-align:right;white-space:nowrap}code{font-size:12px}.tag{background:#4f9a55;color:#fff;border-radius:3px;padding:0 4px;font-size:11px}
+.banner{border:2px solid #c0504d;background:#fbeceb;color:#6d1f1c;border-radius:6px;padding:10px 14px;margin:12px 0}
 .empty,.note{color:#5b6675}.note{font-size:12px;margin:4px 0}.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(560px,1fr));gap:0 24px}
 </style></head><body>
 <h1>tpot2misp validation report</h1>
 <div class="meta">${escapeHtml(json.mode)} mode → ${escapeHtml(json.output)} · source ${escapeHtml(json.source)} · ${escapeHtml(json.startedAt)} → ${escapeHtml(json.finishedAt)}</div>
+${outcomeBanner(json)}
 <div class="cards">${cards}</div>
 ${attacksChart(json)}
 <div class="grid">

@@ -8,7 +8,7 @@ import type { ProviderRunStats } from './enrichment/enricher.js';
 import type { DropReason } from './indicators.js';
 import type { EventChanges } from './misp/build.js';
 import type { EventDelivery, RejectedItem } from './misp/sink.js';
-import { displayUrl } from './observability/display-url.js';
+import { displayUrl, displayUrlsIn } from './observability/display-url.js';
 import { renderHtmlReport, showHidden } from './report-html.js';
 import { SpaceSaving, type TopAccuracy, type TopEntry } from './top-values.js';
 
@@ -39,6 +39,24 @@ export interface BucketReport {
   rejected: RejectedItem[];
 }
 
+/**
+ * How the run a report covers ended: `completed` (the source was read to its end), `stopped` (SIGTERM/SIGINT ended
+ * reading early) or `failed`. Stopped and failed reports cover only what was delivered before; the next run reads the rest.
+ */
+export type RunOutcome = 'completed' | 'failed' | 'stopped';
+
+/** Why a run failed, as report.json keeps it: URL passwords and secrets masked, bounded. */
+export interface RunFailure {
+  /** The error code (`T2M_…`), or `unexpected` for an error without one. */
+  code: string;
+  message: string;
+  /** The likely fix, when the error names one. */
+  hint?: string;
+}
+
+/** How a run ended, as run-once.ts tells the report just before writing it. */
+export type RunEnd = { readonly outcome: 'completed' | 'stopped' } | { readonly outcome: 'failed'; readonly failure: RunFailure };
+
 export interface RunReportJson {
   tool: 'tpot2misp';
   mode: string;
@@ -47,6 +65,10 @@ export interface RunReportJson {
   sink: string;
   startedAt: string;
   finishedAt: string;
+  /** How the run ended: a `failed` or `stopped` report covers only what was delivered before. */
+  outcome: RunOutcome;
+  /** Why it failed (only with outcome `failed`). */
+  failure?: RunFailure;
   totals: {
     records: number;
     attacks: number;
@@ -89,6 +111,14 @@ type TopKind = 'ips' | 'credentials' | 'commands';
 const TOP_KINDS: readonly TopKind[] = ['ips', 'credentials', 'commands'];
 
 const MAX_REJECTED_LISTED = 100;
+/** An error message is kept whole up to this length: enough for any of ours, bounded for a foreign one. */
+const MAX_FAILURE_TEXT = 2000;
+
+/** Error text fit for a kept, shared report: URL passwords masked (secrets are masked by the caller, who knows them), bounded. */
+function reportable(text: string): string {
+  const masked = displayUrlsIn(text);
+  return masked.length > MAX_FAILURE_TEXT ? `${masked.slice(0, MAX_FAILURE_TEXT)}…` : masked;
+}
 // Country codes are a small set; ASNs are not: beyond this many distinct ones, new ASNs are not counted.
 const MAX_ASNS_COUNTED = 50_000;
 
@@ -123,6 +153,17 @@ export function hitsText(entry: TopEntry): string {
 export function accuracyText(accuracy: TopAccuracy, what: string): string {
   if (accuracy.exact) return 'exact';
   return `approximate: more than ${accuracy.counters.toLocaleString('en')} distinct ${what}, so each figure is a range "at least–at most" (off by at most ${accuracy.maxError.toLocaleString('en')} hits)`;
+}
+
+/** The report's outcome line: a failed or stopped run says so, and that its figures are partial. */
+export function outcomeText(json: Pick<RunReportJson, 'outcome' | 'failure'>): string {
+  if (json.outcome === 'stopped') return 'STOPPED by a signal before the end of the source: this report covers only part of the new data; the next run reads the rest';
+  if (json.outcome === 'failed') {
+    const failure = json.failure;
+    const why = failure === undefined ? '' : ` (${printable(failure.code, 60)}): ${printable(failure.message, MAX_FAILURE_TEXT)}${failure.hint === undefined ? '' : ` — hint: ${printable(failure.hint, MAX_FAILURE_TEXT)}`}`;
+    return `FAILED${why}. This report covers only what was delivered before the failure; the next run reads the rest again`;
+  }
+  return 'completed';
 }
 
 type DeliveryCounts = Pick<BucketReport, 'eventCreated' | 'attributesAdded' | 'attributesUpdated' | 'objectsAdded' | 'objectsUpdated' | 'alreadyPresent'> & { readonly rejected: readonly RejectedItem[] };
@@ -160,6 +201,7 @@ export class RunReport {
   #attacksWithOrigin = 0;
   #enrichment: Record<string, ProviderRunStats> | undefined;
   readonly #mispUrl: string | undefined;
+  #end: RunEnd = { outcome: 'completed' };
   records = 0;
   attacks = 0;
 
@@ -312,6 +354,16 @@ export class RunReport {
     addDelivery(report, delivery);
   }
 
+  /** Records how the run ended (the default is `completed`), for the report written next. */
+  ended(end: RunEnd): void {
+    if (end.outcome !== 'failed') {
+      this.#end = end;
+      return;
+    }
+    const { code, message, hint } = end.failure;
+    this.#end = { outcome: 'failed', failure: { code: reportable(code), message: reportable(message), ...(hint !== undefined && { hint: reportable(hint) }) } };
+  }
+
   toJson(): RunReportJson {
     this.#settle();
     const buckets = [...this.#buckets.values()].sort((a, b) =>
@@ -332,6 +384,8 @@ export class RunReport {
       sink: this.#sink,
       startedAt: this.#startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
+      outcome: this.#end.outcome,
+      ...(this.#end.outcome === 'failed' && { failure: { ...this.#end.failure } }),
       totals: {
         records: this.records,
         attacks: this.attacks,
@@ -369,6 +423,7 @@ export class RunReport {
       `source: ${printable(json.source)}`,
       `sink:   ${printable(json.sink)}`,
       `run:    ${json.startedAt} → ${json.finishedAt}`,
+      `outcome: ${outcomeText(json)}`,
       '',
       `records read: ${t.records}   attacks: ${t.attacks}   skipped: ${t.skipped}   values dropped: ${t.valuesDropped}`,
       `MISP events touched: ${t.events} (created ${t.eventsCreated})   attributes +${t.attributesAdded} ~${t.attributesUpdated}   objects +${t.objectsAdded} ~${t.objectsUpdated}   rejected: ${t.rejected}`,

@@ -15,11 +15,12 @@ import { FeedSink } from './misp/feed.js';
 import { MispRestSink } from './misp/rest-sink.js';
 import type { Sink } from './misp/sink.js';
 import { displayUrl as withoutPassword } from './observability/display-url.js';
+import { maskSecrets } from './observability/log.js';
 import type { Metrics } from './observability/metrics.js';
 import { progressReporter, type ProgressListener } from './observability/progress.js';
 import { runPipeline, type PipelineOptions } from './pipeline.js';
 import { publishDueEvents } from './publisher.js';
-import { RunReport } from './report.js';
+import { RunReport, type RunFailure } from './report.js';
 import { createElasticsearchSource } from './sources/elasticsearch.js';
 import { displayUrl, esClientFor } from './sources/elasticsearch/es-client.js';
 import { createFilesSource } from './sources/files.js';
@@ -165,6 +166,8 @@ export async function runBatch(config: Config, log: Logger, window: Window, metr
   // A source that could not even be opened (files: no data directory) still gets its report: the run failed.
   report ??= RunReport.forRun(config, sourceLabel(config), sink.id);
   if (stopped) log.warn('Stopped by a signal before the source was read to the end: this run (and its report) covers only part of the new data; the next run reads the rest.');
+  // The report says how the run ended: a reader of report.json/html alone must not take a partial run for a whole one.
+  report.ended(failed !== undefined ? { outcome: 'failed', failure: failureFor(failed.error, config) } : { outcome: stopped ? 'stopped' : 'completed' });
   const reportFiles = config.report.enabled ? writeReport(report, config, log) : [];
   return { report, reportFiles, stopped, ...(failed !== undefined && { failed }) };
 }
@@ -181,6 +184,13 @@ export function writeReport(report: RunReport, config: Config, log: Logger): str
     );
     return [];
   }
+}
+
+/** A failure as the report keeps it: code, message and hint, every secret of the settings masked (the report masks URL passwords). */
+export function failureFor(error: unknown, config: Pick<Config, 'secrets'>): RunFailure {
+  const mask = (text: string) => maskSecrets(text, config.secrets);
+  if (error instanceof Tpot2MispError) return { code: error.code, message: mask(error.message), ...(error.hint !== undefined && { hint: mask(error.hint) }) };
+  return { code: 'unexpected', message: mask(error instanceof Error ? error.message : String(error)) };
 }
 
 /** What the report names as the source when the source itself could not be opened. */

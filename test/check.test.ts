@@ -48,6 +48,12 @@ describe('tpot2misp check', () => {
       assert.equal(finding?.ok, false, `${what}: ${finding?.line}`);
       assert.match(finding.line, new RegExp(`a-file is not a directory — fix: point ${setting} `));
     }
+    // A LOG_FILE_PATH that is a directory: writable, but no file a run could open.
+    const logDir = join(work, 'log-dir');
+    mkdirSync(logDir, { recursive: true });
+    const asDir = lineAbout(await runChecks(configWith({ LOG_FILE_ENABLED: 'true', LOG_FILE_PATH: logDir })), 'log file');
+    assert.equal(asDir?.ok, false, asDir?.line);
+    assert.match(asDir.line, /log-dir: is a directory, not a file — fix: point LOG_FILE_PATH /);
     // Places the configuration does not use are not checked.
     const quiet = await runChecks(configWith({ VALIDATION_REPORT_ENABLED: 'false' }));
     assert.equal(lineAbout(quiet, 'report directory'), undefined);
@@ -63,13 +69,31 @@ describe('tpot2misp check', () => {
       const findings = await runChecks(configWith({ PROMETHEUS_ENABLED: 'true', PROMETHEUS_PORT: String(port) }));
       const finding = lineAbout(findings, 'Prometheus');
       assert.equal(finding?.ok, false);
-      assert.match(finding.line, new RegExp(`^Prometheus metrics port ${port}: in use .* — fix: set PROMETHEUS_PORT`));
+      assert.match(finding.line, new RegExp(`^Prometheus metrics 127\\.0\\.0\\.1:${port} \\(PROMETHEUS_HOST, PROMETHEUS_PORT\\): port ${port} is in use .* — fix: set PROMETHEUS_PORT`));
     } finally {
       await new Promise((resolve) => busy.close(resolve));
     }
     // Now free: the check binds it only for a moment and leaves it free.
-    assert.deepEqual(await checkMetricsPort(port), { ok: true, line: `Prometheus metrics port ${port}: free` });
-    assert.deepEqual(await checkMetricsPort(port), { ok: true, line: `Prometheus metrics port ${port}: free` });
+    const free = { ok: true, line: `Prometheus metrics 127.0.0.1:${port} (PROMETHEUS_HOST, PROMETHEUS_PORT): free` };
+    assert.deepEqual(await checkMetricsPort(port), free);
+    assert.deepEqual(await checkMetricsPort(port), free);
+  });
+
+  it('checks the port on PROMETHEUS_HOST, as a run binds it, and names PROMETHEUS_HOST when it is no address of this host', async () => {
+    // Busy on loopback only: free on another address of this host would not tell a run on loopback anything.
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const onLoopback = lineAbout(await runChecks(configWith({ PROMETHEUS_ENABLED: 'true', PROMETHEUS_HOST: '127.0.0.1', PROMETHEUS_PORT: String(port) })), 'Prometheus');
+      assert.equal(onLoopback?.ok, false, onLoopback?.line);
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+    }
+    // 192.0.2.1 (TEST-NET-1, documentation only) is no address of this host.
+    const elsewhere = lineAbout(await runChecks(configWith({ PROMETHEUS_ENABLED: 'true', PROMETHEUS_HOST: '192.0.2.1', PROMETHEUS_PORT: '9431' })), 'Prometheus');
+    assert.equal(elsewhere?.ok, false);
+    assert.match(elsewhere.line, /^Prometheus metrics 192\.0\.2\.1:9431 \(PROMETHEUS_HOST, PROMETHEUS_PORT\): 192\.0\.2\.1 is not an address of this host — fix: set PROMETHEUS_HOST/);
   });
 
   it('shows no password written into MISP_URL, and gives advice that fits a check (no "next run")', async () => {

@@ -35,6 +35,19 @@ describe('loadConfig', () => {
     assert.ok(Object.isFrozen(config.misp));
   });
 
+  it('serves metrics on loopback unless PROMETHEUS_HOST opens it up; refuses a PROMETHEUS_HOST that is no address or name', () => {
+    const base = { COLLECTION_MODE: 'files', OUTPUT: 'feed' };
+    assert.equal(loadConfig({ env: base, envFile: NO_FILE }).config.prometheus.host, '127.0.0.1');
+    for (const host of ['0.0.0.0', '::', '192.168.1.5', 'metrics.example.org', 'localhost']) {
+      assert.equal(loadConfig({ env: { ...base, PROMETHEUS_HOST: host }, envFile: NO_FILE }).config.prometheus.host, host);
+    }
+    for (const host of ['http://0.0.0.0', '0.0.0.0:9431', 'bad host', '-x']) {
+      const found = problems({ ...base, PROMETHEUS_HOST: host });
+      assert.equal(found.length, 1, found.join('\n'));
+      assert.match(found[0]!, /^PROMETHEUS_HOST='.*': must be an IP address/);
+    }
+  });
+
   it('applies precedence flag > environment > .env > default', () => {
     const envFile = join(dir, 'precedence.env');
     writeFileSync(envFile, 'OUTPUT=feed\nCOLLECTION_MODE=files\nMISP_BATCH_SIZE=100\nLOOKBACK_DAYS=3\nPUBLISH_DELAY="60"\n');

@@ -13,3 +13,18 @@ export function displayUrl(url: string): string {
   parsed.password = '***';
   return parsed.href;
 }
+
+/** Whatever looks like a URL in free text (an error message): a scheme, `://`, then up to the next space or quote. */
+const URL_IN_TEXT = /\b[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s"'<>]+/g;
+
+/**
+ * Free text (an error message kept in a report) with the password of every URL in it replaced by `***`. A URL that
+ * does not parse (an error may quote a malformed one precisely) loses everything between `user:` and its last `@`.
+ */
+export function displayUrlsIn(text: string): string {
+  return text.replace(URL_IN_TEXT, (url) => {
+    const masked = displayUrl(url);
+    if (masked !== url) return masked;
+    return url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#:@]*:)[^/?#]*@/, '$1***@');
+  });
+}

@@ -1,10 +1,11 @@
 // The root pino logger: JSON lines (or pino-pretty text) on stderr and optionally a rotated file, secrets
 // masked wherever they appear.
-import { mkdirSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import { createStream, type RotatingFileStream } from 'rotating-file-stream';
+import { Tpot2MispError } from '../errors.js';
 
 export interface LogSettings {
   readonly level: string;
@@ -40,9 +41,46 @@ export function maskSecrets(text: string, secrets: readonly string[]): string {
   return out;
 }
 
+/** Why a log file path cannot be written, in words; the error code is shown beside it. */
+function logFileProblem(code: string | undefined, path: string): string {
+  switch (code) {
+    case 'ENOTDIR':
+    case 'EEXIST':
+      return 'a part of its directory is a file, not a directory';
+    case 'EISDIR':
+      return `it is a directory: name a file in it (for example ${join(path, 'tpot2misp.log')})`;
+    case 'EACCES':
+    case 'EPERM':
+      return 'this user may not create or write it';
+    case 'EROFS':
+      return 'it lies on a read-only file system';
+    case 'ENOENT':
+      return 'its directory cannot be created';
+    default:
+      return 'it cannot be opened for writing';
+  }
+}
+
+/**
+ * Creates the log file's directory and opens the file once, now: the rotating stream opens it later and would only
+ * report a bad path as an event after start-up, and a raw mkdir error names neither the setting nor what to do.
+ */
+function ensureWritable(path: string): void {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    closeSync(openSync(path, 'a'));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Tpot2MispError('T2M_CONFIG_INVALID', `cannot write the log file LOG_FILE_PATH=${path}: ${logFileProblem(code, path)}${code === undefined ? '' : ` (${code})`}`, {
+      cause: error,
+      hint: 'set LOG_FILE_PATH to a file in a directory this user can write (its directory is created), or LOG_FILE_ENABLED=false',
+    });
+  }
+}
+
 /** Opens the log file for appending, rotating it by size with logrotate-style numbered, compressed copies. */
 function openLogFile(file: LogFileSettings): RotatingFileStream {
-  mkdirSync(dirname(file.path), { recursive: true });
+  ensureWritable(file.path);
   // `rotate`: logrotate's scheme, `<name>.1.gz` newest; compression happens in the rotation job.
   return createStream(basename(file.path), {
     path: dirname(file.path),

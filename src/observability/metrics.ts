@@ -4,6 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Tpot2MispError } from '../errors.js';
 
 export type Mode = 'batch' | 'realtime' | 'files';
 
@@ -12,6 +13,34 @@ const HPFEEDS_CONNECTION_STATUS = 'tpot2misp_hpfeeds_connection_status';
 /** The `honeypot` label value: lowercase ("cowrie"), as the original tool wrote it and existing dashboards filter. */
 export function honeypotLabel(type: string): string {
   return type.toLowerCase();
+}
+
+/** `host:port` as one address: `127.0.0.1:9431`, `[::1]:9431`. */
+export function listenAddress(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * Why the endpoint cannot listen on PROMETHEUS_HOST:PROMETHEUS_PORT, and the fix, naming the setting to change
+ * (shared with `check`); undefined for an error no setting explains.
+ */
+export function listenProblem(error: NodeJS.ErrnoException, host: string, port: number): { why: string; fix: string } | undefined {
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return { why: `port ${port} is in use by another program (or another tpot2misp)`, fix: 'set PROMETHEUS_PORT to a free port, or stop what is using it' };
+    case 'EADDRNOTAVAIL':
+      return { why: `${host} is not an address of this host`, fix: 'set PROMETHEUS_HOST to one of this host\'s addresses: 127.0.0.1 (this host only) or 0.0.0.0 (every interface; needed in a container)' };
+    case 'EAFNOSUPPORT':
+      return { why: `this host has no IPv6 for ${host}`, fix: 'set PROMETHEUS_HOST to an IPv4 address, such as 127.0.0.1 or 0.0.0.0' };
+    case 'EACCES':
+      return { why: `port ${port} needs privileges this user does not have (ports below 1024)`, fix: 'set PROMETHEUS_PORT to 1024 or above' };
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_FAIL':
+      return { why: `the host name ${host} does not resolve`, fix: 'set PROMETHEUS_HOST to an IP address of this host, such as 127.0.0.1 or 0.0.0.0' };
+    default:
+      return undefined;
+  }
 }
 
 export class Metrics {
@@ -71,8 +100,11 @@ export class Metrics {
     return this.#health;
   }
 
-  /** Serves GET /metrics and GET /healthz on `port` (loopback and every interface, as Prometheus needs). */
-  async serve(port: number, host = '0.0.0.0'): Promise<{ port: number; close: () => Promise<void> }> {
+  /**
+   * Serves GET /metrics and GET /healthz on `host` (PROMETHEUS_HOST: loopback unless the operator opens it up) and
+   * `port`. An address that cannot be had is a settings error naming PROMETHEUS_HOST/PROMETHEUS_PORT, not a stack trace.
+   */
+  async serve(port: number, host = '127.0.0.1'): Promise<{ host: string; port: number; close: () => Promise<void> }> {
     // Process metrics sample the event loop on a timer: only worth it when someone scrapes them.
     collectDefaultMetrics({ register: this.registry, prefix: 'tpot2misp_process_' });
     const server: Server = createServer((request, response) => {
@@ -97,11 +129,22 @@ export class Metrics {
       }
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics or /healthz\n');
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => resolve());
+      });
+    } catch (error) {
+      const problem = listenProblem(error as NodeJS.ErrnoException, host, port);
+      if (problem === undefined) throw error;
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      throw new Tpot2MispError('T2M_CONFIG_INVALID', `cannot serve /metrics and /healthz on ${listenAddress(host, port)} (PROMETHEUS_HOST=${host}, PROMETHEUS_PORT=${port}): ${problem.why} (${code})`, {
+        cause: error,
+        hint: `${problem.fix}; or PROMETHEUS_ENABLED=false`,
+      });
+    }
     return {
+      host,
       port: (server.address() as AddressInfo).port,
       close: () => new Promise<void>((resolve) => server.close(() => resolve())),
     };

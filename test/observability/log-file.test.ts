@@ -1,10 +1,11 @@
 // The optional log file: every line the run logs, secrets masked, rotated by size into numbered gzip copies.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
+import { Tpot2MispError } from '../../src/errors.js';
 import { openLogger } from '../../src/observability/log.js';
 import { PROJECT_ROOT, runCliAsync as runCli } from '../support/cli.js';
 
@@ -52,5 +53,40 @@ describe('LOG_FILE_ENABLED', () => {
     const current = readFileSync(path, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { i: number }).i);
     const older = rotated.map((l) => (JSON.parse(l) as { i: number }).i);
     assert.ok(Math.min(...current) > Math.max(...older));
+  });
+});
+
+describe('a LOG_FILE_PATH that cannot be written', () => {
+  const settings = (path: string) => ({ level: 'info', format: 'json' as const, file: { path, maxSize: '1M', maxFiles: 1 } });
+
+  it('is an error naming LOG_FILE_PATH, the path and why (under a file; a directory itself)', () => {
+    const file = join(work, 'plain-file');
+    writeFileSync(file, '');
+    const underFile = join(file, 'logs', 'tpot2misp.log');
+    assert.throws(() => openLogger(settings(underFile)), (error: unknown) => {
+      assert.ok(error instanceof Tpot2MispError);
+      assert.equal(error.code, 'T2M_CONFIG_INVALID');
+      assert.equal(error.message, `cannot write the log file LOG_FILE_PATH=${underFile}: a part of its directory is a file, not a directory (ENOTDIR)`);
+      assert.match(error.hint ?? '', /LOG_FILE_PATH.*LOG_FILE_ENABLED=false/);
+      return true;
+    });
+    const dir = join(work, 'a-directory');
+    mkdirSync(dir);
+    assert.throws(() => openLogger(settings(dir)), /cannot write the log file LOG_FILE_PATH=.*a-directory: it is a directory: name a file in it .*\(EISDIR\)/);
+  });
+
+  it('the CLI says so in one line with a hint, no stack trace, exit 1', async () => {
+    const file = join(work, 'cli-plain-file');
+    writeFileSync(file, '');
+    const path = join(file, 'tpot2misp.log');
+    const result = await runCli(['run', '--once', '--mode', 'files', '--data-dir', join(PROJECT_ROOT, 'examples', 'tpot-data'), '--output', 'feed', '--feed-dir', join(work, 'bad-log-feed'), '--state-db', join(work, 'bad-log.db')], {
+      LOG_FILE_ENABLED: 'true', LOG_FILE_PATH: path, VALIDATION_REPORT_ENABLED: 'false',
+    });
+    assert.equal(result.status, 1, result.stderr);
+    // mkdir of the file itself answers EEXIST (of a path under it, ENOTDIR): the same words either way.
+    assert.ok(result.stderr.includes(`error [T2M_CONFIG_INVALID]: cannot write the log file LOG_FILE_PATH=${path}: a part of its directory is a file, not a directory (EEXIST)`), result.stderr);
+    assert.match(result.stderr, /hint: set LOG_FILE_PATH/);
+    assert.doesNotMatch(result.stderr, /^\s+at /m);
+    assert.ok(!existsSync(join(work, 'bad-log-feed')), 'nothing was delivered: the run did not start');
   });
 });

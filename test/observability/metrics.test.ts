@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { createServer } from 'node:net';
+import { Tpot2MispError } from '../../src/errors.js';
 import { Metrics } from '../../src/observability/metrics.js';
 
 describe('metrics catalogue', () => {
@@ -27,5 +29,42 @@ describe('metrics catalogue', () => {
     metrics.hpfeedsConnectionStatus.set(1);
     metrics.hpfeedsConnectionStatus.set(0);
     assert.match(await metrics.registry.metrics(), /^tpot2misp_hpfeeds_connection_status 0$/m);
+  });
+});
+
+describe('the /metrics and /healthz endpoint', () => {
+  it('listens on loopback by default, and on the address it is given', async () => {
+    const server = await new Metrics().serve(0);
+    try {
+      assert.equal(server.host, '127.0.0.1');
+      const answer = await fetch(`http://127.0.0.1:${server.port}/healthz`);
+      assert.equal(answer.status, 200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a port in use or an address not of this host is a settings error naming PROMETHEUS_HOST/PROMETHEUS_PORT and the address', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      await assert.rejects(new Metrics().serve(port, '127.0.0.1'), (error: unknown) => {
+        assert.ok(error instanceof Tpot2MispError);
+        assert.equal(error.code, 'T2M_CONFIG_INVALID');
+        assert.match(error.message, new RegExp(`127\\.0\\.0\\.1:${port} \\(PROMETHEUS_HOST=127\\.0\\.0\\.1, PROMETHEUS_PORT=${port}\\): port ${port} is in use.*\\(EADDRINUSE\\)`));
+        assert.match(error.hint ?? '', /PROMETHEUS_PORT/);
+        return true;
+      });
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+    }
+    // 192.0.2.1 (TEST-NET-1, documentation only) is no address of this host.
+    await assert.rejects(new Metrics().serve(9431, '192.0.2.1'), (error: unknown) => {
+      assert.ok(error instanceof Tpot2MispError);
+      assert.match(error.message, /192\.0\.2\.1:9431 \(PROMETHEUS_HOST=192\.0\.2\.1, PROMETHEUS_PORT=9431\): 192\.0\.2\.1 is not an address of this host \(EADDRNOTAVAIL\)/);
+      assert.match(error.hint ?? '', /PROMETHEUS_HOST/);
+      return true;
+    });
   });
 });

@@ -49,6 +49,7 @@ describe('Dockerfile', () => {
     assert.ok(finalStage.some((s) => s.op === 'EXPOSE' && s.args.split(/\s+/).includes('9431')));
     assert.match(finalStage.find((s) => s.op === 'HEALTHCHECK')?.args ?? '', /\/healthz/);
     assert.match(env, /PROMETHEUS_ENABLED=true/, 'the health check has something to ask');
+    assert.match(env, /PROMETHEUS_HOST=0\.0\.0\.0/, 'reachable through a port mapping (the default 127.0.0.1 is the container\'s own loopback)');
   });
 
   it('sets no secret and only settings tpot2misp knows', () => {
@@ -109,6 +110,8 @@ describe('docker-compose.yml', () => {
 
   it('is healthy only when /healthz answers, and does not restart into back-to-back runs', () => {
     assert.equal(env['PROMETHEUS_ENABLED'], 'true');
+    // .env.example's PROMETHEUS_HOST=127.0.0.1 would be the container's own loopback: the port mapping could not reach it.
+    assert.equal(env['PROMETHEUS_HOST'], '0.0.0.0', 'the endpoint listens on every interface of the container');
     const port = env['PROMETHEUS_PORT'] ?? '9431';
     assert.ok((service.ports ?? []).includes(`127.0.0.1:${port}:${port}`), 'metrics port published on loopback only');
     const own = service.healthcheck;
