@@ -11,7 +11,7 @@ export interface AggregatedIndicator {
 }
 
 interface HeldIndicator {
-  readonly indicator: Indicator;
+  indicator: Indicator;
   readonly tally: MutableTally;
 }
 
@@ -41,7 +41,13 @@ export class DailyBucket {
       const existing = this.#items.get(key);
       // tallyOf makes a fresh object: the bucket owns it and updates it in place from then on.
       if (existing === undefined) this.#items.set(key, { indicator, tally: tallyOf(seen) });
-      else observeInPlace(existing.tally, seen);
+      else {
+        observeInPlace(existing.tally, seen);
+        // One value seen both in a context kept out of IDS export (a source address the client may have written in a
+        // header) and in one that is not (the TCP peer): the IDS-worthy sighting wins, whichever came first, so the
+        // result does not depend on the order documents were read in.
+        if (isIdsUpgrade(existing.indicator, indicator)) existing.indicator = indicator;
+      }
     }
   }
 
@@ -60,6 +66,10 @@ export class DailyBucket {
   get items(): ReadonlyMap<string, AggregatedIndicator> {
     return this.#items;
   }
+}
+
+function isIdsUpgrade(held: Indicator, seen: Indicator): boolean {
+  return held.kind === 'attribute' && seen.kind === 'attribute' && !held.toIds && seen.toIds;
 }
 
 /**

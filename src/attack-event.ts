@@ -1,6 +1,9 @@
 // The normalized shape every source and honeypot parser produces: one attack observation.
 import type { HoneypotType } from './honeypots/honeypot-type.js';
 
+/** Request headers some web honeypots take the logged source address from when the client sends one. */
+export type ClientIpHeader = 'X-Forwarded-For' | 'X-Real-IP' | 'X-Forwarded-For or X-Real-IP';
+
 /** A username/password pair an attacker tried. Either part may be missing. */
 export interface CredentialAttempt {
   readonly username?: string;
@@ -47,6 +50,13 @@ export interface AttackEvent {
   readonly time: number;
   /** Source address exactly as the document gave it (validated later, in indicators). */
   readonly srcIp: string;
+  /**
+   * Set when `srcIp` is (or, where the log cannot tell, may be) an address the client wrote in a request header
+   * rather than the TCP peer: names the header(s), for the MISP comment. Anyone can make such an address name a
+   * bystander (8.8.8.8), so indicators keep it out of IDS export. Set by the normalizer, per event where the log
+   * says whether the header was sent, per type or protocol where it does not.
+   */
+  readonly srcIpFromClientHeader?: ClientIpHeader;
   readonly srcPort?: number;
   readonly destPort?: number;
   /** Transport protocol: tcp or udp, when known. */

@@ -55,10 +55,6 @@ export interface Observation {
 
 // Honeypots whose logins and commands fit MISP's `cowrie` object template (made for Cowrie's events).
 const COWRIE_OBJECTS = new Set(['Cowrie']);
-// Honeypots that log a client-supplied address: Honeyaml takes actix-web's realip_remote_addr(), which prefers the
-// request's Forwarded / X-Forwarded-For header to the peer. Anyone can make such an address say 8.8.8.8: it is kept
-// as intelligence, but not for IDS export (blocking it could block a bystander).
-const CLIENT_SUPPLIED_SOURCE = new Set(['Honeyaml']);
 // Honeypots whose value is which service was probed: one ip-port object per (attacker, port, service).
 const IP_PORT_OBJECTS = new Set(['Dionaea']);
 
@@ -161,7 +157,12 @@ export function extractIndicators(event: AttackEvent, policy: AttackerIpPolicy):
   const port = portLabel(event, list.bounded(event.transport));
   const cowrieStyle = COWRIE_OBJECTS.has(event.honeypot);
 
-  if (CLIENT_SUPPLIED_SOURCE.has(event.honeypot)) list.attribute('ip-src', 'Network activity', srcIp, false, 'Source address as logged (may come from the client\'s X-Forwarded-For header)');
+  // A source the honeypot may have read from a request header the client wrote (event.srcIpFromClientHeader, set by
+  // the normalizer: Honeyaml, Hellpot, Go-pot, Ipphoney, H0neytr4p when it logged the header, qeeqbox's http/https):
+  // anyone can make it say 8.8.8.8, so it is kept as intelligence but not for IDS export (blocking it could block a
+  // bystander). The comment names the header.
+  const header = event.srcIpFromClientHeader;
+  if (header !== undefined) list.attribute('ip-src', 'Network activity', srcIp, false, `Source address as logged (may come from the client's ${header} header)`);
   else list.attribute('ip-src', 'Network activity', srcIp, true);
 
   for (const credential of event.credentials ?? []) {

@@ -120,8 +120,18 @@ describe('extractIndicators', () => {
   });
 
   it('keeps a Honeyaml source (actix-web reads it from X-Forwarded-For when sent) out of IDS export, saying why', () => {
-    const [ip] = observe({ honeypot: 'Honeyaml' }).indicators;
+    const [ip] = observe({ honeypot: 'Honeyaml', srcIpFromClientHeader: 'X-Forwarded-For' }).indicators;
     assert.deepEqual(ip, { kind: 'attribute', type: 'ip-src', category: 'Network activity', value: '198.51.100.23', toIds: false, label: 'Source address as logged (may come from the client\'s X-Forwarded-For header)' });
+  });
+
+  it('decides per event whether a source may be client-supplied, naming the header; the type alone does not', () => {
+    const [spoofable] = observe({ honeypot: 'Hellpot', srcIpFromClientHeader: 'X-Real-IP' }).indicators;
+    assert.deepEqual(spoofable, { kind: 'attribute', type: 'ip-src', category: 'Network activity', value: '198.51.100.23', toIds: false, label: 'Source address as logged (may come from the client\'s X-Real-IP header)' });
+    // H0neytr4p logged no X-Forwarded-For, a qeeqbox ssh login: the TCP peer, for IDS export.
+    for (const event of [{ honeypot: 'H0neytr4p' }, { honeypot: 'Honeypots', protocol: 'ssh' }] as const) {
+      const [peer] = observe(event).indicators;
+      assert.deepEqual(peer, { kind: 'attribute', type: 'ip-src', category: 'Network activity', value: '198.51.100.23', toIds: true }, event.honeypot);
+    }
   });
 
   it('makes Dionaea connections ip-port objects', () => {

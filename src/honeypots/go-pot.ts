@@ -1,4 +1,9 @@
 // Go-pot (HTTP tarpit): requested paths and user agents.
+// Its src_ip is Fiber's c.IP() (protocol/http/logging/http_access_logger.go), and protocol/http/server.go sets
+// ProxyHeader to server.proxy_header with EnableTrustedProxyCheck only when trusted_proxies is non-empty. T-Pot's
+// docker/go-pot/dist/config.yml has proxy_header "X-Forwarded-For" and trusted_proxies "": every client is a trusted
+// proxy, so src_ip is the first valid address of the client's X-Forwarded-For when it sends one. The header is not
+// among the logged fields, so every Go-pot source is marked client-supplied.
 import { commonEvent, withTimestamp } from './common-event.js';
 import { text, type Doc } from './fields.js';
 import type { Honeypot } from './honeypot.js';
@@ -28,6 +33,7 @@ export const gopot: Honeypot = {
     const agent = text(doc, 'user_agent');
     return {
       ...base,
+      srcIpFromClientHeader: 'X-Forwarded-For',
       transport: 'tcp',
       protocol: 'http',
       ...(path !== undefined && { requests: [{ method: text(doc, 'method'), path: query ? `${path}?${query.replace(/^\?/, '')}` : path }] }),

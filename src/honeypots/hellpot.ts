@@ -1,4 +1,8 @@
 // Hellpot (HTTP tarpit): requested paths and user agents.
+// Its REMOTE_ADDR is the client's X-Real-IP header when one is sent, the TCP peer only otherwise: getRealRemote() in
+// internal/http/router.go returns the `real_ip_header` header's raw value if non-empty, and T-Pot's
+// docker/hellpot/dist/config.toml sets real_ip_header = 'X-Real-IP' with no proxy in front. The log does not say
+// which it was, so every Hellpot source is marked client-supplied.
 import { commonEvent, pathOfUrl, renamed, withTimestamp } from './common-event.js';
 import { text, type Doc } from './fields.js';
 import type { Honeypot } from './honeypot.js';
@@ -23,6 +27,7 @@ export const hellpot: Honeypot = {
     const agent = text(doc, 'http_user_agent');
     return {
       ...base,
+      srcIpFromClientHeader: 'X-Real-IP',
       transport: 'tcp',
       protocol: 'http',
       ...(path !== undefined && { requests: [{ path }] }),

@@ -1,6 +1,8 @@
 // Honeyaml (configurable fake REST API): requested paths, user agents, basic-auth credentials.
 // Its `dest_port` is the port in the attacker's Host header (src/logger.rs, "80" when there is none), not where it
 // listens: T-Pot's container listens on 8080, so every request is on 8080.
+// Its src_ip is actix-web's realip_remote_addr() (src/logger.rs), which prefers the request's Forwarded /
+// X-Forwarded-For header to the peer; the headers are not logged, so every Honeyaml source is marked client-supplied.
 import type { CredentialAttempt } from '../attack-event.js';
 import { commonEvent, withTimestamp } from './common-event.js';
 import { text, type Doc } from './fields.js';
@@ -34,6 +36,7 @@ export const honeyaml: Honeypot = {
     const credential = basicAuth(text(doc, 'authorization'));
     return {
       ...base,
+      srcIpFromClientHeader: 'X-Forwarded-For',
       destPort: LISTEN_PORT,
       transport: 'tcp',
       protocol: 'http',

@@ -1,4 +1,7 @@
 // Ipphoney (Internet Printing Protocol): requested printer paths and user agents.
+// Its src_ip is get_real_ip() (core/tools.py, called by report_event in core/protocol.py): the client's X-Real-IP
+// header when sent, the TCP peer only otherwise (src_port likewise from X-Real-Port). The header is not logged, so
+// every Ipphoney source is marked client-supplied.
 import { commonEvent, renamed, withTimestamp } from './common-event.js';
 import { text, type Doc } from './fields.js';
 import type { Honeypot } from './honeypot.js';
@@ -25,6 +28,7 @@ export const ipphoney: Honeypot = {
     const agent = text(doc, 'http_user_agent');
     return {
       ...base,
+      srcIpFromClientHeader: 'X-Real-IP',
       transport: 'tcp',
       protocol: 'ipp',
       ...(path !== undefined && { requests: [{ method: text(doc, 'request_method'), path }] }),

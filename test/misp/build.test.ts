@@ -32,6 +32,27 @@ const sample = [
   { session: 's3', time: Date.UTC(2025, 2, 14, 12), credentials: [{ username: 'root', password: '123456', success: false }] },
 ];
 
+describe('a value seen both as a client-written source and as the TCP peer', () => {
+  const spoofable = { srcIpFromClientHeader: 'X-Forwarded-For' as const, session: 'h1' };
+  const peer = { session: 'h2', time: Date.UTC(2025, 2, 14, 10) };
+  for (const [name, order] of [['header first', [spoofable, peer]], ['peer first', [peer, spoofable]]] as const) {
+    it(`is exported for IDS, whichever sighting came first (${name})`, () => {
+      const changes = buildEventChanges(bucketOf([...order]), emptyLedger, settings);
+      const source = changes.attributes.filter((c) => c.item.type === 'ip-src');
+      assert.equal(source.length, 1);
+      assert.equal(source[0]!.item.to_ids, true);
+      assert.doesNotMatch(source[0]!.item.comment ?? '', /header/);
+      assert.match(source[0]!.item.comment ?? '', /^2 hits/);
+    });
+  }
+  it('stays out of IDS export when every sighting may be client-written', () => {
+    const changes = buildEventChanges(bucketOf([spoofable, { ...spoofable, session: 'h3' }]), emptyLedger, settings);
+    const source = changes.attributes.find((c) => c.item.type === 'ip-src');
+    assert.equal(source?.item.to_ids, false);
+    assert.match(source?.item.comment ?? '', /X-Forwarded-For header/);
+  });
+});
+
 describe('buildEventChanges', () => {
   it('derives the event from the honeypot and day: UUIDv5, info, date, tags, config enums', () => {
     const changes = buildEventChanges(bucketOf(sample), emptyLedger, settings);

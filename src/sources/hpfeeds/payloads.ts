@@ -2,9 +2,10 @@
 // payload's format is recognised by its content, never by its channel: Cowrie's `cowrie.sessions`,
 // dionaea's `connections`/`capture`/`dcerpcrequests`, and ewsposter's JSON alerts (every value a string,
 // lists as Python reprs, one-or-many fields). Every field is attacker-controlled: type-checked, never trusted.
-import type { AttackEvent, CredentialAttempt, FileTransfer, SkipReason } from '../../attack-event.js';
+import type { AttackEvent, ClientIpHeader, CredentialAttempt, FileTransfer, SkipReason } from '../../attack-event.js';
 import type { HoneypotType } from '../../honeypots/honeypot-type.js';
 import { pathOfUrl } from '../../honeypots/common-event.js';
+import { sourceFromClientHeader } from '../../honeypots/honeypots.js';
 import { allHoneypots, honeypotFor } from '../../honeypots/registry.js';
 import { isPlausibleTime } from '../../time.js';
 
@@ -185,6 +186,29 @@ function requestPath(candidates: readonly (string | undefined)[]): string | unde
 /** Ports where a honeypot listens whatever its alerts say (Honeyaml's target port is the attacker's Host header's). */
 const LISTEN_PORT: Partial<Record<HoneypotType, number>> = { Honeyaml: 8080 };
 
+/**
+ * Types whose logged source may be a request header the client wrote (see each module in src/honeypots for the
+ * upstream code). ewsposter's alerts never carry the headers, so the type decides for all of its alerts: H0neytr4p's
+ * h0neytr4p.py does not forward `header_x-forwarded-for`, so even its requests without the header are marked here.
+ */
+const CLIENT_IP_HEADER: Partial<Record<HoneypotType, ClientIpHeader>> = {
+  Honeyaml: 'X-Forwarded-For',
+  'Go-pot': 'X-Forwarded-For',
+  H0neytr4p: 'X-Forwarded-For',
+  Hellpot: 'X-Real-IP',
+  Ipphoney: 'X-Real-IP',
+};
+
+/**
+ * The header an alert's source may come from. qeeqbox Honeypots (honeypots.py) sends only `connection` lines, with
+ * the log file's name (T-Pot's config names them after the protocol: http.log, https.log…) as `modul`: only http
+ * and https read the header; without a `modul` it cannot be told, so the source is marked.
+ */
+function clientIpHeader(type: HoneypotType, modul: string | undefined): ClientIpHeader | undefined {
+  if (type === 'Honeypots') return modul === undefined || sourceFromClientHeader(modul) ? 'X-Forwarded-For or X-Real-IP' : undefined;
+  return CLIENT_IP_HEADER[type];
+}
+
 const oneOrMany = (v: unknown): Json[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]).filter((x): x is Json => typeof x === 'object' && x !== null);
 
 function ewsAlert(alert: Json, receivedAt: number): AttackEvent | SkipReason {
@@ -221,10 +245,12 @@ function ewsAlert(alert: Json, receivedAt: number): AttackEvent | SkipReason {
   const transport = str(source?.['@protocol']);
   const version = extra.get('version');
   const session = extra.get('sessionid');
+  const header = clientIpHeader(type, extra.get('modul'));
   return {
     honeypot: type,
     time: t,
     srcIp,
+    ...(header !== undefined && { srcIpFromClientHeader: header }),
     ...(srcPort !== undefined && srcPort !== 0 && { srcPort }),
     ...(destPort !== undefined && { destPort }),
     ...(transport !== undefined && { transport }),
