@@ -98,6 +98,31 @@ describe('HPFEEDS payloads, recognised by content whatever the channel', () => {
     assert.equal(one(alert('galah-community-01', 'Galah Honeypot', '8080', [['url', `/${'a'.repeat(70_000)}`]])).requests, undefined);
   });
 
+  it("ewsposter's CreateTime text is the honeypot's UTC time whatever ewsposter's zone in @tz; Glutton's is in @tz", () => {
+    // ealert.py:289 pairs the honeypot's log time (offset dropped, never converted: cowrie.py:80, dionaea.py:33
+    // utcfromtimestamp) with @tz = time.strftime('%z') of the ewsposter container; glutton.py:34 alone formats the
+    // time itself in that zone (datetime.fromtimestamp).
+    const alert = (id: string, description: string, tz: string, text: string) => Buffer.from(JSON.stringify({ Alert: {
+      Analyzer: { '@id': id },
+      CreateTime: { '@tz': tz, '#text': text },
+      Source: { '@category': 'ipv4', '@port': '40000', '@protocol': 'tcp', '#text': '198.51.100.91' },
+      Target: { '@category': 'ipv4', '@port': '22', '@protocol': 'tcp', '#text': '192.0.2.10' },
+      Request: { '@type': 'description', '#text': description },
+    } }));
+    const timeOf = (payload: Buffer): number | undefined => {
+      const result = parsePayload(payload, RECEIVED);
+      assert.ok('attacks' in result, JSON.stringify(result));
+      return result.attacks[0]?.time;
+    };
+    // An ewsposter in Europe/Berlin (+0200) relaying Cowrie's 23:30 UTC: still 23:30 UTC, the same UTC day.
+    assert.equal(timeOf(alert('cowrie-community-01', 'SSH Honeypot Cowrie', '+0200', '2025-06-30 23:30:00')), Date.parse('2025-06-30T23:30:00Z'));
+    assert.equal(timeOf(alert('dionaea-community-01', 'Dionaea Honeypot', '-0500', '2025-06-30 01:15:00')), Date.parse('2025-06-30T01:15:00Z'));
+    // T-Pot's own setup (every container in UTC): unchanged.
+    assert.equal(timeOf(alert('cowrie-community-01', 'SSH Honeypot Cowrie', '+0000', '2025-06-30 23:30:00')), Date.parse('2025-06-30T23:30:00Z'));
+    // Glutton: ewsposter's local time, as its @tz says.
+    assert.equal(timeOf(alert('glutton', 'Glutton Honeypot', '+0200', '2025-07-01 01:30:00')), Date.parse('2025-06-30T23:30:00Z'));
+  });
+
   it('maps ewsposter descriptions to T-Pot types', () => {
     assert.equal(ewsType(undefined, 'SSH Honeypot Cowrie'), 'Cowrie');
     assert.equal(ewsType(undefined, 'ADBHoney Honeypot'), 'Adbhoney');

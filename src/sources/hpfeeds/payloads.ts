@@ -226,8 +226,17 @@ function ewsAlert(alert: Json, receivedAt: number): AttackEvent | SkipReason {
     const value = textOf(data);
     if (meaning !== undefined && value !== undefined && !extra.has(meaning)) extra.set(meaning, value);
   }
+  // ewsposter (telekom-security/ewsposter) never converts the honeypot's time to the zone its `@tz` names:
+  // modules/ealert.py:289 writes `CreateTime` text DATA['timestamp'] with tz=DATA['timezone']; every honeypots/*.py
+  // sets timezone = time.strftime('%z') (the ewsposter container's zone) but timestamp = the honeypot's log time with
+  // its offset dropped (cowrie.py:80-81, conpot.py:40-41: datetime.fromisoformat(ts).strftime('%Y-%m-%d %H:%M:%S');
+  // heralding.py:28, log4pot.py:31, ipphoney.py:28: the log text's first 19 characters) or UTC outright (dionaea.py:33:
+  // utcfromtimestamp). The honeypots log UTC (heralding utcnow(), Log4Pot timezone.utc) and T-Pot gives its containers
+  // no zone (docker-compose.yml: only map_data sets TZ; no /etc/localtime mount), so the text is UTC and `@tz` is only
+  // right when it happens to be +0000: it is ignored, lest an ewsposter run in another zone shift attacks by hours.
+  // Only glutton.py:34-35 formats the time itself in ewsposter's zone (datetime.fromtimestamp), matching its `@tz`.
   const created = alert['CreateTime'] as Json | undefined;
-  const zone = typeof created?.['@tz'] === 'string' ? created['@tz'] : '+0000';
+  const zone = type === 'Glutton' && typeof created?.['@tz'] === 'string' ? created['@tz'] : '+0000';
   const createdText = textOf(created);
   const t = createdText === undefined ? receivedAt : time(`${createdText} ${zone}`, receivedAt);
   const username = extra.get('username');
