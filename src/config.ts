@@ -8,7 +8,7 @@ import { v5 as uuidv5, validate as isUuid } from 'uuid';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { ALL_TYPES, resolveHoneypotType, type HoneypotType } from './honeypots/honeypot-type.js';
-import { displayUrl } from './observability/display-url.js';
+import { maskUrlPassword } from './observability/display-url.js';
 
 /** One enrichment provider's settings; 0 in a limit means none. */
 export interface EnrichmentProviderConfig {
@@ -231,17 +231,6 @@ export interface LoadConfigOptions {
 export interface LoadedConfig {
   readonly config: Config;
   readonly warnings: readonly string[];
-}
-
-/**
- * A password written into what looks like a URL, replaced by `***`: displayUrl for what parses as a URL, and for
- * what does not (a bad value is echoed in an error line precisely because it is malformed) everything between the
- * `user:` and the last `@` of the authority.
- */
-export function maskUrlPassword(value: string): string {
-  const masked = displayUrl(value);
-  if (masked !== value) return masked;
-  return value.replace(/^(\s*[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#:@]*:)[^/?#]*@/, '$1***@');
 }
 
 /** A value as it may appear in an error line: secrets and URL passwords masked, control characters escaped, bounded. */

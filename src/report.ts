@@ -239,12 +239,9 @@ export class RunReport {
     }
     for (const [honeypot, reasons] of flush.#skipped) for (const [reason, count] of reasons) this.#countSkips(honeypot, reason, count);
     for (const [reason, count] of flush.#dropped) this.#dropped.set(reason, (this.#dropped.get(reason) ?? 0) + count);
-    for (const kind of TOP_KINDS) {
-      // The part's exact counts go straight into the run's lists; a part's own list is empty unless it was reported.
-      for (const [value, hits] of flush.#pending[kind]) this.#top[kind].add(value, hits);
-      flush.#pending[kind].clear();
-      this.#top[kind].merge(flush.#top[kind]);
-    }
+    // The part's exact counts go straight into the run's lists; a part's own list is empty unless it was reported.
+    this.#takeCounts(flush);
+    for (const kind of TOP_KINDS) this.#top[kind].merge(flush.#top[kind]);
     for (const [country, count] of flush.#countries) this.#countries.set(country, (this.#countries.get(country) ?? 0) + count);
     for (const [asn, count] of flush.#asns) this.#countAsn(asn, count, flush.#asOrgs.get(asn));
     this.#attacksWithOrigin += flush.#attacksWithOrigin;
@@ -340,11 +337,11 @@ export class RunReport {
     if (counted) report.parts++;
   }
 
-  /** Moves this part's exact counts into the top lists. */
-  #settle(): void {
+  /** Moves `part`'s exact per-value counts (this report's own, or a committed scratch's) into this report's top lists. */
+  #takeCounts(part: RunReport): void {
     for (const kind of TOP_KINDS) {
-      for (const [value, hits] of this.#pending[kind]) this.#top[kind].add(value, hits);
-      this.#pending[kind].clear();
+      for (const [value, hits] of part.#pending[kind]) this.#top[kind].add(value, hits);
+      part.#pending[kind].clear();
     }
   }
 
@@ -365,7 +362,7 @@ export class RunReport {
   }
 
   toJson(): RunReportJson {
-    this.#settle();
+    this.#takeCounts(this);
     const buckets = [...this.#buckets.values()].sort((a, b) =>
       a.day === b.day ? (a.honeypot < b.honeypot ? -1 : 1) : a.day < b.day ? -1 : 1,
     );
