@@ -14,7 +14,7 @@ import type { EventDelivery, Sink } from './misp/sink.js';
 import { honeypotLabel, type Metrics, type Mode } from './observability/metrics.js';
 import type { RunReport } from './report.js';
 import type { JsonValue, Source } from './sources/source.js';
-import { deliveredOf, type DeliveredChanges, type StateStore } from './state.js';
+import { deliveredOf, type DeletedEvent, type DeliveredChanges, type StateStore } from './state.js';
 
 export interface PipelineOptions {
   readonly source: Source;
@@ -105,6 +105,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     // side); parts still reach the sink in order, so an event exists before its later parts arrive. The ledger
     // and the checkpoint are committed together, once, after the sink accepted everything.
     const delivered: DeliveredChanges[] = [];
+    // Events the sink refused as deleted in MISP: recorded with this flush's commit, and nothing more is sent to them.
+    const deleted = new Map<string, DeletedEvent>();
     let attributesSent = 0;
     let objectsSent = 0;
     const eventsTouched = new Set<string>();
@@ -120,6 +122,14 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
         throw error;
       }
       counts.delivered(built, delivery);
+      if (delivery.eventDeleted === true) {
+        deleted.set(built.event.uuid, { uuid: built.event.uuid, honeypot: built.honeypot, day: built.day });
+        log.warn(
+          { event: built.event.uuid, honeypot: built.honeypot, day: built.day },
+          'MISP no longer holds this daily event and will not take it again: an analyst deleted it (or MISP_KEY\'s organisation cannot see it). Its new attacks are not sent, now or later.',
+        );
+        return;
+      }
       delivered.push(deliveredOf(built));
       attributesSent += built.attributes.length;
       objectsSent += built.objects.length;
@@ -133,9 +143,16 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
         if (enricher !== undefined) {
           for (const { indicator, tally } of bucket.items.values()) if (tally.count > 0) enricher.consider(bucket.honeypot, bucket.day, indicator, tally.count);
         }
-        const ledger = state.ledger(sink.id, eventUuid(options.build.uuidNamespace, bucket.honeypot, bucket.day));
+        const uuid = eventUuid(options.build.uuidNamespace, bucket.honeypot, bucket.day);
+        if (state.isDeleted(sink.id, uuid)) {
+          counts.eventDeleted(bucket.honeypot, bucket.day, uuid);
+          continue;
+        }
+        const ledger = state.ledger(sink.id, uuid);
         for (const built of buildEventChangesInParts(bucket, ledger, options.build, sink.partSize ?? Number.POSITIVE_INFINITY, enricher)) {
           await inFlight;
+          // The previous part found the event deleted: the rest of it stays here too.
+          if (deleted.has(built.event.uuid)) break;
           inFlight = deliver(built);
           // Awaited before the next part or the commit; this only keeps a failure from counting as unhandled meanwhile.
           inFlight.catch(() => undefined);
@@ -148,7 +165,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       throw error;
     }
     await inFlight;
-    state.commit(sink.id, delivered, pendingCursor === undefined ? undefined : { source: source.name, cursor: pendingCursor }, Date.now(), enricher?.takeNotes());
+    state.commit(sink.id, delivered, pendingCursor === undefined ? undefined : { source: source.name, cursor: pendingCursor }, Date.now(), enricher?.takeNotes(), [...deleted.values()]);
     enricher?.endFlush();
     report.absorb(counts);
     counts = report.scratch();

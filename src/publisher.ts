@@ -13,7 +13,7 @@ export interface PublishPolicy {
 }
 
 /**
- * MISP refused this event only (deleted by an analyst: 404; or another 4xx about it), not every request: the others
+ * MISP refused this event only (a 4xx about it), not every request: the others
  * are still worth trying. Unreachable, 5xx, 401/403 (key or role) and 429 would fail them all alike.
  */
 function concernsOnlyThisEvent(error: unknown): boolean {
@@ -33,7 +33,12 @@ export async function publishDueEvents(options: { state: StateStore; sink: Sink;
   let published = 0;
   for (const event of state.duePublish(sink.id, utcDay(now), now - options.policy.delaySeconds * 1000)) {
     try {
-      await sink.publish(event.uuid);
+      if ((await sink.publish(event.uuid)) === 'deleted') {
+        // Deleted by an analyst: not due any more, nor ever again (the ledger remembers it).
+        state.markDeleted(sink.id, event, now);
+        log.warn({ event: event.uuid, honeypot: event.honeypot, day: event.day }, 'MISP no longer holds this daily event (an analyst deleted it): it is not published, and nothing more is sent to it.');
+        continue;
+      }
     } catch (error) {
       log.warn({ err: error, event: event.uuid, honeypot: event.honeypot, day: event.day }, 'Publishing failed; it is retried on the next pass.');
       if (concernsOnlyThisEvent(error)) continue;

@@ -130,7 +130,7 @@ function eventsTable(json: RunReportJson): string {
       const parts = b.parts ?? 1;
       const indicators = Object.entries(b.indicators).map(([type, n]) => `${escapeHtml(type)} ${n}`).join(', ')
         + (parts > 1 && Object.keys(b.indicators).length > 0 ? ` <span class="note">(added over ${parts} parts*)</span>` : '');
-      return `<tr><td>${escapeHtml(b.day)}</td><td>${escapeHtml(b.honeypot)}</td><td class="n">${b.documents}</td><td>${event}${b.eventCreated ? ' <span class="tag">new</span>' : ''}</td><td class="n">+${b.attributesAdded} ~${b.attributesUpdated}</td><td class="n">+${b.objectsAdded} ~${b.objectsUpdated}</td><td class="n">${b.rejected.length}</td><td>${indicators}</td></tr>`;
+      return `<tr><td>${escapeHtml(b.day)}</td><td>${escapeHtml(b.honeypot)}</td><td class="n">${b.documents}</td><td>${event}${b.eventDeleted ? ' <span class="tag">deleted in MISP: not sent</span>' : b.eventCreated ? ' <span class="tag">new</span>' : ''}</td><td class="n">+${b.attributesAdded} ~${b.attributesUpdated}</td><td class="n">+${b.objectsAdded} ~${b.objectsUpdated}</td><td class="n">${b.rejected.length}</td><td>${indicators}</td></tr>`;
     })
     .join('');
   const rejected = json.buckets.flatMap((b) => b.rejected.map((r) => `<li><code>${escapeHtml(r.uuid)}</code>: ${escapeHtml(r.reason)}</li>`)).slice(0, 50).join('');
@@ -177,6 +177,7 @@ export function renderHtmlReport(json: RunReportJson): string {
     ['attributes added', t.attributesAdded],
     ['objects added', t.objectsAdded],
     ['rejected', t.rejected],
+    ...(t.eventsDeleted > 0 ? [['events deleted in MISP', t.eventsDeleted]] : []),
   ]
     .map(([label, value]) => `<div class="card"><div class="big">${value}</div><div>${label}</div></div>`)
     .join('');

@@ -37,6 +37,11 @@ export interface BucketReport {
   objectsUpdated: number;
   alreadyPresent: number;
   rejected: RejectedItem[];
+  /**
+   * MISP no longer holds the event and refuses it: an analyst deleted it (MISP blocklists a deleted event's UUID).
+   * This bucket's attacks were not sent, and later ones will not be either.
+   */
+  eventDeleted: boolean;
 }
 
 /**
@@ -80,6 +85,8 @@ export interface RunReportJson {
     objectsAdded: number;
     objectsUpdated: number;
     rejected: number;
+    /** Events MISP no longer holds (deleted by an analyst): their attacks in this run were not sent. */
+    eventsDeleted: number;
     valuesDropped: number;
   };
   buckets: BucketReport[];
@@ -166,7 +173,15 @@ export function outcomeText(json: Pick<RunReportJson, 'outcome' | 'failure'>): s
   return 'completed';
 }
 
-type DeliveryCounts = Pick<BucketReport, 'eventCreated' | 'attributesAdded' | 'attributesUpdated' | 'objectsAdded' | 'objectsUpdated' | 'alreadyPresent'> & { readonly rejected: readonly RejectedItem[] };
+function bucketEventText(b: BucketReport): string {
+  if (b.eventDeleted) return 'DELETED in MISP, attacks not sent:';
+  return b.eventCreated ? 'created' : b.eventUuid ? 'updated' : '-';
+}
+
+type DeliveryCounts = Pick<BucketReport, 'eventCreated' | 'attributesAdded' | 'attributesUpdated' | 'objectsAdded' | 'objectsUpdated' | 'alreadyPresent'> & {
+  readonly rejected: readonly RejectedItem[];
+  readonly eventDeleted?: boolean;
+};
 
 /** Adds what the sink did (one delivery, or a committed flush's bucket) to a bucket's counts. */
 function addDelivery(into: BucketReport, from: DeliveryCounts): void {
@@ -176,6 +191,7 @@ function addDelivery(into: BucketReport, from: DeliveryCounts): void {
   into.objectsAdded += from.objectsAdded;
   into.objectsUpdated += from.objectsUpdated;
   into.alreadyPresent += from.alreadyPresent;
+  into.eventDeleted ||= from.eventDeleted === true;
   for (const item of from.rejected) if (into.rejected.length < MAX_REJECTED_LISTED) into.rejected.push(item);
 }
 
@@ -267,6 +283,7 @@ export class RunReport {
         objectsUpdated: 0,
         alreadyPresent: 0,
         rejected: [],
+        eventDeleted: false,
       };
       this.#buckets.set(key, bucket);
     }
@@ -351,6 +368,13 @@ export class RunReport {
     addDelivery(report, delivery);
   }
 
+  /** The bucket's event is known to be deleted in MISP: its attacks were not sent. */
+  eventDeleted(honeypot: string, day: string, uuid: string): void {
+    const report = this.#bucket(honeypot, day);
+    report.eventUuid = uuid;
+    report.eventDeleted = true;
+  }
+
   /** Records how the run ended (the default is `completed`), for the report written next. */
   ended(end: RunEnd): void {
     if (end.outcome !== 'failed') {
@@ -387,13 +411,14 @@ export class RunReport {
         records: this.records,
         attacks: this.attacks,
         skipped: skippedTotal,
-        events: buckets.filter((b) => b.eventUuid !== undefined).length,
+        events: buckets.filter((b) => b.eventUuid !== undefined && !b.eventDeleted).length,
         eventsCreated: buckets.filter((b) => b.eventCreated).length,
         attributesAdded: sum((b) => b.attributesAdded),
         attributesUpdated: sum((b) => b.attributesUpdated),
         objectsAdded: sum((b) => b.objectsAdded),
         objectsUpdated: sum((b) => b.objectsUpdated),
         rejected: sum((b) => b.rejected.length),
+        eventsDeleted: buckets.filter((b) => b.eventDeleted).length,
         valuesDropped: [...this.#dropped.values()].reduce((a, b) => a + b, 0),
       },
       buckets,
@@ -424,6 +449,7 @@ export class RunReport {
       '',
       `records read: ${t.records}   attacks: ${t.attacks}   skipped: ${t.skipped}   values dropped: ${t.valuesDropped}`,
       `MISP events touched: ${t.events} (created ${t.eventsCreated})   attributes +${t.attributesAdded} ~${t.attributesUpdated}   objects +${t.objectsAdded} ~${t.objectsUpdated}   rejected: ${t.rejected}`,
+      ...(t.eventsDeleted > 0 ? [`events deleted in MISP: ${t.eventsDeleted} (their new attacks were not sent; see below)`] : []),
       '',
       'Per honeypot and day',
       '--------------------',
@@ -435,7 +461,7 @@ export class RunReport {
         .map(([type, n]) => `${type}=${n}`)
         .join(' ');
       lines.push(
-        `${b.day}  ${b.honeypot.padEnd(15)} documents ${String(b.documents).padStart(7)}  event ${b.eventCreated ? 'created' : b.eventUuid ? 'updated' : '-'}${b.eventUuid ? ` ${b.eventUuid}` : ''}`,
+        `${b.day}  ${b.honeypot.padEnd(15)} documents ${String(b.documents).padStart(7)}  event ${bucketEventText(b)}${b.eventUuid ? ` ${b.eventUuid}` : ''}`,
         `    ${indicatorsLabel(b.parts)}: ${indicators || '-'}`,
         `    attributes +${b.attributesAdded} ~${b.attributesUpdated}   objects +${b.objectsAdded} ~${b.objectsUpdated}   already in MISP ${b.alreadyPresent}   rejected ${b.rejected.length}`,
       );

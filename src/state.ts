@@ -9,7 +9,8 @@ import type { JsonValue } from './sources/source.js';
 import type { Tally } from './tally.js';
 
 // 2: delivered_event.changed_at / published_at (the publishing policy). 3: enrichment_queue / enrichment_target.
-const SCHEMA_VERSION = 3;
+// 4: delivered_event.deleted_at (events deleted in MISP, which an older version would keep failing to update).
+const SCHEMA_VERSION = 4;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -25,6 +26,8 @@ CREATE TABLE IF NOT EXISTS delivered_event (
   day TEXT NOT NULL,
   changed_at INTEGER NOT NULL DEFAULT 0,
   published_at INTEGER,
+  -- When the sink turned out no longer to hold the event and to refuse it (an analyst deleted it in MISP).
+  deleted_at INTEGER,
   PRIMARY KEY (sink, uuid)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS delivered_item (
@@ -92,6 +95,13 @@ export interface OutboxMessage {
   readonly channel: string;
   readonly publisher: string;
   readonly payload: Buffer;
+}
+
+/** A daily event the sink no longer holds and refuses: an analyst deleted it in MISP. */
+export interface DeletedEvent {
+  readonly uuid: string;
+  readonly honeypot: string;
+  readonly day: string;
 }
 
 /** A daily event the sink holds that is due to be published. */
@@ -183,6 +193,7 @@ function migrate(db: Database.Database): void {
   const columns = columnsOf(db, 'delivered_event');
   if (!columns.has('changed_at')) db.exec('ALTER TABLE delivered_event ADD COLUMN changed_at INTEGER NOT NULL DEFAULT 0');
   if (!columns.has('published_at')) db.exec('ALTER TABLE delivered_event ADD COLUMN published_at INTEGER');
+  if (!columns.has('deleted_at')) db.exec('ALTER TABLE delivered_event ADD COLUMN deleted_at INTEGER');
   if (!columnsOf(db, 'delivered_item').has('tags')) db.exec('ALTER TABLE delivered_item ADD COLUMN tags TEXT');
   if (!columnsOf(db, 'enrichment_quota').has('recent')) db.exec("ALTER TABLE enrichment_quota ADD COLUMN recent TEXT NOT NULL DEFAULT '[]'");
 }
@@ -195,6 +206,8 @@ export class StateStore {
   readonly #putEvent: Database.Statement<[string, string, string, string, number]>;
   readonly #duePublish: Database.Statement<[string, string, number], PublishCandidate>;
   readonly #markPublished: Database.Statement<[number, string, string]>;
+  readonly #isDeleted: Database.Statement<[string, string], { n: number }>;
+  readonly #markDeleted: Database.Statement<[string, string, string, string, number, number]>;
   readonly #getItem: Database.Statement<[string, string], { fingerprint: string; tally: string; tags: string | null }>;
   readonly #putItem: Database.Statement<[string, string, string, string, string, string | null]>;
   readonly #appendOutbox: Database.Statement<[number, string, string, Buffer]>;
@@ -231,9 +244,13 @@ export class StateStore {
       'INSERT INTO delivered_event (sink, uuid, honeypot, day, changed_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(sink, uuid) DO UPDATE SET changed_at = excluded.changed_at',
     );
     this.#duePublish = db.prepare(
-      'SELECT uuid, honeypot, day FROM delivered_event WHERE sink = ? AND day < ? AND changed_at <= ? AND (published_at IS NULL OR published_at < changed_at) ORDER BY day, honeypot',
+      'SELECT uuid, honeypot, day FROM delivered_event WHERE sink = ? AND day < ? AND changed_at <= ? AND (published_at IS NULL OR published_at < changed_at) AND deleted_at IS NULL ORDER BY day, honeypot',
     );
     this.#markPublished = db.prepare('UPDATE delivered_event SET published_at = ? WHERE sink = ? AND uuid = ?');
+    this.#isDeleted = db.prepare('SELECT count(*) AS n FROM delivered_event WHERE sink = ? AND uuid = ? AND deleted_at IS NOT NULL');
+    this.#markDeleted = db.prepare(
+      'INSERT INTO delivered_event (sink, uuid, honeypot, day, changed_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(sink, uuid) DO UPDATE SET deleted_at = excluded.deleted_at',
+    );
     this.#getItem = db.prepare('SELECT fingerprint, tally, tags FROM delivered_item WHERE sink = ? AND uuid = ?');
     this.#appendOutbox = db.prepare('INSERT INTO outbox (received_at, channel, publisher, payload) VALUES (?, ?, ?, ?)');
     this.#readOutbox = db.prepare('SELECT id, received_at, channel, publisher, payload FROM outbox WHERE id > ? ORDER BY id LIMIT ?');
@@ -451,8 +468,9 @@ export class StateStore {
    * Records, in one transaction, that `sink` now holds these changes and that the source may resume
    * after `checkpoint`. Called only after the sink accepted everything.
    */
-  commit(sink: string, delivered: readonly DeliveredChanges[], checkpoint?: CheckpointUpdate, now = Date.now(), enrichment?: EnrichmentNotes): void {
+  commit(sink: string, delivered: readonly DeliveredChanges[], checkpoint?: CheckpointUpdate, now = Date.now(), enrichment?: EnrichmentNotes, deleted: readonly DeletedEvent[] = []): void {
     this.#db.transaction(() => {
+      for (const event of deleted) this.#markDeleted.run(sink, event.uuid, event.honeypot, event.day, now, now);
       // What waits for enrichment moves together with the checkpoint: a crash cannot skip queuing what was read.
       if (enrichment !== undefined) this.#enqueueEnrichment(enrichment);
       // Any change restarts the quiet period: MISP unpublishes an event when it changes.
@@ -478,6 +496,16 @@ export class StateStore {
 
   markPublished(sink: string, uuid: string, at: number): void {
     this.#markPublished.run(at, sink, uuid);
+  }
+
+  /** Whether `sink` refused this event as deleted (an analyst deleted it in MISP): nothing more is sent to it. */
+  isDeleted(sink: string, uuid: string): boolean {
+    return (this.#isDeleted.get(sink, uuid)?.n ?? 0) > 0;
+  }
+
+  /** Records that `sink` no longer holds the event and refuses it (outside a delivery: the publisher learnt it). */
+  markDeleted(sink: string, event: DeletedEvent, at = Date.now()): void {
+    this.#markDeleted.run(sink, event.uuid, event.honeypot, event.day, at, at);
   }
 
   close(): void {

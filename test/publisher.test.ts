@@ -7,7 +7,7 @@ import { publishDueEvents } from '../src/publisher.js';
 import { StateStore } from '../src/state.js';
 
 /** Three delivered events of past days, due for publishing; MISP answers `refuse(uuid)` (or publishes). */
-async function passes(refuse: (uuid: string) => Tpot2MispError | undefined, count: number): Promise<{ published: string[]; attempts: number }> {
+async function passes(refuse: (uuid: string) => Tpot2MispError | 'deleted' | undefined, count: number): Promise<{ published: string[]; attempts: number; attemptsOf: Map<string, number>; deleted: string[] }> {
   const state = StateStore.open(':memory:');
   const items = [{ uuid: 'i', fingerprint: 'f', tally: { firstSeen: 0, lastSeen: 0, count: 1, ports: [], portsTruncated: false, protocols: [], protocolsTruncated: false } }];
   state.commit('misp:x', [
@@ -17,27 +17,41 @@ async function passes(refuse: (uuid: string) => Tpot2MispError | undefined, coun
   ], undefined, 1000);
   const published: string[] = [];
   let attempts = 0;
+  const attemptsOf = new Map<string, number>();
   const sink: Sink = {
     id: 'misp:x',
     apply: async () => [],
     close: async () => {},
     publish: async (uuid: string) => {
       attempts++;
+      attemptsOf.set(uuid, (attemptsOf.get(uuid) ?? 0) + 1);
       const error = refuse(uuid);
+      if (error === 'deleted') return 'deleted';
       if (error !== undefined) throw error;
       published.push(uuid);
+      return 'published';
     },
   };
   for (let pass = 0; pass < count; pass++) await publishDueEvents({ state, sink, policy: { delaySeconds: 0 }, log: pino({ level: 'silent' }), now: Date.UTC(2025, 2, 10) });
+  const deleted = ['e-a', 'e-b', 'e-c'].filter((uuid) => state.isDeleted('misp:x', uuid));
   state.close();
-  return { published: published.sort(), attempts };
+  return { published: published.sort(), attempts, attemptsOf, deleted };
 }
 
 describe('publishing due events', () => {
-  it('an event MISP will not publish (deleted there: 404) does not hold back the others', async () => {
-    const notFound = new Tpot2MispError('T2M_MISP_HTTP', 'MISP refused POST /events/publish/e-a: HTTP 404 Invalid event.', { status: 404 });
-    const { published } = await passes((uuid) => (uuid === 'e-a' ? notFound : undefined), 3);
+  it('an event deleted in MISP does not hold back the others, and is not tried again', async () => {
+    const { published, attemptsOf, deleted } = await passes((uuid) => (uuid === 'e-a' ? 'deleted' : undefined), 3);
     assert.deepEqual(published, ['e-b', 'e-c']);
+    assert.deepEqual(deleted, ['e-a'], 'the ledger remembers the deletion');
+    assert.equal(attemptsOf.get('e-a'), 1);
+  });
+
+  it('an event MISP refuses to publish (another 4xx about it) does not hold back the others, and is tried again', async () => {
+    const refused = new Tpot2MispError('T2M_MISP_HTTP', 'MISP refused POST /events/publish/e-a: HTTP 400 Bad request', { status: 400 });
+    const { published, attemptsOf, deleted } = await passes((uuid) => (uuid === 'e-a' ? refused : undefined), 3);
+    assert.deepEqual(published, ['e-b', 'e-c']);
+    assert.deepEqual(deleted, []);
+    assert.equal(attemptsOf.get('e-a'), 3);
   });
 
   it('MISP down or refusing every request (5xx, unreachable, a key without the right): the pass stops at the first failure', async () => {

@@ -14,6 +14,15 @@ export interface MispRestSinkOptions extends MispHttpOptions {
 // the value: this one is refused, and an edit would drop it silently.
 const ALREADY_THERE = /uuid provided is not unique/i;
 
+// MISP's answer about an event it does not hold (404 "Invalid event"), and its refusal to create an event whose UUID
+// it blocklisted: by default MISP blocklists the UUID of every event deleted. Either way an analyst deleted the
+// event (or this is not the MISP the state database remembers): it is not re-created behind the analyst's back.
+const NO_SUCH_EVENT = /^invalid event\.?$/i;
+const BLOCKLISTED = /blocked by event blocklist/i;
+
+/** Ends one event's delivery: MISP no longer holds the event and will not take it again. */
+class EventDeleted extends Error {}
+
 type AttributeBody = Omit<MispAttribute, 'timestamp'>;
 
 /**
@@ -35,6 +44,10 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+function isNoSuchEvent(response: MispResponse): boolean {
+  return response.status === 404 && NO_SUCH_EVENT.test(mispMessage(response.body) ?? '');
 }
 
 function errorText(errors: unknown): string {
@@ -78,6 +91,16 @@ export class MispRestSink implements Sink {
   }
 
   async #applyEvent(changes: EventChanges): Promise<EventDelivery> {
+    try {
+      return await this.#deliverEvent(changes);
+    } catch (error) {
+      if (!(error instanceof EventDeleted)) throw error;
+      const none = { eventCreated: false, attributesAdded: 0, attributesUpdated: 0, objectsAdded: 0, objectsUpdated: 0, alreadyPresent: 0, rejected: [] };
+      return { eventUuid: changes.event.uuid, ...none, eventDeleted: true };
+    }
+  }
+
+  async #deliverEvent(changes: EventChanges): Promise<EventDelivery> {
     const eventUuid = changes.event.uuid;
     let eventCreated = false;
     if (changes.createEvent) eventCreated = await this.#createEvent(changes);
@@ -127,6 +150,7 @@ export class MispRestSink implements Sink {
     const message = mispMessage(response.body) ?? '';
     // MISP answers a known UUID with 404 + Location: the event exists, reuse it.
     if (response.status === 404 && (response.headers['location'] !== undefined || /already exists/i.test(message))) return false;
+    if (response.status === 403 && BLOCKLISTED.test(message)) throw new EventDeleted();
     this.#throwUnlessOk(response, 'POST /events/add');
     return true;
   }
@@ -134,6 +158,7 @@ export class MispRestSink implements Sink {
   async #addAttributes(eventUuid: string, batch: readonly ItemChange<MispAttribute>[]): Promise<{ saved: number; alreadyPresent: ItemChange<MispAttribute>[]; rejected: RejectedItem[] }> {
     const response = await this.#client.request('POST', `/attributes/add/${eventUuid}`, batch.map((c) => restAttribute(c.item)));
     const body = (response.body ?? {}) as Record<string, unknown>;
+    this.#throwIfEventDeleted(response);
     if (response.status !== 200 && !(response.status === 403 && body['errors'] !== undefined && body['saved'] === false)) {
       this.#throwUnlessOk(response, `POST /attributes/add/${eventUuid}`);
     }
@@ -175,18 +200,25 @@ export class MispRestSink implements Sink {
     this.#throwUnlessOk(response, 'POST /tags/removeTagFromObject');
   }
 
-  async publish(eventUuid: string): Promise<void> {
+  async publish(eventUuid: string): Promise<'published' | 'deleted'> {
     if (!this.#checked) await this.#checkAccess();
     const path = `/events/publish/${eventUuid}`;
     const response = await this.#client.request('POST', path);
+    if (isNoSuchEvent(response)) return 'deleted';
     this.#throwUnlessOk(response, `POST ${path}`);
+    return 'published';
   }
 
   async #editEvent(eventUuid: string, content: Record<string, unknown>): Promise<void> {
     // `metadata:1`: MISP answers with the event's metadata instead of the whole (possibly huge) event.
     const path = `/events/edit/${eventUuid}/metadata:1`;
     const response = await this.#client.request('POST', path, { Event: { uuid: eventUuid, ...content } });
+    this.#throwIfEventDeleted(response);
     this.#throwUnlessOk(response, `POST ${path}`);
+  }
+
+  #throwIfEventDeleted(response: MispResponse): void {
+    if (isNoSuchEvent(response)) throw new EventDeleted();
   }
 
   #throwUnlessOk(response: MispResponse, what: string): void {
@@ -205,10 +237,7 @@ export class MispRestSink implements Sink {
       });
     }
     throw new Tpot2MispError('T2M_MISP_HTTP', `MISP refused ${what}: HTTP ${response.status} ${message}`, {
-      hint:
-        response.status === 404
-          ? 'the event was not found: was it deleted in MISP? MISP then blocklists its UUID, so remove it from the event blocklist (Administration → Event Blocklists) and move the state file away to re-create it'
-          : 'see MISP\'s message',
+      hint: 'see MISP\'s message',
       status: response.status,
     });
   }

@@ -19,6 +19,11 @@ export interface EventDelivery {
   readonly alreadyPresent: number;
   /** Items the sink refused for good; they are reported, not retried. */
   readonly rejected: readonly RejectedItem[];
+  /**
+   * The sink no longer holds this event and refuses it: an analyst deleted it in MISP. Nothing of this delivery was
+   * kept (every count above is 0), and nothing more is sent to the event.
+   */
+  readonly eventDeleted?: true;
 }
 
 export interface Sink {
@@ -34,7 +39,10 @@ export interface Sink {
    * Absent: a whole event per call (a sink that rewrites the event on every call, like the feed, wants that).
    */
   readonly partSize?: number;
-  /** Publishes an event the sink holds (sinks without a notion of publishing leave this out). */
-  publish?(eventUuid: string): Promise<void>;
+  /**
+   * Publishes an event the sink holds (sinks without a notion of publishing leave this out); `deleted` when the sink
+   * no longer holds it (an analyst deleted it in MISP).
+   */
+  publish?(eventUuid: string): Promise<'published' | 'deleted'>;
   close(): Promise<void>;
 }

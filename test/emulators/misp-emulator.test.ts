@@ -9,7 +9,7 @@ before(async () => {
 });
 after(() => misp.close());
 
-async function call(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, key?: string): Promise<{ status: number; body: Record<string, unknown>; location?: string }> {
+async function call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, key?: string): Promise<{ status: number; body: Record<string, unknown>; location?: string }> {
   const response = await request(`${misp.url}${path}`, {
     method,
     headers: { authorization: key ?? misp.apiKey, accept: 'application/json', 'content-type': 'application/json' },
@@ -163,5 +163,39 @@ describe('MISP emulator', () => {
     misp.injectFaults({ count: 1, status: 503, pathPrefix: '/events/view' });
     assert.equal((await call('GET', `/events/view/${EVENT_UUID}`)).status, 503);
     assert.equal((await call('GET', `/events/view/${EVENT_UUID}`)).status, 200);
+  });
+
+  it('deletes an event as MISP does: gone with its attributes, its UUID blocklisted (unless blocklisting is off)', async () => {
+    const deletedUuid = '22222222-3333-4444-8555-666666666666';
+    const event = { uuid: deletedUuid, info: 'T-Pot Dionaea attacks 2025-03-14', date: '2025-03-14' };
+    assert.equal((await call('POST', '/events/add', { Event: event })).status, 200);
+    const attribute = { uuid: uuid(900), type: 'ip-src', category: 'Network activity', value: '198.51.100.90', to_ids: true };
+    assert.equal((await call('POST', `/attributes/add/${deletedUuid}`, [attribute])).status, 200);
+
+    const deleted = await call('DELETE', `/events/delete/${deletedUuid}`);
+    assert.equal(deleted.status, 200);
+    assert.equal(deleted.body['message'], 'Event deleted.');
+    assert.equal((await call('DELETE', `/events/delete/${deletedUuid}`)).status, 403, 'no such event any more');
+    for (const [method, path] of [['POST', `/attributes/add/${deletedUuid}`], ['POST', `/events/edit/${deletedUuid}`], ['POST', `/events/publish/${deletedUuid}`]] as const) {
+      const answer = await call(method, path, method === 'POST' && path.includes('edit') ? { Event: { uuid: deletedUuid, info: 'x' } } : [attribute]);
+      assert.equal(answer.status, 404, path);
+      assert.match(String(answer.body['message']), /^Invalid event\.?$/, path);
+    }
+    const again = await call('POST', '/events/add', { Event: event });
+    assert.equal(again.status, 403);
+    assert.equal(again.body['message'], 'Event blocked by event blocklist.');
+    // The attribute went with its event (a hard delete): its UUID is free again.
+    assert.equal((await call('POST', `/attributes/add/${EVENT_UUID}`, [attribute])).status, 200);
+
+    const permissive = await startMispEmulator({ eventBlocklisting: false });
+    try {
+      const add = () => request(`${permissive.url}/events/add`, { method: 'POST', headers: { authorization: permissive.apiKey, accept: 'application/json', 'content-type': 'application/json' }, body: JSON.stringify({ Event: event }) });
+      assert.equal((await add()).statusCode, 200);
+      const id = permissive.events()[0]!.id;
+      assert.equal((await request(`${permissive.url}/events/delete/${id}`, { method: 'POST', headers: { authorization: permissive.apiKey, accept: 'application/json' } })).statusCode, 200);
+      assert.equal((await add()).statusCode, 200, 'without blocklisting, a deleted UUID can be added again');
+    } finally {
+      await permissive.close();
+    }
   });
 });

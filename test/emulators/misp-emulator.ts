@@ -12,6 +12,8 @@ export interface MispEmulatorOptions {
   /** 40 alphanumeric characters; a fixed test key by default. */
   readonly apiKey?: string;
   readonly version?: string;
+  /** MISP.enableEventBlocklisting (on unless set to false): a deleted event's UUID is blocklisted, never re-created. */
+  readonly eventBlocklisting?: boolean;
 }
 
 export interface StoredAttribute {
@@ -165,6 +167,8 @@ export async function startMispEmulator(options: MispEmulatorOptions = {}): Prom
   const objectsByUuid = new Map<string, StoredObject>();
   /** Tag names MISP holds (lowercase): created when first attached, kept when detached. */
   const knownTags = new Set<string>();
+  /** UUIDs of deleted events (MISP's event_blocklists), when blocklisting is on. */
+  const blocklisted = new Set<string>();
   const noted = <T extends { name: string }>(tags: T[]): T[] => {
     for (const tag of tags) knownTags.add(tag.name.trim().toLowerCase());
     return tags;
@@ -294,6 +298,23 @@ export async function startMispEmulator(options: MispEmulatorOptions = {}): Prom
     return object;
   }
 
+  /**
+   * EventsController::delete: the event and everything in it is gone (hard delete), and with blocklisting on (MISP's
+   * default) its UUID can never be added again (Event::beforeDelete).
+   */
+  function deleteEvent(ref: string): HttpAnswer {
+    const event = eventFor(ref);
+    if (event === undefined) return saveFail('delete Events', '/events/delete', 'Event was not deleted.');
+    events.delete(event.id);
+    for (const attribute of allAttributes(event)) {
+      attributesByUuid.delete(attribute.uuid);
+      if (standaloneByValue.get(duplicateKeyOf(attribute)) === attribute) standaloneByValue.delete(duplicateKeyOf(attribute));
+    }
+    for (const object of event.Object) objectsByUuid.delete(object.uuid);
+    if (options.eventBlocklisting !== false) blocklisted.add(event.uuid);
+    return new HttpAnswer(200, { saved: true, success: true, name: 'Event deleted.', message: 'Event deleted.', url: `/events/delete/${ref}`, id: event.id });
+  }
+
   function unwrap(body: unknown, key: string): unknown {
     if (body !== null && typeof body === 'object' && !Array.isArray(body)) {
       const record = body as Json;
@@ -317,6 +338,11 @@ export async function startMispEmulator(options: MispEmulatorOptions = {}): Prom
     if (event['date'] !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(String(event['date']))) problems['date'] = ['Expected date format: YYYY-MM-DD'];
     if (event['distribution'] !== undefined && !/^[0-4]$/.test(String(event['distribution']))) problems['distribution'] = ['Options : Your organisation only, This community only, Connected communities, All communities, Sharing group'];
     if (typeof event['uuid'] === 'string') {
+      // Event::_add checks the blocklist first (EventsController::add throws ForbiddenException on 'Blocked by blocklist').
+      if (blocklisted.has(event['uuid'].toLowerCase())) {
+        const message = 'Event blocked by event blocklist.';
+        return new HttpAnswer(403, { name: message, message, url: '/events/add' });
+      }
       const existing = eventFor(event['uuid']);
       if (existing !== undefined) {
         const message = 'Event already exists, if you would like to edit it, use the url in the location header.';
@@ -604,6 +630,7 @@ export async function startMispEmulator(options: MispEmulatorOptions = {}): Prom
       const event = eventFor(ref);
       return ['GET /events/view/{id}', event ? new HttpAnswer(200, { Event: event }) : new HttpAnswer(404, { name: 'Invalid event', message: 'Invalid event', url: `/events/view/${ref}` })];
     }
+    if ((method === 'POST' || method === 'DELETE') && key === 'events/delete' && ref !== undefined) return ['DELETE /events/delete/{id}', deleteEvent(ref)];
     if ((method === 'POST' || method === 'PUT') && key === 'events/edit' && ref !== undefined) return ['POST /events/edit/{id}', editEvent(ref, body, named.get('metadata') === '1')];
     if (method === 'POST' && key === 'attributes/add' && ref !== undefined) return ['POST /attributes/add/{id}', addAttributes(ref, body, named.get('breakOnDuplicate') !== '0')];
     if (method === 'GET' && (key === 'events/restSearch' || key === 'attributes/restSearch') && named.size === 0) {

@@ -48,6 +48,32 @@ describe('MispRestSink', () => {
     }
   });
 
+  it('reports an event deleted in MISP (edits answer 404 "Invalid event", a re-creation the blocklist) as deleted, sending nothing more', async () => {
+    const misp = await startMispEmulator();
+    const sink = new MispRestSink({ url: misp.url, key: misp.apiKey, verifySsl: false, batchSize: 50, timeoutMs: 5000, retry: { maxRetries: 0 } });
+    try {
+      const changes = changesOf([{ requests: [{ method: 'GET', path: '/wp-login.php' }] }]);
+      await sink.apply([changes]);
+      const deleted = await request(`${misp.url}/events/delete/${changes.event.uuid}`, { method: 'DELETE', headers: { authorization: misp.apiKey, accept: 'application/json' } });
+      assert.equal(deleted.statusCode, 200);
+      await deleted.body.dump();
+      const none = { eventCreated: false, attributesAdded: 0, attributesUpdated: 0, objectsAdded: 0, objectsUpdated: 0, alreadyPresent: 0, rejected: [], eventDeleted: true };
+      // Known to the ledger: the attributes are updates, sent as an event edit.
+      const writes = misp.writeRequests();
+      const [update] = await sink.apply([{ ...changes, createEvent: false, attributes: changes.attributes.map((a) => ({ ...a, isNew: false })) }]);
+      assert.deepEqual(update, { eventUuid: changes.event.uuid, ...none });
+      assert.equal(misp.writeRequests() - writes, 1, 'the first refusal ends the delivery');
+      // Unknown to the ledger (the state file was lost): the event would be created again, but MISP blocklisted it.
+      const [create] = await sink.apply([changes]);
+      assert.deepEqual(create, { eventUuid: changes.event.uuid, ...none });
+      assert.equal(await sink.publish(changes.event.uuid), 'deleted');
+      assert.equal(misp.events().length, 0);
+    } finally {
+      await sink.close();
+      await misp.close();
+    }
+  });
+
   it('treats a UUID MISP already holds as present, and updates it (a batch saved whose answer was lost)', async () => {
     const misp = await startMispEmulator();
     const sink = new MispRestSink({ url: misp.url, key: misp.apiKey, verifySsl: false, batchSize: 50, timeoutMs: 5000, retry: { maxRetries: 0 } });
