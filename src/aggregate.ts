@@ -37,6 +37,7 @@ export class DailyBucket {
         port: observation.port,
         protocol: observation.protocol,
         session: indicator.kind === 'object' && indicator.template === 'cowrie' ? observation.session : undefined,
+        ids: isIdsSighting(indicator),
       };
       const existing = this.#items.get(key);
       // tallyOf makes a fresh object: the bucket owns it and updates it in place from then on.
@@ -45,7 +46,8 @@ export class DailyBucket {
         observeInPlace(existing.tally, seen);
         // One value seen both in a context kept out of IDS export (a source address the client may have written in a
         // header) and in one that is not (the TCP peer): the IDS-worthy sighting wins, whichever came first, so the
-        // result does not depend on the order documents were read in.
+        // result does not depend on the order documents were read in. Across deliveries the tally remembers it
+        // (Tally.ids): a later delivery holding only the other sighting still renders the value for IDS (misp/build.ts).
         if (isIdsUpgrade(existing.indicator, indicator)) existing.indicator = indicator;
       }
     }
@@ -70,6 +72,17 @@ export class DailyBucket {
 
 function isIdsUpgrade(held: Indicator, seen: Indicator): boolean {
   return held.kind === 'attribute' && seen.kind === 'attribute' && !held.toIds && seen.toIds;
+}
+
+/**
+ * Attribute types whose IDS export depends on the sighting: a source address is the TCP peer (for IDS), or one the
+ * sender may have chosen, such as a client-written header (kept out: indicators.ts). Only their tallies record an
+ * IDS-worthy sighting, so that the ledger rows of every other indicator stay as small as before.
+ */
+const IDS_BY_SIGHTING: ReadonlySet<string> = new Set(['ip-src']);
+
+function isIdsSighting(indicator: Indicator): boolean | undefined {
+  return indicator.kind === 'attribute' && indicator.toIds && IDS_BY_SIGHTING.has(indicator.type) ? true : undefined;
 }
 
 /**

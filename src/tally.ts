@@ -14,6 +14,13 @@ export interface Tally {
   readonly protocolsTruncated: boolean;
   /** Session of the earliest observation (ties: the smallest id), for objects that need one. */
   readonly firstSession?: string;
+  /**
+   * An IDS-worthy sighting is among those counted: set (never false) only for a value that may also be sighted in a
+   * context kept out of IDS export (a source address: the TCP peer, or what the client wrote in a header), so that
+   * a later delivery holding only the latter keeps it for IDS (aggregate.ts decides which). Absent: no such
+   * sighting, or not known (a ledger row written before this was recorded).
+   */
+  readonly ids?: true;
 }
 
 export interface TallyObservation {
@@ -21,6 +28,8 @@ export interface TallyObservation {
   readonly port?: string;
   readonly protocol?: string;
   readonly session?: string;
+  /** An IDS-worthy sighting (see Tally.ids). */
+  readonly ids?: boolean;
 }
 
 function mergeList(a: readonly string[], aTruncated: boolean, b: readonly string[], bTruncated: boolean): [string[], boolean] {
@@ -47,6 +56,7 @@ export function tallyOf(observation: TallyObservation): Tally {
     protocols: observation.protocol !== undefined ? [observation.protocol] : [],
     protocolsTruncated: false,
     ...(observation.session !== undefined && { firstSession: observation.session }),
+    ...(observation.ids === true && { ids: true }),
   };
 }
 
@@ -69,6 +79,8 @@ export function mergeTally(a: Tally, b: Tally): Tally {
     protocols,
     protocolsTruncated,
     ...(firstSession !== undefined && { firstSession }),
+    // Written only when set: ledger rows of the many values that never have it stay as small as before.
+    ...((a.ids === true || b.ids === true) && { ids: true }),
   };
 }
 
@@ -81,6 +93,7 @@ export type MutableTally = { -readonly [K in keyof Tally]: Tally[K] };
  */
 export function observeInPlace(tally: MutableTally, observation: TallyObservation): void {
   const { time, port, protocol, session } = observation;
+  if (observation.ids === true) tally.ids = true;
   if (session !== undefined) {
     const current = tally.firstSession;
     if (current === undefined || time < tally.firstSeen || (time === tally.firstSeen && session < current)) tally.firstSession = session;

@@ -46,9 +46,29 @@ describe('Tally', () => {
     assert.equal(mergeTally(c, mergeTally(b, a)).firstSession, 'aaa');
   });
 
+  it('remembers an IDS-worthy sighting whatever the order or split, and writes it only when there was one', () => {
+    const plain = tallyOf({ time: 5, port: '80/tcp' });
+    const ids = tallyOf({ time: 9, port: '80/tcp', ids: true });
+    assert.equal(ids.ids, true);
+    assert.ok(!('ids' in plain), 'no flag on the many tallies that never need it');
+    assert.ok(!('ids' in tallyOf({ time: 5, ids: false })));
+    assert.equal(mergeTally(plain, ids).ids, true);
+    assert.equal(mergeTally(ids, plain).ids, true);
+    assert.equal(mergeTally(mergeTally(plain, plain), ids).ids, true);
+    assert.ok(!('ids' in mergeTally(plain, plain)));
+    assert.doesNotMatch(JSON.stringify(mergeTally(plain, tallyOf({ time: 7 }))), /ids/, 'a ledger row as small as before');
+    // A ledger row written before the flag existed merges like one without it.
+    const { ids: _none, ...older } = mergeTally(plain, ids);
+    assert.ok(!('ids' in mergeTally(JSON.parse(JSON.stringify(older)) as Tally, plain)));
+    const inPlace = { ...plain };
+    observeInPlace(inPlace, { time: 3, ids: true });
+    observeInPlace(inPlace, { time: 4 });
+    assert.equal(inPlace.ids, true);
+  });
+
   it('updating in place gives exactly what merging gives, whatever the observations', () => {
     const observation = fc.record(
-      { time: fc.integer({ min: 0, max: 50 }), port: fc.constantFrom(...Array.from({ length: 20 }, (_, i) => `${i}/tcp`)), protocol: fc.constantFrom('ssh', 'telnet', 'http'), session: fc.constantFrom('a', 'b', 'c') },
+      { time: fc.integer({ min: 0, max: 50 }), port: fc.constantFrom(...Array.from({ length: 20 }, (_, i) => `${i}/tcp`)), protocol: fc.constantFrom('ssh', 'telnet', 'http'), session: fc.constantFrom('a', 'b', 'c'), ids: fc.boolean() },
       { requiredKeys: ['time'] },
     );
     fc.assert(

@@ -155,6 +155,17 @@ function keepSession(merged: Tally, delivered: Tally): Tally {
   return delivered.firstSession === undefined || merged.firstSession === delivered.firstSession ? merged : { ...merged, firstSession: delivered.firstSession };
 }
 
+/**
+ * An attribute keeps the IDS export an earlier delivery gave it. Within a delivery the IDS-worthy sighting of a value
+ * already wins (aggregate.ts); the tally remembers it across deliveries (Tally.ids), so that a later delivery holding
+ * only sightings kept out of IDS export (a source address the client may have written in a header) does not edit it
+ * back to to_ids false with their caveat. The IDS-worthy sighting of such a value (the TCP peer) carries no label.
+ */
+function keepIds(indicator: Indicator, tally: Tally): Indicator {
+  if (indicator.kind !== 'attribute' || indicator.toIds || tally.ids !== true) return indicator;
+  return { kind: 'attribute', type: indicator.type, category: indicator.category, value: indicator.value, toIds: true };
+}
+
 function renderObject(uuid: string, indicator: ObjectIndicator, tally: Tally, tags: readonly MispTag[]): MispObject {
   const template = OBJECT_TEMPLATES[indicator.template];
   const values: ObjectAttributeValue[] = [...indicator.attributes];
@@ -252,7 +263,7 @@ function changesFor(bucket: DailyBucket, items: Iterable<AggregatedIndicator>, c
     // A zero-count entry only asks for re-delivery with new enrichment: nothing to do if the sink never got it.
     if (aggregated.tally.count === 0 && delivered === undefined) continue;
     const tally = delivered ? keepSession(mergeTally(delivered.tally, aggregated.tally), delivered.tally) : aggregated.tally;
-    const { indicator } = aggregated;
+    const indicator = keepIds(aggregated.indicator, tally);
     const known = enrichment?.answersFor(indicator);
     // Only a fresh verdict drops: an expired "benign" is being re-checked, and the indicator must reach MISP if the
     // new answer differs (its hits would be lost otherwise).

@@ -53,6 +53,60 @@ describe('a value seen both as a client-written source and as the TCP peer', () 
   });
 });
 
+describe('an address once delivered as the TCP peer, in a later delivery that only sees it from a header', () => {
+  const spoofable = { srcIpFromClientHeader: 'X-Forwarded-For' as const, session: 'h1', time: Date.UTC(2025, 2, 14, 11) };
+  const peer = { session: 'h2', time: Date.UTC(2025, 2, 14, 10) };
+  /** The ledger a sink holds once `changes` were delivered (what state.commit records). */
+  const ledgerAfter = (changes: ReturnType<typeof buildEventChanges>, rewrite: (item: DeliveredItem) => DeliveredItem = (i) => i): Ledger => {
+    const delivered = new Map<string, DeliveredItem>([...changes.attributes, ...changes.objects].map((c) => [c.item.uuid, rewrite({ fingerprint: c.fingerprint, tally: c.tally })]));
+    return { eventDelivered: true, item: (uuid) => delivered.get(uuid) };
+  };
+  const ipSrc = (changes: ReturnType<typeof buildEventChanges>) => changes.attributes.find((c) => c.item.type === 'ip-src');
+
+  it('stays exported for IDS, without the header comment, in every later delivery (the same attribute)', () => {
+    const first = buildEventChanges(bucketOf([peer]), emptyLedger, settings);
+    assert.equal(ipSrc(first)?.tally.ids, true, 'the ledger records the peer sighting');
+    const second = buildEventChanges(bucketOf([spoofable]), ledgerAfter(first), settings);
+    const source = ipSrc(second);
+    assert.equal(source?.item.uuid, ipSrc(first)?.item.uuid);
+    assert.equal(source?.isNew, false);
+    assert.equal(source?.item.to_ids, true);
+    assert.equal(source?.item.comment, '2 hits; ports 22/tcp; protocols ssh');
+    assert.equal(source?.tally.ids, true);
+    const third = buildEventChanges(bucketOf([{ ...spoofable, session: 'h3' }]), ledgerAfter(second), settings);
+    assert.equal(ipSrc(third)?.item.to_ids, true);
+    assert.equal(ipSrc(third)?.item.comment, '3 hits; ports 22/tcp; protocols ssh');
+  });
+
+  it('a header-only address stays out of IDS export, and its ledger row carries no flag', () => {
+    const first = buildEventChanges(bucketOf([spoofable]), emptyLedger, settings);
+    assert.ok(!('ids' in ipSrc(first)!.tally));
+    const second = buildEventChanges(bucketOf([{ ...spoofable, session: 'h3' }]), ledgerAfter(first), settings);
+    assert.equal(ipSrc(second)?.item.to_ids, false);
+    assert.match(ipSrc(second)?.item.comment ?? '', /^Source address as logged \(may come from the client's X-Forwarded-For header\); 2 hits/);
+    assert.ok(!('ids' in ipSrc(second)!.tally));
+  });
+
+  it('a ledger row written before the peer sighting was recorded behaves as before (the header sighting wins)', () => {
+    const first = buildEventChanges(bucketOf([peer]), emptyLedger, settings);
+    const older = ledgerAfter(first, ({ fingerprint, tally: { ids: _ids, ...tally } }) => ({ fingerprint, tally }));
+    const second = buildEventChanges(bucketOf([spoofable]), older, settings);
+    assert.equal(ipSrc(second)?.item.to_ids, false);
+    assert.match(ipSrc(second)?.item.comment ?? '', /X-Forwarded-For header/);
+    // A peer sighting in a later delivery records it from then on.
+    const third = buildEventChanges(bucketOf([peer]), ledgerAfter(second), settings);
+    assert.equal(ipSrc(third)?.item.to_ids, true);
+    assert.equal(ipSrc(third)?.tally.ids, true);
+  });
+
+  it('only source addresses record it: the ledger rows of every other indicator stay as they were', () => {
+    const changes = buildEventChanges(bucketOf(sample), emptyLedger, settings);
+    for (const c of [...changes.attributes, ...changes.objects]) {
+      assert.equal('ids' in c.tally, 'type' in c.item && c.item.type === 'ip-src', JSON.stringify(c.tally));
+    }
+  });
+});
+
 describe('buildEventChanges', () => {
   it('derives the event from the honeypot and day: UUIDv5, info, date, tags, config enums', () => {
     const changes = buildEventChanges(bucketOf(sample), emptyLedger, settings);
