@@ -136,6 +136,19 @@ function parseUrl(raw: string, schemes: RegExp): { url: string; ipHost?: string 
   return isIP(bare) !== 0 ? { url: raw, ipHost: bare } : { url: raw };
 }
 
+/**
+ * UDP services that answer a small request with a large reply: reflection attacks send them requests with the
+ * victim's address forged as the source (Ddospot exists to lure exactly these). The address is who the attack
+ * targets as often as not, and UDP cannot tell; so, like a client-written source, it is kept but not for IDS export
+ * (blocking it would block the victim). Scanners of other UDP services (SIP, IKE…) need the answer and do not forge.
+ */
+const REFLECTION_PRONE = new Set(['chargen', 'dns', 'ntp', 'ssdp', 'snmp', 'ipmi', 'bacnet']);
+
+function isReflectionLure(event: AttackEvent, protocol: string | undefined): boolean {
+  if (event.transport?.toLowerCase() !== 'udp') return false;
+  return event.honeypot === 'Ddospot' || (protocol !== undefined && REFLECTION_PRONE.has(protocol.toLowerCase()));
+}
+
 function portLabel(event: AttackEvent, transport: string | undefined): string | undefined {
   if (event.destPort === undefined) return undefined;
   return transport ? `${event.destPort}/${transport}` : String(event.destPort);
@@ -163,6 +176,7 @@ export function extractIndicators(event: AttackEvent, policy: AttackerIpPolicy):
   // bystander). The comment names the header.
   const header = event.srcIpFromClientHeader;
   if (header !== undefined) list.attribute('ip-src', 'Network activity', srcIp, false, `Source address as logged (may come from the client's ${header} header)`);
+  else if (isReflectionLure(event, protocol)) list.attribute('ip-src', 'Network activity', srcIp, false, `Source address as logged (UDP ${protocol ?? 'reflection lure'}: may be forged, often the victim of a reflection attack)`);
   else list.attribute('ip-src', 'Network activity', srcIp, true);
 
   for (const credential of event.credentials ?? []) {

@@ -134,6 +134,18 @@ describe('extractIndicators', () => {
     }
   });
 
+  it('keeps the source of a UDP request to a reflection lure out of IDS export: it may be the forged address of the victim', () => {
+    const caveat = (protocol: string) => ({ kind: 'attribute', type: 'ip-src', category: 'Network activity', value: '198.51.100.23', toIds: false, label: `Source address as logged (UDP ${protocol}: may be forged, often the victim of a reflection attack)` });
+    assert.deepEqual(observe({ honeypot: 'Ddospot', transport: 'udp', protocol: 'ntp', destPort: 123 }).indicators, [caveat('ntp')]);
+    assert.deepEqual(observe({ honeypot: 'Ddospot', transport: 'udp' }).indicators, [caveat('reflection lure')], 'any Ddospot request');
+    assert.deepEqual(observe({ honeypot: 'ConPot', transport: 'udp', protocol: 'snmp' }).indicators, [caveat('snmp')]);
+    assert.deepEqual(observe({ honeypot: 'Honeypots', transport: 'udp', protocol: 'dns' }).indicators, [caveat('dns')]);
+    // SIP scanners and TCP connections need the answer: their source is the sender's.
+    for (const event of [{ honeypot: 'Sentrypeer', transport: 'udp', protocol: 'sip' }, { honeypot: 'ConPot', transport: 'tcp', protocol: 'modbus' }, { honeypot: 'Honeypots', transport: 'tcp', protocol: 'dns' }] as const) {
+      assert.deepEqual(observe(event).indicators[0], { kind: 'attribute', type: 'ip-src', category: 'Network activity', value: '198.51.100.23', toIds: true }, `${event.honeypot} ${event.protocol}`);
+    }
+  });
+
   it('makes Dionaea connections ip-port objects', () => {
     const o = observe({ honeypot: 'Dionaea', destPort: 445, transport: 'tcp', protocol: 'smbd' });
     const object = o.indicators.find((i) => i.kind === 'object');
