@@ -135,7 +135,7 @@ const DEFINITIONS = {
   STATE_DB: D('General', 'SQLite state file (checkpoints, what MISP already holds); its -wal/-shm files live beside it.', z.string().trim().min(1), 'state/tpot2misp.db'),
   LOOKBACK_DAYS: D('General', 'Batch mode: how many days back the first run reads.', int(0, 3650), '1'),
   BATCH_INTERVAL_HOURS: D('General', 'Run again every N hours (0 = run once and exit; `--once` always runs once). A run that fails (MISP or Elasticsearch down) is logged, /healthz turns degraded, and the next run delivers what is left; only bad settings or a damaged state database end the process.', int(0, 8760), '0'),
-  UUID_NAMESPACE: D('General', 'Namespace of the deterministic (UUIDv5) event, attribute and object UUIDs.', z.string().trim().refine((v) => isUuid(v), 'not a valid UUID'), DEFAULT_NAMESPACE),
+  UUID_NAMESPACE: D('General', 'Namespace of the deterministic (UUIDv5) event, attribute and object UUIDs. Standalone T-Pots feeding one MISP each need their own (or they share daily events).', z.string().trim().refine((v) => isUuid(v), 'not a valid UUID'), DEFAULT_NAMESPACE),
   SENSOR_IPS: D('General', 'Comma-separated addresses of the sensor itself: never reported as attackers.', list.pipe(z.array(z.string().refine(isIp, 'not an IP address')))),
   EXCLUDE_IPS: D('General', 'Comma-separated addresses or CIDR ranges (IPv4/IPv6) never reported as attackers.', list.pipe(z.array(z.string().refine((v) => (v.includes('/') ? ipaddr.isValidCIDR(v) : isIp(v)), 'not an IP address or CIDR range')))),
   ALLOW_PRIVATE_IPS: D('General', 'Keep private, CGNAT and loopback sources (deception inside a company network).', bool, 'false'),
