@@ -140,13 +140,14 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     try {
       for (const bucket of aggregator.buckets()) {
         counts.aggregated(bucket);
-        if (enricher !== undefined) {
-          for (const { indicator, tally } of bucket.items.values()) if (tally.count > 0) enricher.consider(bucket.honeypot, bucket.day, indicator, tally.count);
-        }
         const uuid = eventUuid(options.build.uuidNamespace, bucket.honeypot, bucket.day);
+        // Deleted in MISP: nothing of it is sent, so nothing of it is worth a provider's quota either.
         if (state.isDeleted(sink.id, uuid)) {
           counts.eventDeleted(bucket.honeypot, bucket.day, uuid);
           continue;
+        }
+        if (enricher !== undefined) {
+          for (const { indicator, tally } of bucket.items.values()) if (tally.count > 0) enricher.consider(bucket.honeypot, bucket.day, indicator, tally.count);
         }
         const ledger = state.ledger(sink.id, uuid);
         for (const built of buildEventChangesInParts(bucket, ledger, options.build, sink.partSize ?? Number.POSITIVE_INFINITY, enricher)) {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RunReportJson } from '../../src/report.js';
+import { startEnrichmentEmulator } from '../emulators/enrichment-emulator.js';
 import { startMispEmulator, type MispEmulator } from '../emulators/misp-emulator.js';
 import { runCliAsync as runCli } from '../support/cli.js';
 
@@ -89,6 +90,24 @@ describe('an event deleted in MISP by an analyst (files → MISP emulator)', () 
     const publishes = misp.requestCounts()['POST /events/publish/{id}'] ?? 0;
     assert.equal(publishes, 2, 'the two events MISP holds are published, the deleted one is not asked for');
     assert.equal(misp.writeRequests() - writesBefore, publishes, 'nothing was sent to the deleted event');
+  });
+
+  it('spends no enrichment quota on its new attackers', async () => {
+    const enrichment = await startEnrichmentEmulator();
+    try {
+      const withEnrichment = env({ ENRICHMENT_ENABLED: 'true', ABUSEIPDB_API_KEY: enrichment.keys.abuseipdb, ABUSEIPDB_URL: enrichment.baseUrls.abuseipdb });
+      appendFileSync(cowrieLog, connect('198.51.100.30', '2025-03-14T14:00:00.000000Z'));
+      const deletedOnly = await runCli(args(stateDb), withEnrichment);
+      assert.equal(deletedOnly.status, 0, deletedOnly.stderr);
+      assert.equal(enrichment.requests.abuseipdb, 0);
+      // The same address attacking a day whose event MISP holds is looked up.
+      appendFileSync(cowrieLog, connect('198.51.100.30', '2025-03-15T14:00:00.000000Z'));
+      const kept = await runCli(args(stateDb), withEnrichment);
+      assert.equal(kept.status, 0, kept.stderr);
+      assert.equal(enrichment.requests.abuseipdb, 1);
+    } finally {
+      await enrichment.close();
+    }
   });
 
   it('stays deleted when the state database is lost too (MISP blocklisted its UUID)', async () => {
