@@ -10,7 +10,7 @@ import type { Metrics } from './observability/metrics.js';
 import { runPipeline, type PipelineOptions } from './pipeline.js';
 import { publishDueEvents } from './publisher.js';
 import { RunReport } from './report.js';
-import { writeReport } from './run-once.js';
+import { failureFor, writeReport } from './run-once.js';
 import { utcDay } from './time.js';
 import { HpfeedsClient, hpfeedsConnection } from './sources/hpfeeds/client.js';
 import { createOutboxSource } from './sources/hpfeeds.js';
@@ -61,6 +61,8 @@ export async function runRealtime(options: RealtimeOptions): Promise<void> {
   let flushing: Promise<void> | undefined;
   /** The last flush's failure (undefined when it delivered): `--once` exits with it. */
   let lastFailure: unknown;
+  /** The failure the report file last told (rewritten when it changes, not every flush interval). */
+  let reportedFailure: string | undefined;
   const flush = (): Promise<void> => {
     flushing ??= (async () => {
       const report = reportFor(Date.now());
@@ -77,7 +79,9 @@ export async function runRealtime(options: RealtimeOptions): Promise<void> {
         if (typeof checkpoint === 'number') state.pruneOutbox(checkpoint);
         if (result.records > 0) log.info({ messages: result.records, attacks: result.attacks, events: result.eventsDelivered, backlog: state.outboxSize }, 'Realtime flush delivered.');
         // Delivered and committed already: a report that cannot be written is only a warning.
-        if (config.report.enabled && (result.records > 0 || result.eventsDelivered > 0)) writeReport(report, config, log);
+        report.ended({ outcome: 'completed' });
+        if (config.report.enabled && (result.records > 0 || result.eventsDelivered > 0 || reportedFailure !== undefined)) writeReport(report, config, log);
+        reportedFailure = undefined;
         // Cheap when nothing is due (one indexed query): yesterday's events get published while we keep running.
         if (config.misp.autoPublish) await publishDueEvents({ state, sink, policy: { delaySeconds: config.misp.publishDelaySeconds }, log, ...(metrics !== undefined && { metrics }) });
         lastFailure = undefined;
@@ -85,6 +89,14 @@ export async function runRealtime(options: RealtimeOptions): Promise<void> {
         lastFailure = error;
         // MISP down or refusing: the outbox keeps everything; the next flush tries again.
         log.warn({ err: error, backlog: state.outboxSize }, 'Realtime flush failed; the messages stay in the outbox.');
+        // The report analysts look at says so too, until a flush delivers again.
+        const failure = failureFor(error, config);
+        if (config.report.enabled && JSON.stringify(failure) !== reportedFailure) {
+          const report = reportFor(Date.now());
+          report.ended({ outcome: 'failed', failure });
+          writeReport(report, config, log);
+          reportedFailure = JSON.stringify(failure);
+        }
       } finally {
         metrics?.outboxItems.set(state.outboxSize);
         flushing = undefined;

@@ -161,7 +161,8 @@ function outcomeBanner(json: RunReportJson): string {
   const why = failure === undefined
     ? ''
     : ` (<code>${escapeHtml(failure.code, 60)}</code>): ${escapeHtml(failure.message, 2000)}${failure.hint === undefined ? '' : `<br>hint: ${escapeHtml(failure.hint, 2000)}`}`;
-  return `<div class="banner" role="alert"><strong>Run FAILED</strong>${why}<br>This report covers only what was delivered before the failure; the next run reads the rest again.</div>`;
+  const after = json.mode === 'realtime' ? 'the messages received since wait in the outbox, and every flush tries again' : 'the next run reads the rest again';
+  return `<div class="banner" role="alert"><strong>${json.mode === 'realtime' ? 'Delivery FAILED' : 'Run FAILED'}</strong>${why}<br>This report covers only what was delivered before the failure; ${after}.</div>`;
 }
 
 export function renderHtmlReport(json: RunReportJson): string {

@@ -163,12 +163,14 @@ export function accuracyText(accuracy: TopAccuracy, what: string): string {
 }
 
 /** The report's outcome line: a failed or stopped run says so, and that its figures are partial. */
-export function outcomeText(json: Pick<RunReportJson, 'outcome' | 'failure'>): string {
+export function outcomeText(json: Pick<RunReportJson, 'outcome' | 'failure' | 'mode'>): string {
   if (json.outcome === 'stopped') return 'STOPPED by a signal before the end of the source: this report covers only part of the new data; the next run reads the rest';
   if (json.outcome === 'failed') {
     const failure = json.failure;
     const why = failure === undefined ? '' : ` (${printable(failure.code, 60)}): ${printable(failure.message, MAX_FAILURE_TEXT)}${failure.hint === undefined ? '' : ` — hint: ${printable(failure.hint, MAX_FAILURE_TEXT)}`}`;
-    return `FAILED${why}. This report covers only what was delivered before the failure; the next run reads the rest again`;
+    // Realtime: a rolling report, rewritten when a flush fails and again once one delivers.
+    const after = json.mode === 'realtime' ? 'the messages received since wait in the outbox, and every flush tries again' : 'the next run reads the rest again';
+    return `FAILED${why}. This report covers only what was delivered before the failure; ${after}`;
   }
   return 'completed';
 }

@@ -130,7 +130,15 @@ describe('realtime: HPFEEDS (real broker) → outbox → MISP (emulated)', () =>
   it('serves /metrics and /healthz during the run; health turns degraded when MISP is unreachable', async () => {
     const fresh = await startMispEmulator();
     const port = await freePort();
-    const { child, done, stderr } = startRealtime('metrics.db', fresh, { PROMETHEUS_ENABLED: 'true', PROMETHEUS_PORT: String(port), MISP_RETRIES: '0' });
+    const reportDir = join(work, 'metrics-report');
+    const outcome = () => {
+      try {
+        return (JSON.parse(readFileSync(join(reportDir, 'report.json'), 'utf8')) as { outcome: string; failure?: { code: string } });
+      } catch {
+        return undefined;
+      }
+    };
+    const { child, done, stderr } = startRealtime('metrics.db', fresh, { PROMETHEUS_ENABLED: 'true', PROMETHEUS_PORT: String(port), MISP_RETRIES: '0', VALIDATION_REPORT_DIR: reportDir, VALIDATION_REPORT_FORMAT: 'json' });
     const get = async (path: string) => {
       const response = await fetch(`http://127.0.0.1:${port}${path}`);
       return { status: response.status, text: await response.text() };
@@ -158,6 +166,9 @@ describe('realtime: HPFEEDS (real broker) → outbox → MISP (emulated)', () =>
       assert.equal(health.status, 503);
       assert.match(health.text, /"status":"degraded","reason":"the sink \(misp\) failed: T2M_MISP_/);
       assert.match((await get('/metrics')).text, /^tpot2misp_outbox_items 1$/m);
+      // The rolling report says so too (analysts look there, not at /healthz).
+      await until(() => outcome()?.outcome === 'failed', 20_000, 'the report of the failed flush');
+      assert.match(outcome()!.failure!.code, /^T2M_MISP_/);
 
       // Every REALTIME_FLUSH_SECONDS the outbox is read again and fails again: the message counts as received once,
       // and its attack only once a flush commits it.
@@ -175,6 +186,7 @@ describe('realtime: HPFEEDS (real broker) → outbox → MISP (emulated)', () =>
       assert.match(afterwards, /^tpot2misp_source_documents_received_total\{source="hpfeeds"\} 4$/m);
       assert.match(afterwards, /^tpot2misp_events_processed_total\{mode="realtime",honeypot="cowrie"\} 4$/m);
       assert.deepEqual(await get('/healthz'), { status: 200, text: '{"status":"ready"}' });
+      assert.equal(outcome()?.outcome, 'completed', 'the next flush that delivers clears it');
     } finally {
       child.kill('SIGTERM');
       await done;

@@ -69,6 +69,14 @@ describe('the report\'s outcome', () => {
     assert.equal(report.toJson().failure?.message, 'bad url http://u:***@host:9200/ here');
   });
 
+  it('a realtime report whose last flush failed says the messages wait in the outbox', () => {
+    const report = new RunReport({ mode: 'realtime', output: 'misp', source: 'hpfeeds:broker:10000', sink: 'misp:https://misp.example.org' });
+    report.ended({ outcome: 'failed', failure: { code: 'T2M_MISP_UNREACHABLE', message: 'cannot reach MISP' } });
+    const json = report.toJson();
+    assert.match(report.toText(json), /^outcome: FAILED .*wait in the outbox, and every flush tries again$/m);
+    assert.match(renderHtmlReport(json), /<strong>Delivery FAILED<\/strong>.*wait in the outbox/s);
+  });
+
   it('a stopped run says STOPPED in the text and the HTML banner', () => {
     const report = newReport();
     report.ended({ outcome: 'stopped' });
