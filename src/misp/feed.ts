@@ -1,6 +1,6 @@
 // MISP feed sink: a directory any MISP can pull ("MISP Feed" format): manifest.json, <uuid>.json, hashes.csv.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Tpot2MispError } from '../errors.js';
 import type { EventChanges } from './build.js';
@@ -109,6 +109,34 @@ function md5(text: string): string {
 }
 
 /**
+ * hashes.csv feeds MISP's correlation cache: `<md5 of the value>,<event uuid>` once per value of an event (object
+ * attributes included, deleted ones left out). Composite types ("ip-src|port") are hashed per part, as PyMISP's
+ * hash_values does.
+ */
+function hashedParts(attribute: FeedAttribute): string[] {
+  return attribute.type.includes('|') ? attribute.value.split('|') : [attribute.value];
+}
+
+/** Whether a file's last byte is not a newline (an append a crash cut short). */
+function endsMidLine(path: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) return false;
+    const last = Buffer.alloc(1);
+    readSync(fd, last, 0, 1, size - 1);
+    return last[0] !== 0x0a;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
  * Feeds carry no distribution: the pulling MISP applies its own feed setting (PyMISP's to_feed drops it too).
  */
 function forFeed<T extends { distribution: string }>(item: T): Omit<T, 'distribution'> {
@@ -155,20 +183,60 @@ export class FeedSink implements Sink {
       });
     }
     const manifestPath = join(this.#dir, 'manifest.json');
-    const hashesPath = join(this.#dir, 'hashes.csv');
     const manifestText = readOptional(manifestPath);
     const manifest = this.#readManifest(manifestText);
-    const hashesText = readOptional(hashesPath) ?? '';
-    const hashes = new Set(hashesText.split('\n').filter((line) => line.length > 0));
+    if (!existsSync(this.#hashesPath)) this.#rebuildHashes();
 
-    const deliveries = all.map((changes) => this.#writeEvent(changes, manifest, hashes));
+    const deliveries = all.map((changes) => this.#writeEvent(changes, manifest));
 
     const sortedManifest = Object.fromEntries(Object.entries(manifest).sort(([a], [b]) => (a < b ? -1 : 1)));
     const newManifest = `${JSON.stringify(sortedManifest, null, 1)}\n`;
     if (newManifest !== manifestText) writeAtomically(manifestPath, newManifest);
-    const newHashes = [...hashes].sort().map((line) => `${line}\n`).join('');
-    if (newHashes !== hashesText) writeAtomically(hashesPath, newHashes);
     return deliveries;
+  }
+
+  get #hashesPath(): string {
+    return join(this.#dir, 'hashes.csv');
+  }
+
+  /**
+   * hashes.csv grows with the whole feed (a line per value of every event): it is only ever appended to, so that a
+   * run costs what it adds, not what months of feed hold. A missing one is rebuilt from the event files, one at a time.
+   */
+  #rebuildHashes(): void {
+    const lines: string[] = [];
+    for (const name of this.#eventFileNames()) {
+      const uuid = EVENT_FILE.exec(name)![1]!;
+      const event = parseEventFile(readOptional(join(this.#dir, name)) ?? '', uuid);
+      if (event === undefined) continue;
+      const values = new Set<string>();
+      for (const attribute of [...event.Attribute, ...event.Object.flatMap((o) => o.Attribute)]) {
+        if (attribute.deleted !== true) for (const part of hashedParts(attribute)) values.add(part);
+      }
+      for (const value of values) lines.push(`${md5(value)},${uuid}\n`);
+    }
+    writeAtomically(this.#hashesPath, lines.join(''));
+  }
+
+  /** Appends to hashes.csv, on a line of their own even after a write a crash cut short. */
+  #appendHashes(lines: readonly string[]): void {
+    if (lines.length === 0) return;
+    try {
+      appendFileSync(this.#hashesPath, (endsMidLine(this.#hashesPath) ? '\n' : '') + lines.join(''));
+    } catch (error) {
+      throw new Tpot2MispError('T2M_FEED_IO', `cannot write ${this.#hashesPath}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  #eventFileNames(): string[] {
+    try {
+      return readdirSync(this.#dir).filter((name) => EVENT_FILE.test(name)).sort();
+    } catch (error) {
+      throw new Tpot2MispError('T2M_FEED_IO', `cannot list the feed directory ${this.#dir}: ${(error as Error).message}`, {
+        cause: error,
+        hint: 'check MISP_FEED_DIR and its permissions',
+      });
+    }
   }
 
   /**
@@ -178,21 +246,11 @@ export class FeedSink implements Sink {
   #readManifest(text: string | undefined): Manifest {
     const parsed = text === undefined ? undefined : parseOwnJson(text);
     if (isRecord(parsed)) return parsed as Manifest;
-    let names: string[];
-    try {
-      names = readdirSync(this.#dir);
-    } catch (error) {
-      throw new Tpot2MispError('T2M_FEED_IO', `cannot list the feed directory ${this.#dir}: ${(error as Error).message}`, {
-        cause: error,
-        hint: 'check MISP_FEED_DIR and its permissions',
-      });
-    }
     const manifest: Manifest = {};
     const skipped: string[] = [];
     // One event file at a time: memory stays bounded by the largest event, as when an event is written.
-    for (const name of names.sort()) {
-      const uuid = EVENT_FILE.exec(name)?.[1];
-      if (uuid === undefined) continue;
+    for (const name of this.#eventFileNames()) {
+      const uuid = EVENT_FILE.exec(name)![1]!;
       let eventText: string | undefined;
       try {
         eventText = readFileSync(join(this.#dir, name), 'utf8');
@@ -215,7 +273,7 @@ export class FeedSink implements Sink {
     return manifest;
   }
 
-  #writeEvent(changes: EventChanges, manifest: Manifest, hashes: Set<string>): EventDelivery {
+  #writeEvent(changes: EventChanges, manifest: Manifest): EventDelivery {
     const path = join(this.#dir, `${changes.event.uuid}.json`);
     const existingText = readOptional(path);
     const existing = existingText === undefined ? undefined : parseEventFile(existingText, changes.event.uuid);
@@ -225,6 +283,21 @@ export class FeedSink implements Sink {
     const attributes = byUuid(existing?.Attribute);
     const objects = byUuid(existing?.Object);
     const counts = { attributesAdded: 0, attributesUpdated: 0, objectsAdded: 0, objectsUpdated: 0, alreadyPresent: 0 };
+    // hashes.csv lines of the values this write brings into the event (a line is per value and event: an ip-port
+    // object's port is there already when another object named it); the others have theirs already.
+    const hashes: string[] = [];
+    const present = new Set<string>();
+    for (const attribute of [...attributes.values(), ...[...objects.values()].flatMap((o) => o.Attribute)]) {
+      if (attribute.deleted !== true) for (const part of hashedParts(attribute)) present.add(part);
+    }
+    const hashIfNew = (attribute: FeedAttribute, before: FeedAttribute | undefined): void => {
+      if (attribute.deleted === true || (before !== undefined && before.deleted !== true)) return;
+      for (const part of hashedParts(attribute)) {
+        if (present.has(part)) continue;
+        present.add(part);
+        hashes.push(`${md5(part)},${changes.event.uuid}\n`);
+      }
+    };
     // A MISP pulling the feed re-fetches an event only when its timestamp grew, and then edits only the items whose
     // timestamp grew: every later change moves both, even for data that arrived late (an older last_seen). A change
     // is stamped with the write time, and always more than before; first_seen/last_seen still say when attacked.
@@ -246,6 +319,7 @@ export class FeedSink implements Sink {
       }
       if (before === undefined) counts.attributesAdded++;
       else counts.attributesUpdated++;
+      hashIfNew(item, before);
       // A deleted attribute (ENRICHMENT_DROP_BENIGN) stays, marked deleted with a newer timestamp: a MISP that
       // already pulled the event deletes its copy only when told so.
       attributes.set(item.uuid, { ...item, timestamp: before === undefined ? stampNew(item.timestamp) : stamp(before.timestamp) });
@@ -263,6 +337,7 @@ export class FeedSink implements Sink {
       const beforeAttributes = byUuid(before?.Attribute);
       const Attribute = item.Attribute.map((attribute) => {
         const previous = beforeAttributes.get(attribute.uuid);
+        hashIfNew(attribute, previous);
         if (previous !== undefined && contentOf(previous) === contentOf(attribute)) return { ...attribute, timestamp: previous.timestamp };
         // Never older than its object (a MISP edits the object's attributes by their own timestamps).
         return { ...attribute, timestamp: previous === undefined ? timestamp : stamp(previous.timestamp, seconds(timestamp)) };
@@ -287,6 +362,9 @@ export class FeedSink implements Sink {
       Attribute: allAttributes,
       Object: allObjects,
     };
+    // Before the event file: a crash in between leaves a line too many (harmless: the next run writes the event and
+    // appends it again), never a value of the feed without its line.
+    this.#appendHashes(hashes);
     let text = `${JSON.stringify({ Event: feedEvent })}\n`;
     if (text !== existingText) {
       // Anything changed (an item, the tags, the org): the event's timestamp grows, and stays at least its newest item's.
@@ -303,13 +381,6 @@ export class FeedSink implements Sink {
     }
 
     manifest[event.uuid] = manifestEntry(feedEvent);
-    // hashes.csv feeds MISP's correlation cache: md5 of every value (object attributes included), per event.
-    // Composite types ("ip-src|port") are hashed per part, as PyMISP's hash_values does.
-    for (const attribute of [...allAttributes, ...allObjects.flatMap((o) => o.Attribute)]) {
-      if (attribute.deleted === true) continue;
-      const parts = attribute.type.includes('|') ? attribute.value.split('|') : [attribute.value];
-      for (const part of parts) hashes.add(`${md5(part)},${event.uuid}`);
-    }
     return { eventUuid: event.uuid, eventCreated: existing === undefined, ...counts, rejected: [] };
   }
 

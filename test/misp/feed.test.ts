@@ -146,6 +146,50 @@ describe('FeedSink', () => {
   });
 });
 
+describe('FeedSink hashes.csv: a run costs what it adds, not what the feed holds', () => {
+  const md5 = (value: string) => createHash('md5').update(value).digest('hex');
+  const lines = (feedDir: string) => readFileSync(join(feedDir, 'hashes.csv'), 'utf8');
+
+  it('appends the lines of the values a delivery adds, and leaves what is there (months of feed) unread and untouched', async () => {
+    const feedDir = join(dir, 'hashes-append');
+    const { ledger, deliver } = feedWithLedger(feedDir, { now: Date.UTC(2025, 2, 15) });
+    const first = buildEventChanges(bucket(['198.51.100.1'], 1), ledger(), settings);
+    await deliver(first);
+    // Lines written by earlier versions or other days, in no particular order: appends keep them as they are.
+    const earlier = `${lines(feedDir)}ffffffffffffffffffffffffffffffff,00000000-0000-4000-8000-000000000000\n`;
+    writeFileSync(join(feedDir, 'hashes.csv'), earlier);
+    await deliver(buildEventChanges(bucket(['198.51.100.1', '198.51.100.2'], 2), ledger(), settings));
+    const after = lines(feedDir);
+    assert.ok(after.startsWith(earlier), 'appended, not rewritten');
+    // Only 198.51.100.2 is new to the event (its attribute and its ip-port object's ip-src: one value, one line);
+    // 445 and smbd were there already, in the other ip-port object.
+    assert.equal(after.slice(earlier.length), `${md5('198.51.100.2')},${first.event.uuid}\n`);
+  });
+
+  it('starts an appended line on a line of its own when a crash cut the last one short', async () => {
+    const feedDir = join(dir, 'hashes-cut');
+    const { ledger, deliver } = feedWithLedger(feedDir, { now: Date.UTC(2025, 2, 15) });
+    await deliver(buildEventChanges(bucket(['198.51.100.1'], 1), ledger(), settings));
+    writeFileSync(join(feedDir, 'hashes.csv'), `${lines(feedDir)}0123456789abcdef`);
+    const second = buildEventChanges(bucket(['198.51.100.3'], 2), ledger(), settings);
+    await deliver(second);
+    assert.ok(lines(feedDir).endsWith(`0123456789abcdef\n${md5('198.51.100.3')},${second.event.uuid}\n`));
+  });
+
+  it('rebuilds a missing hashes.csv from every event file of the directory', async () => {
+    const feedDir = join(dir, 'hashes-rebuilt');
+    const { ledger, deliver } = feedWithLedger(feedDir, { now: Date.UTC(2025, 2, 15) });
+    const monday = buildEventChanges(bucket(['198.51.100.1'], 1, '2025-03-10'), ledger(), settings);
+    await deliver(monday);
+    rmSync(join(feedDir, 'hashes.csv'));
+    const tuesday = buildEventChanges(bucket(['198.51.100.2'], 1, '2025-03-11'), { eventDelivered: false, item: () => undefined }, settings);
+    await deliver(tuesday);
+    const rebuilt = lines(feedDir).split('\n').filter(Boolean);
+    for (const [ip, event] of [['198.51.100.1', monday], ['198.51.100.2', tuesday]] as const) assert.ok(rebuilt.includes(`${md5(ip)},${event.event.uuid}`), ip);
+    assert.ok(rebuilt.includes(`${md5('445')},${monday.event.uuid}`), 'object attributes too');
+  });
+});
+
 describe('FeedSink timestamps: data that arrives late still reaches a MISP that already pulled the event', () => {
   const feedDir = join(dir, 'late');
   const clock = { now: Date.UTC(2025, 2, 14, 12, 0, 0) };
