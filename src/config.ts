@@ -43,6 +43,8 @@ export interface Config {
   };
   /** Unique indicators held before an intermediate delivery and checkpoint. */
   readonly maxPendingIndicators: number;
+  /** STATE_RETENTION_DAYS (0: never forget). */
+  readonly stateRetentionDays: number;
   readonly hpfeeds: {
     readonly host?: string; readonly port: number; readonly ident?: string; readonly secret?: string; readonly channels: readonly string[];
     readonly tls: boolean; readonly caFile?: string; readonly flushSeconds: number;
@@ -139,6 +141,7 @@ const DEFINITIONS = {
   SENSOR_IPS: D('General', 'Comma-separated addresses of the sensor itself: never reported as attackers.', list.pipe(z.array(z.string().refine(isIp, 'not an IP address')))),
   EXCLUDE_IPS: D('General', 'Comma-separated addresses or CIDR ranges (IPv4/IPv6) never reported as attackers.', list.pipe(z.array(z.string().refine((v) => (v.includes('/') ? ipaddr.isValidCIDR(v) : isIp(v)), 'not an IP address or CIDR range')))),
   ALLOW_PRIVATE_IPS: D('General', 'Keep private, CGNAT and loopback sources (deception inside a company network).', bool, 'false'),
+  STATE_RETENTION_DAYS: D('General', 'Days the state file remembers what each daily event holds in MISP, counted back from the newest day delivered; older events\' items are forgotten so that the file stops growing (0 = never). A late attack for a forgotten day is still delivered: MISP then holds the counts of what was read since.', int(0, 36500), '30'),
   MAX_PENDING_INDICATORS: D('General', 'Unique indicators held in memory before an intermediate delivery and checkpoint (bounds memory and the work a crash repeats on long reads).', int(1000, 100_000_000), '50000'),
   MISP_URL: D('MISP', 'Base URL of the MISP instance.', httpUrl),
   MISP_KEY: D('MISP', 'MISP API key (40 characters) of a user allowed to add events.', z.string().trim().regex(/^[A-Za-z0-9]{40}$/, 'must be a 40-character alphanumeric MISP API key'), undefined, true),
@@ -445,6 +448,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       overlapMinutes: v('ELASTICSEARCH_OVERLAP_MINUTES'),
     },
     maxPendingIndicators: v('MAX_PENDING_INDICATORS'),
+    stateRetentionDays: v('STATE_RETENTION_DAYS'),
     hpfeeds: {
       ...optional('host', v('HPFEEDS_HOST') as string | undefined),
       port: v('HPFEEDS_PORT'),

@@ -27,6 +27,8 @@ export interface PipelineOptions {
   readonly ipPolicy: { readonly sensorIps: readonly string[]; readonly excludeIps: readonly string[]; readonly allowPrivate: boolean };
   /** Unique indicators held before an intermediate flush (bounds memory on huge reads). */
   readonly flushThreshold?: number;
+  /** STATE_RETENTION_DAYS: the ledger forgets the items of events this many days older than the newest (0: never). */
+  readonly retentionDays?: number;
   readonly metrics?: Metrics;
   readonly mode?: Mode;
   /** Once aborted (SIGTERM/SIGINT), reading stops after the current batch; what was read is delivered and committed. */
@@ -66,6 +68,10 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   });
   const aggregator = new Aggregator();
   const threshold = options.flushThreshold ?? DEFAULT_FLUSH_THRESHOLD;
+  if (options.retentionDays !== undefined && options.retentionDays > 0) {
+    const { forgotten, keptFrom } = state.forgetOldItems(options.retentionDays);
+    if (forgotten > 0) log.info({ forgotten, keptFrom }, 'The state file forgot what MISP holds of events older than STATE_RETENTION_DAYS.');
+  }
   let records = 0;
   let attacks = 0;
   let eventsDelivered = 0;

@@ -69,7 +69,7 @@ export async function runRealtime(options: RealtimeOptions): Promise<void> {
       const endTimer = metrics?.processingDuration.startTimer({ mode: 'realtime' });
       try {
         const result = await runPipeline({
-          source, sink, state, report, log, honeypots: config.honeypots, build: options.build, ipPolicy: options.ipPolicy, flushThreshold: config.maxPendingIndicators, mode: 'realtime',
+          source, sink, state, report, log, honeypots: config.honeypots, build: options.build, ipPolicy: options.ipPolicy, flushThreshold: config.maxPendingIndicators, retentionDays: config.stateRetentionDays, mode: 'realtime',
           ...(metrics !== undefined && { metrics }),
           // Never waits for quota: the next flush comes soon and asks again; at most one flush interval of requests.
           ...(options.enricher !== undefined && { enrichment: { enricher: options.enricher, budgetMs: Math.min(config.enrichment.maxSeconds, hp.flushSeconds) * 1000, wait: false, stop: stopping.signal } }),

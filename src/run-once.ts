@@ -146,6 +146,7 @@ export async function runBatch(config: Config, log: Logger, window: Window, metr
       build: buildSettings(config),
       ipPolicy: ipPolicy(config),
       flushThreshold: config.maxPendingIndicators,
+      retentionDays: config.stateRetentionDays,
       metrics,
       mode: config.mode,
       ...(stop !== undefined && { stop }),

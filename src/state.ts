@@ -207,6 +207,10 @@ export class StateStore {
   readonly #duePublish: Database.Statement<[string, string, number], PublishCandidate>;
   readonly #markPublished: Database.Statement<[number, string, string]>;
   readonly #isDeleted: Database.Statement<[string, string], { n: number }>;
+  readonly #newestDay: Database.Statement<[], { day: string | null }>;
+  readonly #getMeta: Database.Statement<[string], { value: string }>;
+  readonly #putMeta: Database.Statement<[string, string]>;
+  readonly #forgetItems: Database.Statement<[string]>;
   readonly #markDeleted: Database.Statement<[string, string, string, string, number, number]>;
   readonly #getItem: Database.Statement<[string, string], { fingerprint: string; tally: string; tags: string | null }>;
   readonly #putItem: Database.Statement<[string, string, string, string, string, string | null]>;
@@ -247,6 +251,11 @@ export class StateStore {
       'SELECT uuid, honeypot, day FROM delivered_event WHERE sink = ? AND day < ? AND changed_at <= ? AND (published_at IS NULL OR published_at < changed_at) AND deleted_at IS NULL ORDER BY day, honeypot',
     );
     this.#markPublished = db.prepare('UPDATE delivered_event SET published_at = ? WHERE sink = ? AND uuid = ?');
+    this.#newestDay = db.prepare('SELECT max(day) AS day FROM delivered_event');
+    this.#getMeta = db.prepare('SELECT value FROM meta WHERE key = ?');
+    this.#putMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
+    // No index on event_uuid (it would cost every commit): one scan of the table, once a day at most.
+    this.#forgetItems = db.prepare('DELETE FROM delivered_item WHERE event_uuid IN (SELECT uuid FROM delivered_event WHERE day < ?)');
     this.#isDeleted = db.prepare('SELECT count(*) AS n FROM delivered_event WHERE sink = ? AND uuid = ? AND deleted_at IS NOT NULL');
     this.#markDeleted = db.prepare(
       'INSERT INTO delivered_event (sink, uuid, honeypot, day, changed_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(sink, uuid) DO UPDATE SET deleted_at = excluded.deleted_at',
@@ -496,6 +505,25 @@ export class StateStore {
 
   markPublished(sink: string, uuid: string, at: number): void {
     this.#markPublished.run(at, sink, uuid);
+  }
+
+  /**
+   * Forgets what the sinks hold of the events more than `days` before the newest day delivered: their item rows, the
+   * bulk of the file (the event rows stay, for publishing and deletions). Cheap when done already for that day.
+   * Returns how many items were forgotten, and from which day on they are kept.
+   */
+  forgetOldItems(days: number): { forgotten: number; keptFrom?: string } {
+    const newest = this.#newestDay.get()?.day;
+    if (newest === null || newest === undefined || days <= 0) return { forgotten: 0 };
+    const keptFrom = new Date(Date.parse(`${newest}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10);
+    const done = this.#getMeta.get('items_forgotten_before')?.value;
+    if (done !== undefined && done >= keptFrom) return { forgotten: 0, keptFrom };
+    const forgotten = this.#db.transaction(() => {
+      const { changes } = this.#forgetItems.run(keptFrom);
+      this.#putMeta.run('items_forgotten_before', keptFrom);
+      return changes;
+    })();
+    return { forgotten, keptFrom };
   }
 
   /** Whether `sink` refused this event as deleted (an analyst deleted it in MISP): nothing more is sent to it. */

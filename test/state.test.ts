@@ -71,4 +71,22 @@ describe('StateStore', () => {
     assert.deepEqual(state.duePublish('misp:x', '2025-03-15', 40_000).map((e) => e.uuid), ['e1'], 'a change makes it due again');
     state.close();
   });
+
+  it('forgets the items of events more than STATE_RETENTION_DAYS before the newest day, keeping the events', () => {
+    const state = StateStore.open(':memory:');
+    const on = (day: string, event: string, item: string) => ({ ...deliveredOf(changes(event, item, 'f')), day });
+    state.commit('misp:x', [on('2025-01-01', 'jan', 'i-jan')], undefined, 1_000);
+    state.markDeleted('misp:x', { uuid: 'deleted-jan', honeypot: 'Cowrie', day: '2025-01-02' });
+    assert.deepEqual(state.forgetOldItems(30), { forgotten: 0, keptFrom: '2024-12-03' }, 'counted from the newest day delivered, not from today');
+    state.commit('misp:x', [on('2025-02-15', 'feb', 'i-feb'), on('2025-03-01', 'mar', 'i-mar')], undefined, 2_000);
+    assert.deepEqual(state.forgetOldItems(0), { forgotten: 0 }, '0: never');
+    assert.deepEqual(state.forgetOldItems(30), { forgotten: 1, keptFrom: '2025-01-30' });
+    assert.equal(state.ledger('misp:x', 'jan').item('i-jan'), undefined);
+    assert.ok(state.ledger('misp:x', 'jan').eventDelivered, 'the event row stays');
+    assert.ok(state.ledger('misp:x', 'feb').item('i-feb'));
+    assert.ok(state.ledger('misp:x', 'mar').item('i-mar'));
+    assert.ok(state.isDeleted('misp:x', 'deleted-jan'), 'a deletion is not forgotten');
+    assert.deepEqual(state.forgetOldItems(30), { forgotten: 0, keptFrom: '2025-01-30' }, 'once per day');
+    state.close();
+  });
 });
