@@ -143,10 +143,13 @@ function parseUrl(raw: string, schemes: RegExp): { url: string; ipHost?: string 
  * (blocking it would block the victim). Scanners of other UDP services (SIP, IKE…) need the answer and do not forge.
  */
 const REFLECTION_PRONE = new Set(['chargen', 'dns', 'ntp', 'ssdp', 'snmp', 'ipmi', 'bacnet']);
+/** Their well-known ports, for honeypots that log UDP without naming the service (Glutton, Suricata flows). */
+const REFLECTION_PRONE_PORTS = new Set([19, 53, 123, 161, 623, 1900, 47808]);
 
 function isReflectionLure(event: AttackEvent, protocol: string | undefined): boolean {
   if (event.transport?.toLowerCase() !== 'udp') return false;
-  return event.honeypot === 'Ddospot' || (protocol !== undefined && REFLECTION_PRONE.has(protocol.toLowerCase()));
+  if (event.honeypot === 'Ddospot') return true;
+  return (protocol !== undefined && REFLECTION_PRONE.has(protocol.toLowerCase())) || (event.destPort !== undefined && REFLECTION_PRONE_PORTS.has(event.destPort));
 }
 
 function portLabel(event: AttackEvent, transport: string | undefined): string | undefined {
@@ -176,7 +179,7 @@ export function extractIndicators(event: AttackEvent, policy: AttackerIpPolicy):
   // bystander). The comment names the header.
   const header = event.srcIpFromClientHeader;
   if (header !== undefined) list.attribute('ip-src', 'Network activity', srcIp, false, `Source address as logged (may come from the client's ${header} header)`);
-  else if (isReflectionLure(event, protocol)) list.attribute('ip-src', 'Network activity', srcIp, false, `Source address as logged (UDP ${protocol ?? 'reflection lure'}: may be forged, often the victim of a reflection attack)`);
+  else if (isReflectionLure(event, protocol)) list.attribute('ip-src', 'Network activity', srcIp, false, `Source address as logged (UDP ${protocol ?? (event.destPort !== undefined ? `port ${event.destPort}` : 'reflection lure')}: may be forged, often the victim of a reflection attack)`);
   else list.attribute('ip-src', 'Network activity', srcIp, true);
 
   for (const credential of event.credentials ?? []) {

@@ -140,9 +140,10 @@ describe('extractIndicators', () => {
     assert.deepEqual(observe({ honeypot: 'Ddospot', transport: 'udp' }).indicators, [caveat('reflection lure')], 'any Ddospot request');
     assert.deepEqual(observe({ honeypot: 'ConPot', transport: 'udp', protocol: 'snmp' }).indicators, [caveat('snmp')]);
     assert.deepEqual(observe({ honeypot: 'Honeypots', transport: 'udp', protocol: 'dns' }).indicators, [caveat('dns')]);
+    assert.deepEqual(observe({ honeypot: 'Glutton', transport: 'udp', destPort: 123 }).indicators, [caveat('port 123')], 'the service named by its port');
     // SIP scanners and TCP connections need the answer: their source is the sender's.
-    for (const event of [{ honeypot: 'Sentrypeer', transport: 'udp', protocol: 'sip' }, { honeypot: 'ConPot', transport: 'tcp', protocol: 'modbus' }, { honeypot: 'Honeypots', transport: 'tcp', protocol: 'dns' }] as const) {
-      assert.deepEqual(observe(event).indicators[0], { kind: 'attribute', type: 'ip-src', category: 'Network activity', value: '198.51.100.23', toIds: true }, `${event.honeypot} ${event.protocol}`);
+    for (const event of [{ honeypot: 'Sentrypeer', transport: 'udp', protocol: 'sip' }, { honeypot: 'Glutton', transport: 'udp', destPort: 5060 }, { honeypot: 'Glutton', transport: 'tcp', destPort: 53 }, { honeypot: 'ConPot', transport: 'tcp', protocol: 'modbus' }, { honeypot: 'Honeypots', transport: 'tcp', protocol: 'dns' }] as const) {
+      assert.deepEqual(observe(event).indicators[0], { kind: 'attribute', type: 'ip-src', category: 'Network activity', value: '198.51.100.23', toIds: true }, JSON.stringify(event));
     }
   });
 
