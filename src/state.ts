@@ -510,11 +510,13 @@ export class StateStore {
   /**
    * Forgets what the sinks hold of the events more than `days` before the newest day delivered: their item rows, the
    * bulk of the file (the event rows stay, for publishing and deletions). Cheap when done already for that day.
-   * Returns how many items were forgotten, and from which day on they are kept.
+   * Returns how many items were forgotten, and from which day on they are kept. A day after `today` does not count
+   * (a sensor whose clock jumped years ahead must not make the ledger forget everything).
    */
-  forgetOldItems(days: number): { forgotten: number; keptFrom?: string } {
-    const newest = this.#newestDay.get()?.day;
-    if (newest === null || newest === undefined || days <= 0) return { forgotten: 0 };
+  forgetOldItems(days: number, today = new Date().toISOString().slice(0, 10)): { forgotten: number; keptFrom?: string } {
+    const newestDelivered = this.#newestDay.get()?.day;
+    if (newestDelivered === null || newestDelivered === undefined || days <= 0) return { forgotten: 0 };
+    const newest = newestDelivered < today ? newestDelivered : today;
     const keptFrom = new Date(Date.parse(`${newest}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10);
     const done = this.#getMeta.get('items_forgotten_before')?.value;
     if (done !== undefined && done >= keptFrom) return { forgotten: 0, keptFrom };

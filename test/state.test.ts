@@ -89,4 +89,12 @@ describe('StateStore', () => {
     assert.deepEqual(state.forgetOldItems(30), { forgotten: 0, keptFrom: '2025-01-30' }, 'once per day');
     state.close();
   });
+
+  it('does not count a day after today: a sensor clock years ahead does not make it forget everything', () => {
+    const state = StateStore.open(':memory:');
+    state.commit('misp:x', [{ ...deliveredOf(changes('now', 'i-now', 'f')), day: '2025-03-01' }, { ...deliveredOf(changes('future', 'i-future', 'f')), day: '2199-12-31' }], undefined, 1_000);
+    assert.deepEqual(state.forgetOldItems(30, '2025-03-02'), { forgotten: 0, keptFrom: '2025-01-31' });
+    assert.ok(state.ledger('misp:x', 'now').item('i-now'));
+    state.close();
+  });
 });
