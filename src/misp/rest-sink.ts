@@ -237,7 +237,8 @@ export class MispRestSink implements Sink {
       });
     }
     throw new Tpot2MispError('T2M_MISP_HTTP', `MISP refused ${what}: HTTP ${response.status} ${message}`, {
-      hint: 'see MISP\'s message',
+      // The first request of a run is this read: a 404 there means the URL does not lead to MISP's API.
+      hint: response.status === 404 && what === 'GET /servers/getVersion' ? 'MISP_URL must be MISP\'s base URL (e.g. https://misp.example.org), without a path after it' : 'see MISP\'s message',
       status: response.status,
     });
   }

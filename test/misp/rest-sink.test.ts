@@ -6,6 +6,7 @@ import { AttackerIpPolicy } from '../../src/attacker-ip-policy.js';
 import type { AttackEvent } from '../../src/attack-event.js';
 import { extractIndicators } from '../../src/indicators.js';
 import { buildEventChanges } from '../../src/misp/build.js';
+import { Tpot2MispError } from '../../src/errors.js';
 import { MispRestSink } from '../../src/misp/rest-sink.js';
 import { startMispEmulator } from '../emulators/misp-emulator.js';
 
@@ -68,6 +69,17 @@ describe('MispRestSink', () => {
       assert.deepEqual(create, { eventUuid: changes.event.uuid, ...none });
       assert.equal(await sink.publish(changes.event.uuid), 'deleted');
       assert.equal(misp.events().length, 0);
+    } finally {
+      await sink.close();
+      await misp.close();
+    }
+  });
+
+  it('names MISP_URL when the first request answers 404 (a path after MISP\'s base URL)', async () => {
+    const misp = await startMispEmulator();
+    const sink = new MispRestSink({ url: `${misp.url}/misp`, key: misp.apiKey, verifySsl: false, batchSize: 50, timeoutMs: 5000, retry: { maxRetries: 0 } });
+    try {
+      await assert.rejects(sink.apply([changesOf([{}])]), (error: Tpot2MispError) => error.code === 'T2M_MISP_HTTP' && /^MISP_URL must be MISP's base URL/.test(error.hint ?? ''));
     } finally {
       await sink.close();
       await misp.close();
