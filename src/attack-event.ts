@@ -98,6 +98,8 @@ export const SKIP_REASONS = [
   'malformed',
   'document_too_large',
   'no_timestamp',
+  // Dated more than a day after the moment it is read: a sensor clock gone wrong, not an attack from days to come.
+  'future_timestamp',
   'no_src_ip',
   'invalid_src_ip',
   'private_src_ip',

@@ -57,6 +57,7 @@ export interface PipelineResult {
 }
 
 const DEFAULT_FLUSH_THRESHOLD = 50_000;
+const FUTURE_SLACK_MS = 86_400_000;
 
 export async function runPipeline(options: PipelineOptions): Promise<PipelineResult> {
   const { source, sink, state, report, log } = options;
@@ -89,8 +90,14 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     counts.skip(honeypot, reason);
     uncommitted.skip(honeypotLabel(honeypot ?? 'unknown'), reason);
   };
+  // Latest plausible attack time, moved on with every batch read (a day of slack: a naive local time read as UTC).
+  let horizon = Date.now() + FUTURE_SLACK_MS;
   /** An attack event, whichever source it came from: its indicators into the day's bucket. */
   const take = (attack: AttackEvent): void => {
+    if (attack.time > horizon) {
+      skip(attack.honeypot, 'future_timestamp');
+      return;
+    }
     const observation = extractIndicators(attack, policy);
     if ('skip' in observation) {
       skip(attack.honeypot, observation.skip);
@@ -186,6 +193,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   };
 
   for await (const batch of source.batches(state.checkpoint(source.name))) {
+    horizon = Date.now() + FUTURE_SLACK_MS;
     // Read once per run in batch and files modes; realtime counts a message when it arrives (realtime.ts), as a
     // failed flush reads the outbox again.
     if (mode !== 'realtime') metrics?.documentsReceived.inc({ source: SOURCE_KIND[mode] }, batch.records.length);

@@ -198,3 +198,37 @@ describe('the validation report counts what was committed', () => {
     assert.deepEqual(received?.values.map((v) => [v.labels, v.value]), [[{ source: 'files' }, docs.length]]);
   });
 });
+
+describe('attack times', () => {
+  it('skips an attack dated more than a day ahead (a sensor clock gone wrong) instead of creating an event for that day', async () => {
+    const at = (ms: number, ip: string) => ({ doc: { type: 'Cowrie', '@timestamp': new Date(ms).toISOString(), src_ip: ip, eventid: 'cowrie.session.connect', dest_port: 22 } });
+    const source: Source = {
+      name: 'clock',
+      async *batches() {
+        // Hours ahead passes (a naive local time read as UTC); years ahead does not.
+        yield { records: [at(Date.now() - 3_600_000, '198.51.100.1'), at(Date.now() + 5 * 3_600_000, '198.51.100.2'), at(Date.UTC(2199, 0, 1), '198.51.100.3')], cursor: 1 };
+      },
+      async close() {},
+    };
+    const days: string[] = [];
+    const sink: Sink = {
+      id: 'days:1',
+      apply: async (changes) => {
+        days.push(...changes.map((c) => c.day));
+        return changes.map((c) => ({ eventUuid: c.event.uuid, eventCreated: true, attributesAdded: c.attributes.length, attributesUpdated: 0, objectsAdded: 0, objectsUpdated: 0, alreadyPresent: 0, rejected: [] }));
+      },
+      close: async () => {},
+    };
+    const report = new RunReport({ mode: 'batch', output: 'misp', source: 'clock', sink: sink.id });
+    const state = StateStore.open(':memory:');
+    const result = await runPipeline({
+      source, sink, state, report, log: pino({ level: 'silent' }), honeypots: ['Cowrie'],
+      build: { uuidNamespace: '6ba7b810-9dad-11d1-80b4-00c04fd430c8', distribution: 0, threatLevel: 4, analysis: 0, tags: [] },
+      ipPolicy: { sensorIps: [], excludeIps: [], allowPrivate: false },
+    });
+    state.close();
+    assert.equal(result.attacks, 2);
+    assert.ok(!days.includes('2199-01-01'));
+    assert.deepEqual(report.toJson().skipped, { Cowrie: { future_timestamp: 1 } });
+  });
+});
