@@ -69,7 +69,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   });
   const aggregator = new Aggregator();
   const threshold = options.flushThreshold ?? DEFAULT_FLUSH_THRESHOLD;
-  if (options.retentionDays !== undefined && options.retentionDays > 0) {
+  if (options.retentionDays !== undefined) {
     const { forgotten, keptFrom } = state.forgetOldItems(options.retentionDays);
     if (forgotten > 0) log.info({ forgotten, keptFrom }, 'The state file forgot what MISP holds of events older than STATE_RETENTION_DAYS.');
   }

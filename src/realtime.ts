@@ -91,11 +91,12 @@ export async function runRealtime(options: RealtimeOptions): Promise<void> {
         log.warn({ err: error, backlog: state.outboxSize }, 'Realtime flush failed; the messages stay in the outbox.');
         // The report analysts look at says so too, until a flush delivers again.
         const failure = failureFor(error, config);
-        if (config.report.enabled && JSON.stringify(failure) !== reportedFailure) {
+        const told = JSON.stringify(failure);
+        if (config.report.enabled && told !== reportedFailure) {
           const report = reportFor(Date.now());
           report.ended({ outcome: 'failed', failure });
           writeReport(report, config, log);
-          reportedFailure = JSON.stringify(failure);
+          reportedFailure = told;
         }
       } finally {
         metrics?.outboxItems.set(state.outboxSize);

@@ -21,6 +21,15 @@ export function showHidden(text: string): string {
   return text.replace(HIDDEN_IN_TEXT, visible);
 }
 
+/**
+ * What a failed run's report covers, and what becomes of the rest. Realtime: a rolling report, rewritten when a flush
+ * fails and again once one delivers.
+ */
+export function failureCoverage(mode: string): string {
+  const after = mode === 'realtime' ? 'the messages received since wait in the outbox, and every flush tries again' : 'the next run reads the rest again';
+  return `This report covers only what was delivered before the failure; ${after}`;
+}
+
 /** Text for HTML content and attribute values: markup characters escaped, control and invisible characters shown, bounded. */
 export function escapeHtml(text: string, max = 300): string {
   const bounded = text.length > max ? `${text.slice(0, max)}…` : text;
@@ -161,8 +170,7 @@ function outcomeBanner(json: RunReportJson): string {
   const why = failure === undefined
     ? ''
     : ` (<code>${escapeHtml(failure.code, 60)}</code>): ${escapeHtml(failure.message, 2000)}${failure.hint === undefined ? '' : `<br>hint: ${escapeHtml(failure.hint, 2000)}`}`;
-  const after = json.mode === 'realtime' ? 'the messages received since wait in the outbox, and every flush tries again' : 'the next run reads the rest again';
-  return `<div class="banner" role="alert"><strong>${json.mode === 'realtime' ? 'Delivery FAILED' : 'Run FAILED'}</strong>${why}<br>This report covers only what was delivered before the failure; ${after}.</div>`;
+  return `<div class="banner" role="alert"><strong>${json.mode === 'realtime' ? 'Delivery FAILED' : 'Run FAILED'}</strong>${why}<br>${failureCoverage(json.mode)}.</div>`;
 }
 
 export function renderHtmlReport(json: RunReportJson): string {

@@ -9,7 +9,7 @@ import type { DropReason } from './indicators.js';
 import type { EventChanges } from './misp/build.js';
 import type { EventDelivery, RejectedItem } from './misp/sink.js';
 import { displayUrl, displayUrlsIn } from './observability/display-url.js';
-import { renderHtmlReport, showHidden } from './report-html.js';
+import { failureCoverage, renderHtmlReport, showHidden } from './report-html.js';
 import { SpaceSaving, type TopAccuracy, type TopEntry } from './top-values.js';
 
 export type { TopAccuracy, TopEntry } from './top-values.js';
@@ -168,9 +168,7 @@ export function outcomeText(json: Pick<RunReportJson, 'outcome' | 'failure' | 'm
   if (json.outcome === 'failed') {
     const failure = json.failure;
     const why = failure === undefined ? '' : ` (${printable(failure.code, 60)}): ${printable(failure.message, MAX_FAILURE_TEXT)}${failure.hint === undefined ? '' : ` — hint: ${printable(failure.hint, MAX_FAILURE_TEXT)}`}`;
-    // Realtime: a rolling report, rewritten when a flush fails and again once one delivers.
-    const after = json.mode === 'realtime' ? 'the messages received since wait in the outbox, and every flush tries again' : 'the next run reads the rest again';
-    return `FAILED${why}. This report covers only what was delivered before the failure; ${after}`;
+    return `FAILED${why}. ${failureCoverage(json.mode)}`;
   }
   return 'completed';
 }

@@ -7,6 +7,7 @@ import { Tpot2MispError } from './errors.js';
 import type { DeliveredItem, EventChanges, Ledger, TagsOn } from './misp/build.js';
 import type { JsonValue } from './sources/source.js';
 import type { Tally } from './tally.js';
+import { utcDay } from './time.js';
 
 // 2: delivered_event.changed_at / published_at (the publishing policy). 3: enrichment_queue / enrichment_target.
 // 4: delivered_event.deleted_at (events deleted in MISP, which an older version would keep failing to update).
@@ -513,11 +514,11 @@ export class StateStore {
    * Returns how many items were forgotten, and from which day on they are kept. A day after `today` does not count
    * (a sensor whose clock jumped years ahead must not make the ledger forget everything).
    */
-  forgetOldItems(days: number, today = new Date().toISOString().slice(0, 10)): { forgotten: number; keptFrom?: string } {
+  forgetOldItems(days: number, today = utcDay(Date.now())): { forgotten: number; keptFrom?: string } {
     const newestDelivered = this.#newestDay.get()?.day;
     if (newestDelivered === null || newestDelivered === undefined || days <= 0) return { forgotten: 0 };
     const newest = newestDelivered < today ? newestDelivered : today;
-    const keptFrom = new Date(Date.parse(`${newest}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10);
+    const keptFrom = utcDay(Date.parse(`${newest}T00:00:00Z`) - days * 86_400_000);
     const done = this.#getMeta.get('items_forgotten_before')?.value;
     if (done !== undefined && done >= keptFrom) return { forgotten: 0, keptFrom };
     const forgotten = this.#db.transaction(() => {

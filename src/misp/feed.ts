@@ -117,6 +117,13 @@ function hashedParts(attribute: FeedAttribute): string[] {
   return attribute.type.includes('|') ? attribute.value.split('|') : [attribute.value];
 }
 
+/** The values hashes.csv holds a line for, of these attributes (an event's and its objects'). */
+function hashedValues(attributes: Iterable<FeedAttribute>): Set<string> {
+  const values = new Set<string>();
+  for (const attribute of attributes) if (attribute.deleted !== true) for (const part of hashedParts(attribute)) values.add(part);
+  return values;
+}
+
 /** Whether a file's last byte is not a newline (an append a crash cut short). */
 function endsMidLine(path: string): boolean {
   let fd: number;
@@ -209,11 +216,7 @@ export class FeedSink implements Sink {
       const uuid = EVENT_FILE.exec(name)![1]!;
       const event = parseEventFile(readOptional(join(this.#dir, name)) ?? '', uuid);
       if (event === undefined) continue;
-      const values = new Set<string>();
-      for (const attribute of [...event.Attribute, ...event.Object.flatMap((o) => o.Attribute)]) {
-        if (attribute.deleted !== true) for (const part of hashedParts(attribute)) values.add(part);
-      }
-      for (const value of values) lines.push(`${md5(value)},${uuid}\n`);
+      for (const value of hashedValues([...event.Attribute, ...event.Object.flatMap((o) => o.Attribute)])) lines.push(`${md5(value)},${uuid}\n`);
     }
     writeAtomically(this.#hashesPath, lines.join(''));
   }
@@ -286,10 +289,7 @@ export class FeedSink implements Sink {
     // hashes.csv lines of the values this write brings into the event (a line is per value and event: an ip-port
     // object's port is there already when another object named it); the others have theirs already.
     const hashes: string[] = [];
-    const present = new Set<string>();
-    for (const attribute of [...attributes.values(), ...[...objects.values()].flatMap((o) => o.Attribute)]) {
-      if (attribute.deleted !== true) for (const part of hashedParts(attribute)) present.add(part);
-    }
+    const present = hashedValues([...attributes.values(), ...[...objects.values()].flatMap((o) => o.Attribute)]);
     const hashIfNew = (attribute: FeedAttribute, before: FeedAttribute | undefined): void => {
       if (attribute.deleted === true || (before !== undefined && before.deleted !== true)) return;
       for (const part of hashedParts(attribute)) {

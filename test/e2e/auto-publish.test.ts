@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startMispEmulator, type MispEmulator } from '../emulators/misp-emulator.js';
 import { runCliAsync as runCli } from '../support/cli.js';
+import { cowrieLine } from '../support/cowrie-log.js';
 
 const work = mkdtempSync(join(tmpdir(), 'tpot2misp-publish-'));
 let misp: MispEmulator;
@@ -22,10 +23,6 @@ after(async () => {
 const dataDir = join(work, 'data');
 const cowrieLog = join(dataDir, 'cowrie', 'log', 'cowrie.json');
 const today = new Date().toISOString().slice(0, 10);
-
-function connect(ip: string, timestamp: string): string {
-  return `${JSON.stringify({ eventid: 'cowrie.session.connect', src_ip: ip, src_port: 40000, dst_ip: '172.18.0.4', dst_port: 22, session: `s${ip.replace(/\D/g, '')}`, protocol: 'ssh', sensor: 'c0ffee42ab17', timestamp })}\n`;
-}
 
 function publishRequests(): number {
   return misp.requestCounts()['POST /events/publish/{id}'] ?? 0;
@@ -42,7 +39,7 @@ describe('AUTO_PUBLISH policy (files → MISP emulator)', () => {
 
   it('leaves events unpublished by default', async () => {
     mkdirSync(join(dataDir, 'cowrie', 'log'), { recursive: true });
-    writeFileSync(cowrieLog, connect('198.51.100.7', '2025-03-14T10:00:00.000000Z') + connect('198.51.100.8', `${today}T00:00:00.000000Z`));
+    writeFileSync(cowrieLog, cowrieLine('198.51.100.7', '2025-03-14T10:00:00.000000Z') + cowrieLine('198.51.100.8', `${today}T00:00:00.000000Z`));
     const result = await runCli(args, env());
     assert.equal(result.status, 0, result.stderr);
     assert.equal(misp.events().length, 2);
@@ -69,7 +66,7 @@ describe('AUTO_PUBLISH policy (files → MISP emulator)', () => {
   });
 
   it('publishes again after a late addition unpublished the event', async () => {
-    appendFileSync(cowrieLog, connect('198.51.100.9', '2025-03-14T23:59:00.000000Z'));
+    appendFileSync(cowrieLog, cowrieLine('198.51.100.9', '2025-03-14T23:59:00.000000Z'));
     const withDelay = await runCli(args, env({ AUTO_PUBLISH: 'true', PUBLISH_DELAY: '3600' }));
     assert.equal(withDelay.status, 0, withDelay.stderr);
     const late = eventFor('2025-03-14')!;

@@ -10,6 +10,7 @@ import type { RunReportJson } from '../../src/report.js';
 import { startEnrichmentEmulator } from '../emulators/enrichment-emulator.js';
 import { startMispEmulator, type MispEmulator } from '../emulators/misp-emulator.js';
 import { runCliAsync as runCli } from '../support/cli.js';
+import { cowrieLine } from '../support/cowrie-log.js';
 
 const work = mkdtempSync(join(tmpdir(), 'tpot2misp-deleted-'));
 let misp: MispEmulator;
@@ -24,10 +25,6 @@ after(async () => {
 const dataDir = join(work, 'data');
 const cowrieLog = join(dataDir, 'cowrie', 'log', 'cowrie.json');
 const reportDir = join(work, 'report');
-
-function connect(ip: string, timestamp: string): string {
-  return `${JSON.stringify({ eventid: 'cowrie.session.connect', src_ip: ip, src_port: 40000, dst_ip: '172.18.0.4', dst_port: 22, session: `s${ip.replace(/\D/g, '')}`, protocol: 'ssh', sensor: 'c0ffee42ab17', timestamp })}\n`;
-}
 
 function eventOn(day: string) {
   return misp.events().find((e) => e.date === day);
@@ -58,13 +55,13 @@ describe('an event deleted in MISP by an analyst (files → MISP emulator)', () 
 
   it('is not re-created, and does not stop the other events from being delivered', async () => {
     mkdirSync(join(dataDir, 'cowrie', 'log'), { recursive: true });
-    writeFileSync(cowrieLog, connect('198.51.100.1', '2025-03-14T10:00:00.000000Z') + connect('198.51.100.2', '2025-03-15T10:00:00.000000Z'));
+    writeFileSync(cowrieLog, cowrieLine('198.51.100.1', '2025-03-14T10:00:00.000000Z') + cowrieLine('198.51.100.2', '2025-03-15T10:00:00.000000Z'));
     const first = await runCli(args(stateDb), env());
     assert.equal(first.status, 0, first.stderr);
     assert.ok(eventOn('2025-03-14') && eventOn('2025-03-15'));
 
     await analystDeletes('2025-03-14');
-    appendFileSync(cowrieLog, connect('198.51.100.3', '2025-03-14T11:00:00.000000Z') + connect('198.51.100.4', '2025-03-15T11:00:00.000000Z') + connect('198.51.100.5', '2025-03-16T11:00:00.000000Z'));
+    appendFileSync(cowrieLog, cowrieLine('198.51.100.3', '2025-03-14T11:00:00.000000Z') + cowrieLine('198.51.100.4', '2025-03-15T11:00:00.000000Z') + cowrieLine('198.51.100.5', '2025-03-16T11:00:00.000000Z'));
     const second = await runCli(args(stateDb), env());
     assert.equal(second.status, 0, second.stderr);
     assert.equal(eventOn('2025-03-14'), undefined, 'the analyst\'s deletion stands');
@@ -82,7 +79,7 @@ describe('an event deleted in MISP by an analyst (files → MISP emulator)', () 
 
   it('is not tried again on later runs, nor published', async () => {
     const writesBefore = misp.writeRequests();
-    appendFileSync(cowrieLog, connect('198.51.100.6', '2025-03-14T12:00:00.000000Z'));
+    appendFileSync(cowrieLog, cowrieLine('198.51.100.6', '2025-03-14T12:00:00.000000Z'));
     const third = await runCli(args(stateDb), env({ AUTO_PUBLISH: 'true', PUBLISH_DELAY: '0' }));
     assert.equal(third.status, 0, third.stderr);
     assert.equal(eventOn('2025-03-14'), undefined);
@@ -96,12 +93,12 @@ describe('an event deleted in MISP by an analyst (files → MISP emulator)', () 
     const enrichment = await startEnrichmentEmulator();
     try {
       const withEnrichment = env({ ENRICHMENT_ENABLED: 'true', ABUSEIPDB_API_KEY: enrichment.keys.abuseipdb, ABUSEIPDB_URL: enrichment.baseUrls.abuseipdb });
-      appendFileSync(cowrieLog, connect('198.51.100.30', '2025-03-14T14:00:00.000000Z'));
+      appendFileSync(cowrieLog, cowrieLine('198.51.100.30', '2025-03-14T14:00:00.000000Z'));
       const deletedOnly = await runCli(args(stateDb), withEnrichment);
       assert.equal(deletedOnly.status, 0, deletedOnly.stderr);
       assert.equal(enrichment.requests.abuseipdb, 0);
       // The same address attacking a day whose event MISP holds is looked up.
-      appendFileSync(cowrieLog, connect('198.51.100.30', '2025-03-15T14:00:00.000000Z'));
+      appendFileSync(cowrieLog, cowrieLine('198.51.100.30', '2025-03-15T14:00:00.000000Z'));
       const kept = await runCli(args(stateDb), withEnrichment);
       assert.equal(kept.status, 0, kept.stderr);
       assert.equal(enrichment.requests.abuseipdb, 1);
@@ -111,7 +108,7 @@ describe('an event deleted in MISP by an analyst (files → MISP emulator)', () 
   });
 
   it('stays deleted when the state database is lost too (MISP blocklisted its UUID)', async () => {
-    appendFileSync(cowrieLog, connect('198.51.100.7', '2025-03-14T13:00:00.000000Z') + connect('198.51.100.8', '2025-03-15T13:00:00.000000Z'));
+    appendFileSync(cowrieLog, cowrieLine('198.51.100.7', '2025-03-14T13:00:00.000000Z') + cowrieLine('198.51.100.8', '2025-03-15T13:00:00.000000Z'));
     const fresh = join(work, 'fresh.db');
     const run = await runCli(args(fresh), env());
     assert.equal(run.status, 0, run.stderr);

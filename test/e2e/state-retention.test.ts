@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { startMispEmulator, type MispEmulator } from '../emulators/misp-emulator.js';
 import { runCliAsync as runCli } from '../support/cli.js';
+import { cowrieLine } from '../support/cowrie-log.js';
 
 const work = mkdtempSync(join(tmpdir(), 'tpot2misp-retention-'));
 let misp: MispEmulator;
@@ -23,9 +24,7 @@ const dataDir = join(work, 'data');
 const cowrieLog = join(dataDir, 'cowrie', 'log', 'cowrie.json');
 const stateDb = join(work, 'state.db');
 
-function login(ip: string, timestamp: string): string {
-  return `${JSON.stringify({ eventid: 'cowrie.login.failed', src_ip: ip, src_port: 40000, dst_ip: '172.18.0.4', dst_port: 22, session: `s${ip.replace(/\D/g, '')}`, protocol: 'ssh', username: 'root', password: 'admin', timestamp })}\n`;
-}
+const login = (ip: string, timestamp: string): string => cowrieLine(ip, timestamp, { eventid: 'cowrie.login.failed', username: 'root', password: 'admin' });
 
 function itemsOf(day: string): number {
   const db = new Database(stateDb, { readonly: true });

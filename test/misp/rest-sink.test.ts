@@ -8,7 +8,7 @@ import { extractIndicators } from '../../src/indicators.js';
 import { buildEventChanges } from '../../src/misp/build.js';
 import { Tpot2MispError } from '../../src/errors.js';
 import { MispRestSink } from '../../src/misp/rest-sink.js';
-import { startMispEmulator } from '../emulators/misp-emulator.js';
+import { startMispEmulator, type MispEmulator } from '../emulators/misp-emulator.js';
 
 const settings = { uuidNamespace: '70423ab8-5c81-4fa9-ae8c-7415a7c21621', distribution: 0, threatLevel: 3, analysis: 2, tags: [] };
 
@@ -23,11 +23,21 @@ function changesOf(events: Partial<AttackEvent>[]) {
   return buildEventChanges(bucket, { eventDelivered: false, item: () => undefined }, settings);
 }
 
+/** A sink (no retries) on a fresh MISP emulator, both closed after `test`; `path` is appended to the emulator's URL. */
+async function withSink(test: (sink: MispRestSink, misp: MispEmulator) => Promise<void>, path = ''): Promise<void> {
+  const misp = await startMispEmulator();
+  const sink = new MispRestSink({ url: `${misp.url}${path}`, key: misp.apiKey, verifySsl: false, batchSize: 50, timeoutMs: 5000, retry: { maxRetries: 0 } });
+  try {
+    await test(sink, misp);
+  } finally {
+    await sink.close();
+    await misp.close();
+  }
+}
+
 describe('MispRestSink', () => {
   it('reports an attribute refused by the duplicate rule alone as rejected, and sends no edit MISP would drop quietly', async () => {
-    const misp = await startMispEmulator();
-    const sink = new MispRestSink({ url: misp.url, key: misp.apiKey, verifySsl: false, batchSize: 50, timeoutMs: 5000, retry: { maxRetries: 0 } });
-    try {
+    await withSink(async (sink, misp) => {
       const changes = changesOf([{ requests: [{ method: 'GET', path: '/wp-login.php' }] }]);
       // The event exists and someone else's attribute (an analyst's, or a tpot2misp before this one) holds the value.
       await sink.apply([{ ...changes, attributes: changes.attributes.filter((a) => a.item.type === 'ip-src') }]);
@@ -43,16 +53,11 @@ describe('MispRestSink', () => {
       assert.equal(delivery!.rejected.length, 1);
       assert.match(delivery!.rejected[0]!.reason, /similar attribute already exists/);
       assert.deepEqual(misp.unreported, []);
-    } finally {
-      await sink.close();
-      await misp.close();
-    }
+    });
   });
 
   it('reports an event deleted in MISP (edits answer 404 "Invalid event", a re-creation the blocklist) as deleted, sending nothing more', async () => {
-    const misp = await startMispEmulator();
-    const sink = new MispRestSink({ url: misp.url, key: misp.apiKey, verifySsl: false, batchSize: 50, timeoutMs: 5000, retry: { maxRetries: 0 } });
-    try {
+    await withSink(async (sink, misp) => {
       const changes = changesOf([{ requests: [{ method: 'GET', path: '/wp-login.php' }] }]);
       await sink.apply([changes]);
       const deleted = await request(`${misp.url}/events/delete/${changes.event.uuid}`, { method: 'DELETE', headers: { authorization: misp.apiKey, accept: 'application/json' } });
@@ -69,27 +74,17 @@ describe('MispRestSink', () => {
       assert.deepEqual(create, { eventUuid: changes.event.uuid, ...none });
       assert.equal(await sink.publish(changes.event.uuid), 'deleted');
       assert.equal(misp.events().length, 0);
-    } finally {
-      await sink.close();
-      await misp.close();
-    }
+    });
   });
 
   it('names MISP_URL when the first request answers 404 (a path after MISP\'s base URL)', async () => {
-    const misp = await startMispEmulator();
-    const sink = new MispRestSink({ url: `${misp.url}/misp`, key: misp.apiKey, verifySsl: false, batchSize: 50, timeoutMs: 5000, retry: { maxRetries: 0 } });
-    try {
+    await withSink(async (sink) => {
       await assert.rejects(sink.apply([changesOf([{}])]), (error: Tpot2MispError) => error.code === 'T2M_MISP_HTTP' && /^MISP_URL must be MISP's base URL/.test(error.hint ?? ''));
-    } finally {
-      await sink.close();
-      await misp.close();
-    }
+    }, '/misp');
   });
 
   it('treats a UUID MISP already holds as present, and updates it (a batch saved whose answer was lost)', async () => {
-    const misp = await startMispEmulator();
-    const sink = new MispRestSink({ url: misp.url, key: misp.apiKey, verifySsl: false, batchSize: 50, timeoutMs: 5000, retry: { maxRetries: 0 } });
-    try {
+    await withSink(async (sink, misp) => {
       const once = changesOf([{ requests: [{ method: 'GET', path: '/wp-login.php' }] }]);
       await sink.apply([once]);
       const twice = changesOf([{ requests: [{ method: 'GET', path: '/wp-login.php' }] }, { requests: [{ method: 'GET', path: '/wp-login.php' }] }]);
@@ -99,9 +94,6 @@ describe('MispRestSink', () => {
       const uri = misp.events()[0]!.Attribute.find((a) => a.type === 'uri');
       assert.match(uri!.comment, /\b2 hits\b/);
       assert.deepEqual(misp.unreported, []);
-    } finally {
-      await sink.close();
-      await misp.close();
-    }
+    });
   });
 });
