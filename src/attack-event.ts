@@ -19,6 +19,12 @@ export interface FileTransfer {
   readonly md5?: string;
   readonly filename?: string;
   readonly size?: number;
+  /**
+   * The bytes the client sent on the connection (Honeytrap's payload: an HTTP request, a TLS hello, a probe), not a
+   * file it fetched or uploaded. Its hash groups the same probe across attackers and sensors, but it is no malware
+   * sample: it is kept out of IDS export.
+   */
+  readonly sentOnConnection?: true;
 }
 
 /** An HTTP-ish request received by a web honeypot. */

@@ -266,14 +266,17 @@ export function extractIndicators(event: AttackEvent, policy: AttackerIpPolicy):
     if (sha256 === undefined && md5 === undefined) continue;
     const bounded = list.bounded(file.filename !== undefined && file.filename.length <= 255 ? file.filename : undefined);
     const filename = bounded === undefined ? undefined : oneLineIfNeeded('filename', bounded);
+    // A malware sample's hash is for IDS export; the hash of a probe the client sent (often a request naming the
+    // sensor's own address, or a TLS hello) would only make IDS and EDR rules that match nothing.
+    const sample = file.sentOnConnection !== true;
     list.indicators.push({
       kind: 'object',
       template: 'file',
       key: sha256 ?? `md5:${md5}`,
-      unit: 'transfers',
+      unit: sample ? 'transfers' : 'connections',
       attributes: [
-        ...(sha256 !== undefined ? [{ relation: 'sha256', type: 'sha256', category: 'Payload delivery', value: sha256, toIds: true }] : []),
-        ...(md5 !== undefined ? [{ relation: 'md5', type: 'md5', category: 'Payload delivery', value: md5, toIds: true }] : []),
+        ...(sha256 !== undefined ? [{ relation: 'sha256', type: 'sha256', category: 'Payload delivery', value: sha256, toIds: sample }] : []),
+        ...(md5 !== undefined ? [{ relation: 'md5', type: 'md5', category: 'Payload delivery', value: md5, toIds: sample }] : []),
         ...(filename !== undefined ? [{ relation: 'filename', type: 'filename', category: 'Payload delivery', value: filename, toIds: false }] : []),
         ...(file.size !== undefined && Number.isSafeInteger(file.size) && file.size >= 0
           ? [{ relation: 'size-in-bytes', type: 'size-in-bytes', category: 'Other', value: String(file.size), toIds: false }]

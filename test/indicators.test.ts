@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { AttackEvent } from '../src/attack-event.js';
 import { AttackerIpPolicy } from '../src/attacker-ip-policy.js';
+import { honeytrap } from '../src/honeypots/honeytrap.js';
 import { extractIndicators, MAX_VALUE_BYTES, type Observation } from '../src/indicators.js';
 
 const T = Date.UTC(2025, 2, 14, 9, 26, 53);
@@ -145,6 +147,23 @@ describe('extractIndicators', () => {
     for (const event of [{ honeypot: 'Sentrypeer', transport: 'udp', protocol: 'sip' }, { honeypot: 'Glutton', transport: 'udp', destPort: 5060 }, { honeypot: 'Glutton', transport: 'tcp', destPort: 53 }, { honeypot: 'ConPot', transport: 'tcp', protocol: 'modbus' }, { honeypot: 'Honeypots', transport: 'tcp', protocol: 'dns' }] as const) {
       assert.deepEqual(observe(event).indicators[0], { kind: 'attribute', type: 'ip-src', category: 'Network activity', value: '198.51.100.23', toIds: true }, JSON.stringify(event));
     }
+  });
+
+  it('hashes what a Honeytrap client sent on the connection for correlation, not for IDS export: it is no malware sample', () => {
+    const line = readFileSync(new URL('../../shared/fixtures/tpot/honeytrap.log.jsonl', import.meta.url), 'utf8').split('\n')[0]!;
+    const doc = honeytrap.fromNative(JSON.parse(line) as Record<string, unknown>, 'honeytrap/log/attackers.json')!;
+    const event = honeytrap.normalize(doc);
+    assert.ok(!('skip' in event));
+    const file = extractIndicators(event, new AttackerIpPolicy()) as Observation;
+    const object = file.indicators.find((i) => i.kind === 'object');
+    assert.deepEqual(object?.kind === 'object' && [object.template, object.unit, object.attributes.map((a) => `${a.relation}=${a.value} ids=${a.toIds}`)], [
+      'file',
+      'connections',
+      ['md5=0f1e2d3c4b5a69788796a5b4c3d2e1f0 ids=false', 'size-in-bytes=78 ids=false'],
+    ]);
+    // The same hash of a file an attacker downloaded is for IDS export.
+    const sample = observe({ honeypot: 'Dionaea', files: [{ md5: '0f1e2d3c4b5a69788796a5b4c3d2e1f0' }] }).indicators.find((i) => i.kind === 'object');
+    assert.deepEqual(sample?.kind === 'object' && [sample.unit, sample.attributes.map((a) => a.toIds)], ['transfers', [true]]);
   });
 
   it('makes Dionaea connections ip-port objects', () => {

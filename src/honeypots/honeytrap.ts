@@ -1,4 +1,4 @@
-// Honeytrap (catch-all TCP listener): probed ports and the hash of what the attacker sent.
+// Honeytrap (catch-all TCP listener): probed ports and the hash of what the attacker sent on the connection.
 import { commonEvent, withTimestamp } from './common-event.js';
 import { field, integer, text, type Doc } from './fields.js';
 import type { Honeypot } from './honeypot.js';
@@ -25,8 +25,8 @@ export const honeytrap: Honeypot = {
     const transport = text(doc, 'attack_connection.protocol')?.toLowerCase();
     const md5 = text(doc, 'attack_connection.payload.md5_hash');
     const size = integer(doc, 'attack_connection.payload.length');
-    // An empty payload (length 0, the MD5 of nothing) is not a file worth reporting.
-    const payload = md5 !== undefined && size !== 0 ? [{ md5, ...(size !== undefined && { size }) }] : [];
+    // An empty payload (length 0, the MD5 of nothing) is not worth reporting.
+    const payload = md5 !== undefined && size !== 0 ? [{ md5, ...(size !== undefined && { size }), sentOnConnection: true as const }] : [];
     return {
       ...base,
       ...(transport !== undefined && { transport }),
