@@ -11,7 +11,7 @@ import { utcDay } from './time.js';
 
 // 2: delivered_event.changed_at / published_at (the publishing policy). 3: enrichment_queue / enrichment_target.
 // 4: delivered_event.deleted_at (events deleted in MISP, which an older version would keep failing to update).
-const SCHEMA_VERSION = 4;
+const SCHEMA_VERSION = 5;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -39,6 +39,8 @@ CREATE TABLE IF NOT EXISTS delivered_item (
   tally TEXT NOT NULL,
   -- JSON {"on": attribute uuid, "names": [...]}: the enrichment tags delivered, to remove them when a verdict changes.
   tags TEXT,
+  -- 1: delivered as deleted (a benign scanner removed): a later delivery restores it. NULL: delivered as present.
+  deleted INTEGER,
   PRIMARY KEY (sink, uuid)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS outbox (
@@ -117,7 +119,7 @@ export interface DeliveredChanges {
   readonly eventUuid: string;
   readonly honeypot: string;
   readonly day: string;
-  readonly items: readonly { readonly uuid: string; readonly fingerprint: string; readonly tally: Tally; readonly tags?: TagsOn }[];
+  readonly items: readonly { readonly uuid: string; readonly fingerprint: string; readonly tally: Tally; readonly tags?: TagsOn; readonly deleted?: true }[];
 }
 
 export function deliveredOf(changes: EventChanges): DeliveredChanges {
@@ -125,7 +127,13 @@ export function deliveredOf(changes: EventChanges): DeliveredChanges {
     eventUuid: changes.event.uuid,
     honeypot: changes.honeypot,
     day: changes.day,
-    items: [...changes.attributes, ...changes.objects].map((c) => ({ uuid: c.item.uuid, fingerprint: c.fingerprint, tally: c.tally, ...(c.tags !== undefined && { tags: c.tags }) })),
+    items: [...changes.attributes, ...changes.objects].map((c) => ({
+      uuid: c.item.uuid,
+      fingerprint: c.fingerprint,
+      tally: c.tally,
+      ...(c.tags !== undefined && { tags: c.tags }),
+      ...(c.item.deleted === true && { deleted: true as const }),
+    })),
   };
 }
 
@@ -195,7 +203,9 @@ function migrate(db: Database.Database): void {
   if (!columns.has('changed_at')) db.exec('ALTER TABLE delivered_event ADD COLUMN changed_at INTEGER NOT NULL DEFAULT 0');
   if (!columns.has('published_at')) db.exec('ALTER TABLE delivered_event ADD COLUMN published_at INTEGER');
   if (!columns.has('deleted_at')) db.exec('ALTER TABLE delivered_event ADD COLUMN deleted_at INTEGER');
-  if (!columnsOf(db, 'delivered_item').has('tags')) db.exec('ALTER TABLE delivered_item ADD COLUMN tags TEXT');
+  const itemColumns = columnsOf(db, 'delivered_item');
+  if (!itemColumns.has('tags')) db.exec('ALTER TABLE delivered_item ADD COLUMN tags TEXT');
+  if (!itemColumns.has('deleted')) db.exec('ALTER TABLE delivered_item ADD COLUMN deleted INTEGER');
   if (!columnsOf(db, 'enrichment_quota').has('recent')) db.exec("ALTER TABLE enrichment_quota ADD COLUMN recent TEXT NOT NULL DEFAULT '[]'");
 }
 
@@ -213,8 +223,8 @@ export class StateStore {
   readonly #putMeta: Database.Statement<[string, string]>;
   readonly #forgetItems: Database.Statement<[string]>;
   readonly #markDeleted: Database.Statement<[string, string, string, string, number, number]>;
-  readonly #getItem: Database.Statement<[string, string], { fingerprint: string; tally: string; tags: string | null }>;
-  readonly #putItem: Database.Statement<[string, string, string, string, string, string | null]>;
+  readonly #getItem: Database.Statement<[string, string], { fingerprint: string; tally: string; tags: string | null; deleted: number | null }>;
+  readonly #putItem: Database.Statement<[string, string, string, string, string, string | null, number | null]>;
   readonly #appendOutbox: Database.Statement<[number, string, string, Buffer]>;
   readonly #readOutbox: Database.Statement<[number, number], { id: number; received_at: number; channel: string; publisher: string; payload: Buffer }>;
   readonly #pruneOutbox: Database.Statement<[number]>;
@@ -261,13 +271,13 @@ export class StateStore {
     this.#markDeleted = db.prepare(
       'INSERT INTO delivered_event (sink, uuid, honeypot, day, changed_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(sink, uuid) DO UPDATE SET deleted_at = excluded.deleted_at',
     );
-    this.#getItem = db.prepare('SELECT fingerprint, tally, tags FROM delivered_item WHERE sink = ? AND uuid = ?');
+    this.#getItem = db.prepare('SELECT fingerprint, tally, tags, deleted FROM delivered_item WHERE sink = ? AND uuid = ?');
     this.#appendOutbox = db.prepare('INSERT INTO outbox (received_at, channel, publisher, payload) VALUES (?, ?, ?, ?)');
     this.#readOutbox = db.prepare('SELECT id, received_at, channel, publisher, payload FROM outbox WHERE id > ? ORDER BY id LIMIT ?');
     this.#pruneOutbox = db.prepare('DELETE FROM outbox WHERE id <= ?');
     this.#countOutbox = db.prepare('SELECT count(*) AS n FROM outbox');
     this.#putItem = db.prepare(
-      'INSERT INTO delivered_item (sink, uuid, event_uuid, fingerprint, tally, tags) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(sink, uuid) DO UPDATE SET fingerprint = excluded.fingerprint, tally = excluded.tally, tags = excluded.tags',
+      'INSERT INTO delivered_item (sink, uuid, event_uuid, fingerprint, tally, tags, deleted) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(sink, uuid) DO UPDATE SET fingerprint = excluded.fingerprint, tally = excluded.tally, tags = excluded.tags, deleted = excluded.deleted',
     );
     this.#getEnrichment = db.prepare('SELECT answer, fetched_at, expires_at FROM enrichment_cache WHERE provider = ? AND kind = ? AND value = ?');
     this.#putEnrichment = db.prepare(
@@ -469,7 +479,7 @@ export class StateStore {
         const row = this.#getItem.get(sink, uuid);
         if (row === undefined) return undefined;
         const tags = row.tags === null ? undefined : parseTags(row.tags);
-        return { fingerprint: row.fingerprint, tally: JSON.parse(row.tally) as Tally, ...(tags !== undefined && { tags }) };
+        return { fingerprint: row.fingerprint, tally: JSON.parse(row.tally) as Tally, ...(tags !== undefined && { tags }), ...(row.deleted === 1 && { deleted: true as const }) };
       },
     };
   }
@@ -490,7 +500,7 @@ export class StateStore {
       const rows = delivered.flatMap((changes) => changes.items.map((item) => ({ eventUuid: changes.eventUuid, item })));
       rows.sort((a, b) => (a.item.uuid < b.item.uuid ? -1 : a.item.uuid > b.item.uuid ? 1 : 0));
       for (const { eventUuid, item } of rows) {
-        this.#putItem.run(sink, item.uuid, eventUuid, item.fingerprint, JSON.stringify(item.tally), item.tags === undefined ? null : JSON.stringify(item.tags));
+        this.#putItem.run(sink, item.uuid, eventUuid, item.fingerprint, JSON.stringify(item.tally), item.tags === undefined ? null : JSON.stringify(item.tags), item.deleted === true ? 1 : null);
       }
       if (checkpoint !== undefined) this.#putCheckpoint.run(checkpoint.source, JSON.stringify(checkpoint.cursor), Date.now());
     })();

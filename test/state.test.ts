@@ -72,6 +72,25 @@ describe('StateStore', () => {
     state.close();
   });
 
+  it('upgrades a schema-4 ledger: its items read as delivered present, and an item delivered deleted is remembered as such', () => {
+    const path = join(dir, 'v4.db');
+    const old = new Database(path);
+    old.exec("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('schema_version', '4');");
+    old.exec('CREATE TABLE delivered_event (sink TEXT NOT NULL, uuid TEXT NOT NULL, honeypot TEXT NOT NULL, day TEXT NOT NULL, PRIMARY KEY (sink, uuid)) WITHOUT ROWID;');
+    old.exec('CREATE TABLE delivered_item (sink TEXT NOT NULL, uuid TEXT NOT NULL, event_uuid TEXT NOT NULL, fingerprint TEXT NOT NULL, tally TEXT NOT NULL, tags TEXT, PRIMARY KEY (sink, uuid)) WITHOUT ROWID;');
+    old.exec("INSERT INTO delivered_event VALUES ('misp:x', 'e1', 'Cowrie', '2025-03-14');");
+    old.prepare("INSERT INTO delivered_item VALUES ('misp:x', 'old', 'e1', 'f', ?, NULL)").run(JSON.stringify(tallyOf({ time: 1000 })));
+    old.close();
+    const state = StateStore.open(path);
+    assert.equal(state.ledger('misp:x', 'e1').item('old')?.deleted, undefined);
+    const removed = changes('e1', 'gone', 'f2');
+    state.commit('misp:x', [deliveredOf({ ...removed, attributes: removed.attributes.map((c) => ({ ...c, item: { ...c.item, deleted: true } })) })]);
+    assert.equal(state.ledger('misp:x', 'e1').item('gone')?.deleted, true);
+    state.commit('misp:x', [deliveredOf(changes('e1', 'gone', 'f3'))]);
+    assert.equal(state.ledger('misp:x', 'e1').item('gone')?.deleted, undefined, 'restored');
+    state.close();
+  });
+
   it('forgets the items of events more than STATE_RETENTION_DAYS before the newest day, keeping the events', () => {
     const state = StateStore.open(':memory:');
     const on = (day: string, event: string, item: string) => ({ ...deliveredOf(changes(event, item, 'f')), day });

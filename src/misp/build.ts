@@ -37,6 +37,18 @@ export interface DeliveredItem {
   readonly tally: Tally;
   /** The enrichment tags the sink holds on the item (or on its hash attribute, for a file object). */
   readonly tags?: TagsOn;
+  /** Delivered as deleted (a benign scanner removed from the event). */
+  readonly deleted?: true;
+}
+
+/**
+ * Whether an attribute's `to_ids` and `deleted` differ from what the sink was last given. A sink that keeps the fields
+ * an edit leaves out (MISP) sends only these, so that an analyst's edits to them last: a `to_ids` turned off for a
+ * false positive, an attribute soft-deleted.
+ */
+export interface FlagChanges {
+  readonly toIds: boolean;
+  readonly deleted: boolean;
 }
 
 /** Tag names on one attribute (by UUID). */
@@ -64,6 +76,8 @@ export interface ItemChange<T> {
    * across edits, like MISP, must remove them.
    */
   readonly untag?: TagsOn;
+  /** For an attribute the sink holds (per the ledger): which of its flags this change moves. */
+  readonly flagsChanged?: FlagChanges;
 }
 
 export interface EventChanges {
@@ -264,6 +278,9 @@ function changesFor(bucket: DailyBucket, items: Iterable<AggregatedIndicator>, c
     if (aggregated.tally.count === 0 && delivered === undefined) continue;
     const tally = delivered ? keepSession(mergeTally(delivered.tally, aggregated.tally), delivered.tally) : aggregated.tally;
     const indicator = keepIds(aggregated.indicator, tally);
+    // Only the first IDS-worthy sighting moves to_ids (on); every other value of an attribute renders the same to_ids
+    // delivery after delivery (ledger rows written before Tally.ids recorded it excepted: they send it once more).
+    const idsRaised = tally.ids === true && delivered?.tally.ids !== true;
     const known = enrichment?.answersFor(indicator);
     // Only a fresh verdict drops: an expired "benign" is being re-checked, and the indicator must reach MISP if the
     // new answer differs (its hits would be lost otherwise).
@@ -273,7 +290,8 @@ function changesFor(bucket: DailyBucket, items: Iterable<AggregatedIndicator>, c
       const removed = renderAttribute(id, indicator, tally, [], true);
       const fingerprint = fingerprintOf(removed);
       // The tags stay as they were on the deleted attribute (and in the ledger).
-      if (delivered.fingerprint !== fingerprint) attributes.push({ item: removed, isNew: false, tally, fingerprint, ...(delivered.tags !== undefined && { tags: delivered.tags }) });
+      const flagsChanged = { toIds: idsRaised, deleted: delivered.deleted !== true };
+      if (delivered.fingerprint !== fingerprint) attributes.push({ item: removed, isNew: false, tally, fingerprint, flagsChanged, ...(delivered.tags !== undefined && { tags: delivered.tags }) });
       continue;
     }
     const tags = known === undefined ? [] : enrichmentTags(known.answers);
@@ -283,7 +301,10 @@ function changesFor(bucket: DailyBucket, items: Iterable<AggregatedIndicator>, c
       const tagged = taggedOn(item, tags);
       const untag = staleTags(delivered?.tags, tagged);
       const change = { isNew: delivered === undefined, tally, fingerprint, ...(tagged !== undefined && { tags: tagged }), ...(untag !== undefined && { untag }) };
-      if (indicator.kind === 'attribute') attributes.push({ ...change, item: item as MispAttribute });
+      if (indicator.kind === 'attribute') {
+        const flagsChanged = delivered === undefined ? undefined : { toIds: idsRaised, deleted: delivered.deleted === true };
+        attributes.push({ ...change, item: item as MispAttribute, ...(flagsChanged !== undefined && { flagsChanged }) });
+      }
       else objects.push({ ...change, item: item as MispObject });
     }
     if (known === undefined) continue;

@@ -25,14 +25,24 @@ class EventDeleted extends Error {}
 
 type AttributeBody = Omit<MispAttribute, 'timestamp'>;
 
-/**
- * MISP stamps its own time on writes; data-derived timestamps are for the feed only. An edit always carries
- * `deleted` (MISP keeps a field an edit leaves out: an attribute soft-deleted as a benign scanner is restored only
- * by an explicit false); an add leaves it out.
- */
-function restAttribute(attribute: MispAttribute, edit = false): AttributeBody {
+type EditedAttributeBody = Omit<AttributeBody, 'to_ids' | 'deleted'> & Partial<Pick<AttributeBody, 'to_ids' | 'deleted'>>;
+
+/** MISP stamps its own time on writes; data-derived timestamps are for the feed only. An add leaves `deleted` out. */
+function restAttribute(attribute: MispAttribute): AttributeBody {
   const { timestamp: _t, deleted, ...body } = attribute;
-  return edit || deleted === true ? { ...body, deleted: deleted === true } : body;
+  return deleted === true ? { ...body, deleted } : body;
+}
+
+/**
+ * An edit of an attribute MISP holds. MISP keeps the fields an edit leaves out, so `to_ids` and `deleted` are sent
+ * only when this change moves them (a soft delete of a benign scanner is undone only by an explicit false): an
+ * analyst who turned `to_ids` off for a false positive, or soft-deleted the attribute, keeps that. When the ledger
+ * cannot tell (MISP held an attribute we did not know we had delivered), both are sent.
+ */
+function restAttributeEdit(change: ItemChange<MispAttribute>): EditedAttributeBody {
+  const { timestamp: _t, to_ids, deleted, ...body } = change.item;
+  const flags = change.flagsChanged ?? { toIds: true, deleted: true };
+  return { ...body, ...(flags.toIds && { to_ids }), ...(flags.deleted && { deleted }) };
 }
 
 function restObject(object: MispObject): Omit<MispObject, 'timestamp' | 'deleted' | 'Attribute'> & { Attribute: AttributeBody[] } {
@@ -122,7 +132,7 @@ export class MispRestSink implements Sink {
     // Attributes MISP holds already, whose count or last-seen moved: upsert by UUID through an event edit.
     const updatedAttributes = [...changes.attributes.filter((c) => !c.isNew), ...presentInMisp];
     for (const batch of chunks(updatedAttributes, this.#batchSize)) {
-      await this.#editEvent(eventUuid, { Attribute: batch.map((c) => restAttribute(c.item, true)) });
+      await this.#editEvent(eventUuid, { Attribute: batch.map(restAttributeEdit) });
     }
     for (const batch of chunks(changes.objects, this.#batchSize)) {
       await this.#editEvent(eventUuid, { Object: batch.map((c) => restObject(c.item)) });

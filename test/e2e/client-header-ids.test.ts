@@ -43,10 +43,12 @@ interface Case {
 const PEER_THEN_HEADER = '198.51.100.23';
 const HEADER_ONLY = '198.51.100.24';
 const OLD_ROW = '198.51.100.25';
+const HEADER_THEN_PEER = '198.51.100.26';
 
 const cases: readonly Case[] = [
   { name: 'peer then header', runs: [[request(PEER_THEN_HEADER, 1, false)], [request(PEER_THEN_HEADER, 2, true)], [request(PEER_THEN_HEADER, 3, true)]] },
   { name: 'header only', runs: [[request(HEADER_ONLY, 1, true)], [request(HEADER_ONLY, 2, true)]] },
+  { name: 'header then peer', runs: [[request(HEADER_THEN_PEER, 1, true)], [request(HEADER_THEN_PEER, 2, false)], [request(HEADER_THEN_PEER, 3, true)]] },
   {
     name: 'peer then header, delivered by a version that did not record the peer sighting',
     runs: [[request(OLD_ROW, 1, false)], [request(OLD_ROW, 2, true)]],
@@ -123,10 +125,16 @@ for (const output of ['feed', 'misp'] as const) {
             assert.equal(a?.to_ids, false);
             assert.match(a?.comment ?? '', HEADER_COMMENT);
           }
+        } else if (c.name === 'header then peer') {
+          // The first IDS-worthy sighting turns IDS export on (an edit that moves to_ids sends it), and it stays on.
+          assert.deepEqual(attributes.map((a) => a?.to_ids), [false, true, true]);
+          assert.match(attributes[0]?.comment ?? '', HEADER_COMMENT);
+          assert.doesNotMatch(last.comment, HEADER_COMMENT);
         } else if (c.between !== undefined) {
-          // Without the record, the ledger cannot tell: as before, the header sighting turns IDS export off.
+          // Without the record, the ledger cannot tell: the feed's rendering turns IDS export off, as before; an edit in
+          // MISP sends to_ids only when it moves, so MISP keeps the to_ids it holds.
           assert.equal(attributes[0]?.to_ids, true);
-          assert.equal(last.to_ids, false);
+          assert.equal(last.to_ids, output === 'misp');
           assert.match(last.comment, HEADER_COMMENT);
         } else {
           for (const a of attributes) {

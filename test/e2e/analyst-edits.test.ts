@@ -1,0 +1,73 @@
+// An analyst curates today's event in MISP while attacks keep coming: turns IDS export off for a false positive and
+// soft-deletes another attacker. The next runs update those attributes' counts and last seen, and must leave the
+// analyst's to_ids and deletion as they are (MISP keeps the fields an edit leaves out).
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startMispEmulator, type MispEmulator } from '../emulators/misp-emulator.js';
+import { runCliAsync as runCli } from '../support/cli.js';
+import { cowrieLine } from '../support/cowrie-log.js';
+
+const work = mkdtempSync(join(tmpdir(), 'tpot2misp-analyst-edits-'));
+let misp: MispEmulator;
+before(async () => {
+  misp = await startMispEmulator();
+});
+after(async () => {
+  await misp.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+const dataDir = join(work, 'data');
+const cowrieLog = join(dataDir, 'cowrie', 'log', 'cowrie.json');
+const FALSE_POSITIVE = '198.51.100.1';
+const REMOVED = '198.51.100.2';
+const UNTOUCHED = '198.51.100.3';
+
+function sourceAttribute(ip: string) {
+  const events = misp.events();
+  assert.equal(events.length, 1, 'one daily event');
+  const attribute = events[0]!.Attribute.find((a) => a.type === 'ip-src' && a.value === ip);
+  assert.ok(attribute, `an ip-src attribute for ${ip}`);
+  return attribute;
+}
+
+describe("an analyst's edits to today's event in MISP (files → MISP emulator)", () => {
+  const args = ['run', '--once', '--mode', 'files', '--data-dir', dataDir, '--output', 'misp', '--state-db', join(work, 'state.db')];
+  const env = () => ({ MISP_URL: misp.url, MISP_KEY: misp.apiKey, TPOT_HONEYPOTS: 'Cowrie', VALIDATION_REPORT_ENABLED: 'false' });
+
+  it('keep their to_ids and soft deletion while later runs move counts forward', async () => {
+    mkdirSync(join(dataDir, 'cowrie', 'log'), { recursive: true });
+    writeFileSync(cowrieLog, [FALSE_POSITIVE, REMOVED, UNTOUCHED].map((ip) => cowrieLine(ip, '2025-03-14T10:00:00.000000Z')).join(''));
+    const first = await runCli(args, env());
+    assert.equal(first.status, 0, first.stderr);
+    for (const ip of [FALSE_POSITIVE, REMOVED, UNTOUCHED]) assert.equal(sourceAttribute(ip).to_ids, true);
+
+    // What the analyst's edits (MISP's UI, or PyMISP's update_attribute and delete_attribute) leave in MISP's database.
+    sourceAttribute(FALSE_POSITIVE).to_ids = false;
+    sourceAttribute(REMOVED).deleted = true;
+
+    for (const [run, time] of ['2025-03-14T11:00:00.000000Z', '2025-03-14T12:00:00.000000Z'].entries()) {
+      appendFileSync(cowrieLog, [FALSE_POSITIVE, REMOVED, UNTOUCHED].map((ip) => cowrieLine(ip, time)).join(''));
+      const next = await runCli(args, env());
+      assert.equal(next.status, 0, next.stderr);
+      const hits = `${run + 2} hits`;
+      const falsePositive = sourceAttribute(FALSE_POSITIVE);
+      assert.match(falsePositive.comment, new RegExp(`^${hits}`), 'the count moved forward');
+      assert.equal(falsePositive.last_seen, time.replace('Z', '+00:00'));
+      assert.equal(falsePositive.to_ids, false, "the analyst's to_ids stays");
+      assert.equal(falsePositive.deleted, false);
+      const removed = sourceAttribute(REMOVED);
+      assert.match(removed.comment, new RegExp(`^${hits}`));
+      assert.equal(removed.deleted, true, "the analyst's soft deletion stays");
+      assert.equal(removed.to_ids, true);
+      const untouched = sourceAttribute(UNTOUCHED);
+      assert.match(untouched.comment, new RegExp(`^${hits}`));
+      assert.deepEqual([untouched.to_ids, untouched.deleted], [true, false]);
+    }
+    assert.deepEqual(misp.specViolations, []);
+    assert.deepEqual(misp.unreported, []);
+  });
+});
