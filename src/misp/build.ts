@@ -11,7 +11,7 @@ import type { AttributeIndicator, Indicator, ObjectAttributeValue, ObjectIndicat
 import { mergeTally, type Tally } from '../tally.js';
 import { mispDateTime, unixSeconds } from '../time.js';
 import type { MispAttribute, MispEventHeader, MispObject, MispTag } from './model.js';
-import { OBJECT_TEMPLATES } from './object-templates.js';
+import { OBJECT_TEMPLATES, type ObjectTemplate } from './object-templates.js';
 import { nameUuid } from './uuid.js';
 
 export interface BuildSettings {
@@ -181,7 +181,7 @@ function keepIds(indicator: Indicator, tally: Tally): Indicator {
 }
 
 function renderObject(uuid: string, indicator: ObjectIndicator, tally: Tally, tags: readonly MispTag[]): MispObject {
-  const template = OBJECT_TEMPLATES[indicator.template];
+  const template: ObjectTemplate = OBJECT_TEMPLATES[indicator.template];
   const values: ObjectAttributeValue[] = [...indicator.attributes];
   if (indicator.template === 'cowrie') {
     // The cowrie template requires a session; an aggregated tuple names the session it was first delivered with.
@@ -209,7 +209,7 @@ function renderObject(uuid: string, indicator: ObjectIndicator, tally: Tally, ta
       to_ids: value.toIds,
       comment: '',
       distribution: INHERIT_EVENT,
-      disable_correlation: false,
+      disable_correlation: template.uncorrelated.includes(value.relation),
       object_relation: value.relation,
       timestamp,
       deleted: false,

@@ -7,6 +7,11 @@ export interface ObjectTemplate {
   readonly version: string;
   readonly metaCategory: string;
   readonly description: string;
+  /**
+   * Relations the template marks `disable_correlation`: values every object shares (an event id, a protocol, a
+   * credential's type) that would link every daily event to every other. PyMISP applies them; so does this project.
+   */
+  readonly uncorrelated: readonly string[];
 }
 
 export const OBJECT_TEMPLATES = {
@@ -16,6 +21,7 @@ export const OBJECT_TEMPLATES = {
     version: '3',
     metaCategory: 'network',
     description: 'Cowrie honeypot object template',
+    uncorrelated: ['compCS', 'dst_ip', 'dst_port', 'encCS', 'eventid', 'isError', 'keyAlgs', 'macCS', 'message', 'protocol', 'sensor', 'src_port', 'system', 'timestamp'],
   },
   'ip-port': {
     name: 'ip-port',
@@ -23,6 +29,7 @@ export const OBJECT_TEMPLATES = {
     version: '10',
     metaCategory: 'network',
     description: 'An IP address (or domain or hostname) and a port seen as a tuple (or as a triple) in a specific time frame.',
+    uncorrelated: ['AS', 'country-code', 'dst-port', 'first-seen', 'last-seen', 'protocol', 'src-port', 'text'],
   },
   file: {
     name: 'file',
@@ -30,6 +37,7 @@ export const OBJECT_TEMPLATES = {
     version: '25',
     metaCategory: 'file',
     description: 'File object describing a file with meta-information',
+    uncorrelated: ['entropy', 'file-encoding', 'filename', 'magic', 'mimetype', 'path', 'size-in-bytes', 'state', 'text'],
   },
   credential: {
     name: 'credential',
@@ -37,6 +45,7 @@ export const OBJECT_TEMPLATES = {
     version: '5',
     metaCategory: 'misc',
     description: 'Credential describes one or more credential(s) including password(s), api key(s) or decryption key(s).',
+    uncorrelated: ['format', 'notification', 'origin', 'text', 'type', 'use-at'],
   },
   'command-line': {
     name: 'command-line',
@@ -44,6 +53,7 @@ export const OBJECT_TEMPLATES = {
     version: '2',
     metaCategory: 'misc',
     description: 'Command line and options related to a specific command executed by a program, whether it is malicious or not.',
+    uncorrelated: [],
   },
   'virustotal-report': {
     name: 'virustotal-report',
@@ -51,6 +61,7 @@ export const OBJECT_TEMPLATES = {
     version: '5',
     metaCategory: 'misc',
     description: 'VirusTotal report',
+    uncorrelated: ['comment', 'community-score', 'detection-ratio', 'first-submission', 'last-submission', 'permalink'],
   },
   abuseipdb: {
     name: 'abuseipdb',
@@ -58,6 +69,7 @@ export const OBJECT_TEMPLATES = {
     version: '1',
     metaCategory: 'network',
     description: 'AbuseIPDB checks an ip address, domain name, or subnet against a central blacklist',
+    uncorrelated: [],
   },
   'greynoise-ip': {
     name: 'greynoise-ip',
@@ -65,6 +77,7 @@ export const OBJECT_TEMPLATES = {
     version: '2',
     metaCategory: 'network',
     description: 'GreyNoise IP Information',
+    uncorrelated: ['actor', 'asn', 'bot', 'classification', 'first-seen', 'last-seen', 'link', 'noise', 'provider', 'rdns_parent', 'riot', 'source_country', 'tor', 'trust-level', 'vpn'],
   },
 } as const satisfies Record<string, ObjectTemplate>;
 

@@ -17,6 +17,7 @@ const types = describeTypesResponse.result;
 interface TemplateAttribute {
   readonly 'misp-attribute': string;
   readonly multiple?: boolean;
+  readonly disable_correlation?: boolean;
 }
 export interface ObjectTemplateDefinition {
   readonly name: string;

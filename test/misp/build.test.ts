@@ -144,6 +144,12 @@ describe('buildEventChanges', () => {
     assert.equal(login?.comment, '2 attempts');
     assert.equal(login?.Attribute.find((a) => a.object_relation === 'session')?.value, 's1', 'the session the tuple was first seen in');
     assert.equal(login?.template_uuid, 'ae085d32-6534-4d52-b3eb-063fccb753e7');
+    // What every login shares (its event id, its protocol) would link every daily event to every other.
+    assert.deepEqual(
+      login?.Attribute.map((a) => `${a.object_relation}${a.disable_correlation ? ' (uncorrelated)' : ''}`),
+      ['session', 'src_ip', 'username', 'password', 'protocol (uncorrelated)', 'eventid (uncorrelated)'],
+    );
+    assert.equal(v4?.disable_correlation, false, 'an attacker address correlates');
   });
 
   it('is a pure function of the data: same input, same output, byte for byte', () => {
