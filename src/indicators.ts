@@ -34,6 +34,8 @@ export interface ObjectIndicator {
   readonly attributes: readonly ObjectAttributeValue[];
   /** Noun for the hit count in the object's comment ("attempts", "commands"…). */
   readonly unit: string;
+  /** Said after the count in the object's comment: what no attribute can hold ("empty password"). */
+  readonly note?: string;
 }
 
 export type Indicator = AttributeIndicator | ObjectIndicator;
@@ -186,14 +188,20 @@ export function extractIndicators(event: AttackEvent, policy: AttackerIpPolicy):
     const username = list.bounded(credential.username);
     const password = list.bounded(credential.password);
     if (username === undefined && password === undefined) continue;
+    // An empty password is a guess of its own (a device with none set); MISP refuses an empty value, so the object's
+    // comment says it, and the tuple keeps it apart from a login that logged no password.
+    const emptyPassword = credential.password === '';
+    const passwordKey = password ?? (emptyPassword ? '' : null);
+    const note = emptyPassword ? { note: 'empty password' } : {};
     const text = (relation: string, value: string): ObjectAttributeValue => ({ relation, type: 'text', category: 'Other', value, toIds: false });
     if (cowrieStyle) {
       const outcome = credential.success ? 'cowrie.login.success' : 'cowrie.login.failed';
       list.indicators.push({
         kind: 'object',
         template: 'cowrie',
-        key: JSON.stringify(['login', srcIp, protocol ?? '', username ?? null, password ?? null, outcome]),
+        key: JSON.stringify(['login', srcIp, protocol ?? '', username ?? null, passwordKey, outcome]),
         unit: 'attempts',
+        ...note,
         attributes: [
           { relation: 'src_ip', type: 'ip-src', category: 'Network activity', value: srcIp, toIds: true },
           ...(username !== undefined ? [text('username', username)] : []),
@@ -206,8 +214,9 @@ export function extractIndicators(event: AttackEvent, policy: AttackerIpPolicy):
       list.indicators.push({
         kind: 'object',
         template: 'credential',
-        key: JSON.stringify([username ?? null, password ?? null]),
+        key: JSON.stringify([username ?? null, passwordKey]),
         unit: 'attempts',
+        ...note,
         attributes: [
           ...(username !== undefined ? [text('username', username)] : []),
           ...(password !== undefined ? [text('password', password)] : []),

@@ -1,7 +1,7 @@
 // Cowrie (SSH/Telnet, medium interaction): logins, commands, downloads, client fingerprints.
 import type { CredentialAttempt, FileTransfer } from '../attack-event.js';
 import { commonEvent, renamed, withTimestamp } from './common-event.js';
-import { fileNameOf, text, type Doc } from './fields.js';
+import { field, fileNameOf, text, type Doc } from './fields.js';
 import type { Honeypot } from './honeypot.js';
 
 const PROTOCOL_PORTS: Readonly<Record<string, number>> = { ssh: 22, telnet: 23 };
@@ -39,7 +39,8 @@ export const cowrie: Honeypot = {
       case 'cowrie.login.success':
       case 'cowrie.login.failed': {
         const username = text(doc, 'username');
-        const password = text(doc, 'password');
+        // Cowrie logs an empty password as "" (a guess of its own): kept, unlike a login that logged none.
+        const password = text(doc, 'password') ?? (field(doc, 'password') === '' ? '' : undefined);
         if (username !== undefined || password !== undefined) {
           credentials.push({ username, password, success: eventId === 'cowrie.login.success' });
         }

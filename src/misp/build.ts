@@ -195,7 +195,7 @@ function renderObject(uuid: string, indicator: ObjectIndicator, tally: Tally, ta
     description: template.description,
     template_uuid: template.uuid,
     template_version: template.version,
-    comment: plural(tally.count, indicator.unit),
+    comment: indicator.note === undefined ? plural(tally.count, indicator.unit) : `${plural(tally.count, indicator.unit)}; ${indicator.note}`,
     distribution: INHERIT_EVENT,
     first_seen: mispDateTime(tally.firstSeen),
     last_seen: mispDateTime(tally.lastSeen),

@@ -4,6 +4,7 @@ import { v5 as uuidv5 } from 'uuid';
 import { DailyBucket } from '../../src/aggregate.js';
 import { AttackerIpPolicy } from '../../src/attacker-ip-policy.js';
 import type { AttackEvent } from '../../src/attack-event.js';
+import { cowrie } from '../../src/honeypots/cowrie.js';
 import { extractIndicators } from '../../src/indicators.js';
 import { buildEventChanges, buildEventChangesInParts, type DeliveredItem, type EnrichmentView, type Ledger } from '../../src/misp/build.js';
 import { MispRestSink } from '../../src/misp/rest-sink.js';
@@ -150,6 +151,17 @@ describe('buildEventChanges', () => {
       ['session', 'src_ip', 'username', 'password', 'protocol (uncorrelated)', 'eventid (uncorrelated)'],
     );
     assert.equal(v4?.disable_correlation, false, 'an attacker address correlates');
+  });
+
+  it('keeps an empty Cowrie password apart from a login that logged none, saying so in the comment (MISP refuses an empty value)', () => {
+    const login = (password: unknown) => cowrie.normalize({ '@timestamp': '2025-03-14T09:00:00.000Z', type: 'Cowrie', eventid: 'cowrie.login.failed', src_ip: '198.51.100.23', session: 's1', protocol: 'ssh', username: 'admin', ...(password !== undefined && { password }) });
+    const events = [login(''), login(''), login(undefined)].map((e) => {
+      assert.ok(!('skip' in e));
+      return e;
+    });
+    const objects = buildEventChanges(bucketOf(events), emptyLedger, settings).objects.map((c) => c.item);
+    const described = objects.map((o) => `${o.comment}: ${o.Attribute.filter((a) => a.object_relation === 'username' || a.object_relation === 'password').map((a) => `${a.object_relation}=${a.value}`).join(' ')}`);
+    assert.deepEqual(described.sort(), ['1 attempt: username=admin', '2 attempts; empty password: username=admin']);
   });
 
   it('is a pure function of the data: same input, same output, byte for byte', () => {
