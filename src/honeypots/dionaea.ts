@@ -18,10 +18,11 @@ function credentialsOf(doc: Doc): CredentialAttempt[] {
   if (username === undefined && password === undefined) return [];
   const users = username?.split(',') ?? [];
   const passwords = password?.split(',') ?? [];
+  // An empty password ("" in the list) is a guess of its own: MSSQL's `sa` with none is the classic.
   if (users.length > 1 && users.length === passwords.length) {
-    return users.map((u, i) => ({ username: u || undefined, password: passwords[i] || undefined })).filter((c) => c.username || c.password);
+    return users.map((u, i) => ({ username: u || undefined, password: passwords[i] })).filter((c) => c.username !== undefined || c.password);
   }
-  return [{ username, password: password || undefined }];
+  return [{ username, password }];
 }
 
 export const dionaea: Honeypot = {

@@ -82,10 +82,10 @@ describe('normalizing T-Pot Elasticsearch documents (shared fixtures)', () => {
     assert.deepEqual(events[0]?.sensorIps, ['203.0.113.10', '10.20.0.5']);
   });
 
-  it('Dionaea: services, joined credential lists paired', () => {
+  it('Dionaea: services, joined credential lists paired, an empty password kept as one', () => {
     const events = attacks(normalizeEs('dionaea'));
     assert.equal(events[0]?.protocol, 'smbd');
-    assert.deepEqual(events[1]?.credentials, [{ username: 'sa', password: undefined }, { username: 'sa', password: 'sa' }, { username: 'sa', password: 'P@ssw0rd' }]);
+    assert.deepEqual(events[1]?.credentials, [{ username: 'sa', password: '' }, { username: 'sa', password: 'sa' }, { username: 'sa', password: 'P@ssw0rd' }]);
     assert.equal(events[4]?.transport, 'udp');
   });
 
