@@ -60,6 +60,12 @@ function parseEventFile(text: string, uuid: string): FeedEvent | undefined {
   return event as unknown as FeedEvent;
 }
 
+/** The JSON of an event without its items and timestamp: what an edit of the event's own fields changes. */
+function headerOf(event: FeedEvent): string {
+  const { Attribute: _attributes, Object: _objects, timestamp: _timestamp, ...header } = event;
+  return JSON.stringify(header);
+}
+
 /** A damaged event file cannot be written again from the state database alone: it only remembers what it delivered. */
 const RESTORE_HINT =
   'restore the file from a backup of the feed directory; moving only the file away loses its earlier items (the state database records them as delivered, so the next run writes only what changed); without a backup see docs/troubleshooting.md, "Feed directory"';
@@ -276,13 +282,18 @@ export class FeedSink implements Sink {
     return manifest;
   }
 
+  /** The event a feed file holds; its text is not kept (a busy day's event file runs to a hundred MB). */
+  #readEvent(path: string, uuid: string): FeedEvent | undefined {
+    const text = readOptional(path);
+    if (text === undefined) return undefined;
+    const event = parseEventFile(text, uuid);
+    if (event === undefined) throw new Tpot2MispError('T2M_FEED_IO', `${path} is damaged (not the JSON of MISP event ${uuid})`, { hint: RESTORE_HINT });
+    return event;
+  }
+
   #writeEvent(changes: EventChanges, manifest: Manifest): EventDelivery {
     const path = join(this.#dir, `${changes.event.uuid}.json`);
-    const existingText = readOptional(path);
-    const existing = existingText === undefined ? undefined : parseEventFile(existingText, changes.event.uuid);
-    if (existingText !== undefined && existing === undefined) {
-      throw new Tpot2MispError('T2M_FEED_IO', `${path} is damaged (not the JSON of MISP event ${changes.event.uuid})`, { hint: RESTORE_HINT });
-    }
+    const existing = this.#readEvent(path, changes.event.uuid);
     const attributes = byUuid(existing?.Attribute);
     const objects = byUuid(existing?.Object);
     const counts = { attributesAdded: 0, attributesUpdated: 0, objectsAdded: 0, objectsUpdated: 0, alreadyPresent: 0 };
@@ -365,8 +376,8 @@ export class FeedSink implements Sink {
     // Before the event file: a crash in between leaves a line too many (harmless: the next run writes the event and
     // appends it again), never a value of the feed without its line.
     this.#appendHashes(hashes);
-    let text = `${JSON.stringify({ Event: feedEvent })}\n`;
-    if (text !== existingText) {
+    const itemsChanged = counts.attributesAdded + counts.attributesUpdated + counts.objectsAdded + counts.objectsUpdated > 0;
+    if (existing === undefined || itemsChanged || headerOf(existing) !== headerOf(feedEvent)) {
       // Anything changed (an item, the tags, the org): the event's timestamp grows, and stays at least its newest item's.
       // A loop, not Math.max(...items): a busy day's event holds more items than a call may take arguments.
       let newest = 0;
@@ -376,8 +387,7 @@ export class FeedSink implements Sink {
         for (const a of o.Attribute) newest = Math.max(newest, seconds(a.timestamp));
       }
       feedEvent.timestamp = fresh && newest > 0 ? String(newest) : stamp(existing?.timestamp, newest);
-      text = `${JSON.stringify({ Event: feedEvent })}\n`;
-      writeAtomically(path, text);
+      writeAtomically(path, `${JSON.stringify({ Event: feedEvent })}\n`);
     }
 
     manifest[event.uuid] = manifestEntry(feedEvent);

@@ -144,6 +144,25 @@ describe('FeedSink', () => {
       '198.51.100.3': String(clock.now / 1000),
     });
   });
+
+  it("a change of the event's own fields (a tag added to MISP_TAGS) moves the event and the manifest, not its items", async () => {
+    const retagDir = join(dir, 'retag');
+    const retagClock = { now: Date.UTC(2025, 2, 15, 8, 0, 0) };
+    const retagSink = new FeedSink(retagDir, org, { now: () => retagClock.now });
+    const same = bucket(['198.51.100.1', '198.51.100.2', '198.51.100.1'], 1);
+    const none: Ledger = { eventDelivered: false, item: () => undefined };
+    const [first] = await retagSink.apply([buildEventChanges(same, none, settings)]);
+    const before = readEvent(retagDir, first!.eventUuid);
+    retagClock.now += 600_000;
+    const [delivery] = await retagSink.apply([buildEventChanges(same, none, { ...settings, tags: [...settings.tags, 'workflow:state="incomplete"'] })]);
+    assert.equal(delivery?.alreadyPresent, 4, 'no item changed');
+    const after = JSON.parse(readFileSync(join(retagDir, `${first!.eventUuid}.json`), 'utf8')).Event as { timestamp: string; Tag: { name: string }[]; Attribute: Item[] };
+    assert.ok(after.Tag.some((t) => t.name === 'workflow:state="incomplete"'));
+    assert.equal(after.timestamp, String(retagClock.now / 1000));
+    assert.ok(Number(after.timestamp) > Number(before.timestamp));
+    assert.deepEqual(after.Attribute.map((a) => a.timestamp), before.Attribute.map((a) => a.timestamp), 'the items keep their timestamps');
+    assert.equal(readManifest(retagDir)[first!.eventUuid]?.timestamp, after.timestamp);
+  });
 });
 
 describe('FeedSink hashes.csv: a run costs what it adds, not what the feed holds', () => {
