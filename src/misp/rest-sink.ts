@@ -4,6 +4,7 @@ import type { EventChanges, ItemChange } from './build.js';
 import { MispHttpClient, mispMessage, type MispHttpOptions, type MispResponse } from './http-client.js';
 import type { MispAttribute, MispObject } from './model.js';
 import type { EventDelivery, RejectedItem, Sink } from './sink.js';
+import { isDefaultToIds } from './to-ids-defaults.js';
 
 export interface MispRestSinkOptions extends MispHttpOptions {
   readonly batchSize: number;
@@ -26,6 +27,7 @@ class EventDeleted extends Error {}
 type AttributeBody = Omit<MispAttribute, 'timestamp'>;
 
 type EditedAttributeBody = Omit<AttributeBody, 'to_ids' | 'deleted'> & Partial<Pick<AttributeBody, 'to_ids' | 'deleted'>>;
+type EditedObjectBody = Omit<MispObject, 'timestamp' | 'deleted' | 'Attribute'> & { Attribute: EditedAttributeBody[] };
 
 /** MISP stamps its own time on writes; data-derived timestamps are for the feed only. An add leaves `deleted` out. */
 function restAttribute(attribute: MispAttribute): AttributeBody {
@@ -34,20 +36,32 @@ function restAttribute(attribute: MispAttribute): AttributeBody {
 }
 
 /**
- * An edit of an attribute MISP holds. MISP keeps the fields an edit leaves out, so `to_ids` and `deleted` are sent
- * only when this change moves them (a soft delete of a benign scanner is undone only by an explicit false): an
- * analyst who turned `to_ids` off for a false positive, or soft-deleted the attribute, keeps that. When the ledger
- * cannot tell (MISP held an attribute we did not know we had delivered), both are sent.
+ * An edit of an attribute MISP holds. MISP keeps the fields an edit leaves out, so that an analyst who turned `to_ids`
+ * off for a false positive, or soft-deleted the attribute, keeps that: `deleted` is sent only when this change moves it
+ * (a soft delete of a benign scanner is undone only by an explicit false), `to_ids` when this change moves it or
+ * differs from what MISP would give an attribute it no longer holds. When the ledger cannot tell (MISP held an
+ * attribute we did not know we had delivered), both are sent.
  */
 function restAttributeEdit(change: ItemChange<MispAttribute>): EditedAttributeBody {
   const { timestamp: _t, to_ids, deleted, ...body } = change.item;
   const flags = change.flagsChanged ?? { toIds: true, deleted: true };
-  return { ...body, ...(flags.toIds && { to_ids }), ...(flags.deleted && { deleted }) };
+  const sendToIds = flags.toIds || !isDefaultToIds(body.type, to_ids);
+  return { ...body, ...(sendToIds && { to_ids }), ...(flags.deleted && { deleted }) };
 }
 
-function restObject(object: MispObject): Omit<MispObject, 'timestamp' | 'deleted' | 'Attribute'> & { Attribute: AttributeBody[] } {
-  const { timestamp: _t, deleted: _d, Attribute, ...body } = object;
-  return { ...body, Attribute: Attribute.map((a) => restAttribute(a)) };
+/**
+ * An object added or edited through an event edit. In an object MISP holds already, its attributes' `to_ids` is left
+ * out where MISP's default gives the same (an analyst's edit of it lasts; an attribute new to the object gets it).
+ */
+function restObject(change: ItemChange<MispObject>): EditedObjectBody {
+  const { timestamp: _t, deleted: _d, Attribute, ...body } = change.item;
+  return {
+    ...body,
+    Attribute: Attribute.map((attribute) => {
+      const { to_ids, ...rest } = restAttribute(attribute);
+      return change.isNew || !isDefaultToIds(attribute.type, to_ids) ? { ...rest, to_ids } : rest;
+    }),
+  };
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
@@ -135,7 +149,7 @@ export class MispRestSink implements Sink {
       await this.#editEvent(eventUuid, { Attribute: batch.map(restAttributeEdit) });
     }
     for (const batch of chunks(changes.objects, this.#batchSize)) {
-      await this.#editEvent(eventUuid, { Object: batch.map((c) => restObject(c.item)) });
+      await this.#editEvent(eventUuid, { Object: batch.map(restObject) });
     }
     // MISP keeps an attribute's tags across edits: a verdict that changed must be untagged explicitly.
     for (const change of [...changes.attributes, ...changes.objects]) {

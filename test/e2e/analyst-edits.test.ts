@@ -1,6 +1,7 @@
-// An analyst curates today's event in MISP while attacks keep coming: turns IDS export off for a false positive and
-// soft-deletes another attacker. The next runs update those attributes' counts and last seen, and must leave the
-// analyst's to_ids and deletion as they are (MISP keeps the fields an edit leaves out).
+// An analyst curates today's event in MISP while attacks keep coming: turns IDS export off for a false positive (its
+// attribute and the address in its login objects) and soft-deletes another attacker and one of its login objects. The
+// next runs update counts and last seen, and must leave the analyst's to_ids and deletions as they are (MISP keeps the
+// fields an edit leaves out).
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,15 @@ const FALSE_POSITIVE = '198.51.100.1';
 const REMOVED = '198.51.100.2';
 const UNTOUCHED = '198.51.100.3';
 
+/** The login object of `ip` (Cowrie logs a failed login as its second line of a session here). */
+function loginObject(ip: string) {
+  const object = misp.events()[0]!.Object.find((o) => o.name === 'cowrie' && o.Attribute.some((a) => a.object_relation === 'src_ip' && a.value === ip));
+  assert.ok(object, `a login object for ${ip}`);
+  return object;
+}
+
+const attempt = (ip: string, time: string) => cowrieLine(ip, time) + cowrieLine(ip, time, { eventid: 'cowrie.login.failed', username: 'root', password: '123456' });
+
 function sourceAttribute(ip: string) {
   const events = misp.events();
   assert.equal(events.length, 1, 'one daily event');
@@ -40,20 +50,25 @@ describe("an analyst's edits to today's event in MISP (files → MISP emulator)"
 
   it('keep their to_ids and soft deletion while later runs move counts forward', async () => {
     mkdirSync(join(dataDir, 'cowrie', 'log'), { recursive: true });
-    writeFileSync(cowrieLog, [FALSE_POSITIVE, REMOVED, UNTOUCHED].map((ip) => cowrieLine(ip, '2025-03-14T10:00:00.000000Z')).join(''));
+    writeFileSync(cowrieLog, [FALSE_POSITIVE, REMOVED, UNTOUCHED].map((ip) => attempt(ip, '2025-03-14T10:00:00.000000Z')).join(''));
     const first = await runCli(args, env());
     assert.equal(first.status, 0, first.stderr);
     for (const ip of [FALSE_POSITIVE, REMOVED, UNTOUCHED]) assert.equal(sourceAttribute(ip).to_ids, true);
 
     // What the analyst's edits (MISP's UI, or PyMISP's update_attribute and delete_attribute) leave in MISP's database.
     sourceAttribute(FALSE_POSITIVE).to_ids = false;
+    for (const a of loginObject(FALSE_POSITIVE).Attribute) if (a.object_relation === 'src_ip') a.to_ids = false;
     sourceAttribute(REMOVED).deleted = true;
+    const removedLogin = loginObject(REMOVED);
+    removedLogin.deleted = true;
+    for (const a of removedLogin.Attribute) a.deleted = true;
 
     for (const [run, time] of ['2025-03-14T11:00:00.000000Z', '2025-03-14T12:00:00.000000Z'].entries()) {
-      appendFileSync(cowrieLog, [FALSE_POSITIVE, REMOVED, UNTOUCHED].map((ip) => cowrieLine(ip, time)).join(''));
+      appendFileSync(cowrieLog, [FALSE_POSITIVE, REMOVED, UNTOUCHED].map((ip) => attempt(ip, time)).join(''));
       const next = await runCli(args, env());
       assert.equal(next.status, 0, next.stderr);
-      const hits = `${run + 2} hits`;
+      // Two records per attacker and run (the connection and the login): two hits.
+      const hits = `${2 * (run + 2)} hits`;
       const falsePositive = sourceAttribute(FALSE_POSITIVE);
       assert.match(falsePositive.comment, new RegExp(`^${hits}`), 'the count moved forward');
       assert.equal(falsePositive.last_seen, time.replace('Z', '+00:00'));
@@ -63,6 +78,14 @@ describe("an analyst's edits to today's event in MISP (files → MISP emulator)"
       assert.match(removed.comment, new RegExp(`^${hits}`));
       assert.equal(removed.deleted, true, "the analyst's soft deletion stays");
       assert.equal(removed.to_ids, true);
+      const falsePositiveLogin = loginObject(FALSE_POSITIVE);
+      assert.match(falsePositiveLogin.comment, new RegExp(`^${run + 2} attempts`));
+      assert.equal(falsePositiveLogin.Attribute.find((a) => a.object_relation === 'src_ip')?.to_ids, false, "the analyst's to_ids in the object stays");
+      const removedObject = loginObject(REMOVED);
+      assert.match(removedObject.comment, new RegExp(`^${run + 2} attempts`));
+      assert.equal(removedObject.deleted, true, "the analyst's soft deletion of the object stays");
+      assert.ok(removedObject.Attribute.every((a) => a.deleted));
+      assert.equal(loginObject(UNTOUCHED).Attribute.find((a) => a.object_relation === 'src_ip')?.to_ids, true);
       const untouched = sourceAttribute(UNTOUCHED);
       assert.match(untouched.comment, new RegExp(`^${hits}`));
       assert.deepEqual([untouched.to_ids, untouched.deleted], [true, false]);

@@ -131,10 +131,9 @@ for (const output of ['feed', 'misp'] as const) {
           assert.match(attributes[0]?.comment ?? '', HEADER_COMMENT);
           assert.doesNotMatch(last.comment, HEADER_COMMENT);
         } else if (c.between !== undefined) {
-          // Without the record, the ledger cannot tell: the feed's rendering turns IDS export off, as before; an edit in
-          // MISP sends to_ids only when it moves, so MISP keeps the to_ids it holds.
+          // Without the record, the ledger cannot tell: as before, the header sighting turns IDS export off.
           assert.equal(attributes[0]?.to_ids, true);
-          assert.equal(last.to_ids, output === 'misp');
+          assert.equal(last.to_ids, false);
           assert.match(last.comment, HEADER_COMMENT);
         } else {
           for (const a of attributes) {

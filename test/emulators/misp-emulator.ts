@@ -266,9 +266,19 @@ export async function startMispEmulator(options: MispEmulatorOptions = {}): Prom
     object.last_seen = typeof input['last_seen'] === 'string' ? input['last_seen'] : object.last_seen;
     object.timestamp = now();
     for (const attributeInput of inputs) {
-      const attribute = newAttribute(event, attributeInput, object.id);
-      const before = object.Attribute.findIndex((a) => a.uuid === attribute.uuid);
-      if (before >= 0) object.Attribute[before] = attribute;
+      const before = object.Attribute.findIndex((a) => a.uuid === uuidOf(attributeInput['uuid']));
+      const previous = before >= 0 ? object.Attribute[before] : undefined;
+      // MispObject::editObject → MispAttribute::editAttribute: a field the edit leaves out (to_ids, deleted…) keeps its
+      // value, the tags stay (an edit adds those it names), and the attributes of a deleted object are deleted.
+      const tags = [...(previous?.Tag ?? [])];
+      for (const tag of Array.isArray(attributeInput['Tag']) ? (attributeInput['Tag'] as Json[]) : []) {
+        if (!tags.some((t) => t.name === String(tag['name']))) tags.push({ name: String(tag['name']) });
+      }
+      const merged = previous === undefined ? attributeInput : { ...previous, ...attributeInput, deleted: attributeInput['deleted'] ?? previous.deleted, Tag: tags };
+      const attribute = newAttribute(event, merged, object.id);
+      if (previous !== undefined) attribute.id = previous.id;
+      if (object.deleted) attribute.deleted = true;
+      if (previous !== undefined) object.Attribute[before] = attribute;
       else object.Attribute.push(attribute);
       attributesByUuid.set(attribute.uuid, attribute);
     }
