@@ -11,6 +11,8 @@ import { utcDay } from './time.js';
 
 // 2: delivered_event.changed_at / published_at (the publishing policy). 3: enrichment_queue / enrichment_target.
 // 4: delivered_event.deleted_at (events deleted in MISP, which an older version would keep failing to update).
+// 5: delivered_item.deleted (an attribute delivered deleted: only then does an edit send `deleted`, so an analyst's
+// soft deletion lasts).
 const SCHEMA_VERSION = 5;
 
 const SCHEMA = `

@@ -43,8 +43,8 @@ export interface DeliveredItem {
 
 /**
  * Whether an attribute's `to_ids` and `deleted` differ from what the sink was last given. A sink that keeps the fields
- * an edit leaves out (MISP) sends only these, so that an analyst's edits to them last: a `to_ids` turned off for a
- * false positive, an attribute soft-deleted.
+ * an edit leaves out (MISP) need not send them otherwise, so that an analyst's edits to them last: a `to_ids` turned
+ * off for a false positive, an attribute soft-deleted.
  */
 export interface FlagChanges {
   readonly toIds: boolean;
