@@ -40,6 +40,9 @@ export interface ObjectIndicator {
 
 export type Indicator = AttributeIndicator | ObjectIndicator;
 
+/** The note of a login tried with an empty password (MISP refuses an empty value, so no attribute can hold it). */
+export const EMPTY_PASSWORD = 'empty password';
+
 export const DROP_REASONS = ['value_too_long', 'invalid_value'] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
@@ -192,7 +195,7 @@ export function extractIndicators(event: AttackEvent, policy: AttackerIpPolicy):
     // comment says it, and the tuple keeps it apart from a login that logged no password.
     const emptyPassword = credential.password === '';
     const passwordKey = password ?? (emptyPassword ? '' : null);
-    const note = emptyPassword ? { note: 'empty password' } : {};
+    const note = emptyPassword ? { note: EMPTY_PASSWORD } : {};
     const text = (relation: string, value: string): ObjectAttributeValue => ({ relation, type: 'text', category: 'Other', value, toIds: false });
     if (cowrieStyle) {
       const outcome = credential.success ? 'cowrie.login.success' : 'cowrie.login.failed';

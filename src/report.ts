@@ -5,7 +5,7 @@ import type { DailyBucket } from './aggregate.js';
 import type { Origin, SkipReason } from './attack-event.js';
 import type { Config } from './config.js';
 import type { ProviderRunStats } from './enrichment/enricher.js';
-import type { DropReason } from './indicators.js';
+import { EMPTY_PASSWORD, type DropReason } from './indicators.js';
 import type { EventChanges } from './misp/build.js';
 import type { EventDelivery, RejectedItem } from './misp/sink.js';
 import { displayUrl, displayUrlsIn } from './observability/display-url.js';
@@ -345,7 +345,7 @@ export class RunReport {
         continue;
       }
       const value = (relation: string) => indicator.attributes.find((a) => a.relation === relation)?.value;
-      const password = value('password');
+      const password = value('password') ?? (indicator.note === EMPTY_PASSWORD ? '(empty)' : undefined);
       const username = value('username');
       if (username !== undefined || password !== undefined) count('credentials', `${username ?? ''} / ${password ?? ''}`, tally.count);
       const command = value('input') ?? value('command_line');

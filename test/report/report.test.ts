@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { DailyBucket } from '../../src/aggregate.js';
-import type { Indicator, Observation } from '../../src/indicators.js';
+import { AttackerIpPolicy } from '../../src/attacker-ip-policy.js';
+import { extractIndicators, type Indicator, type Observation } from '../../src/indicators.js';
 import { loadConfig } from '../../src/config.js';
 import { escapeHtml, renderHtmlReport } from '../../src/report-html.js';
 import { RunReport, TOP_COUNTERS, type TopEntry } from '../../src/report.js';
@@ -85,6 +86,16 @@ describe('the report\'s top lists', () => {
     const text = report.toText(json);
     assert.match(text, /^credentials \(username \/ password: hits, exact\): root \/ admin \(8\)$/m);
     assert.match(text, /^commands \(hits, exact\): uname -a \(7\)$/m);
+  });
+
+  it('tells a login with an empty password from one that logged none', () => {
+    const tried = (password: string | undefined) => {
+      const o = extractIndicators({ honeypot: 'Dionaea', time: T0, srcIp: '198.51.100.5', credentials: [{ username: 'sa', password }] }, new AttackerIpPolicy());
+      assert.ok(!('skip' in o));
+      return o.indicators.find((i) => i.kind === 'object')!;
+    };
+    const json = reportOf([[bucket('Dionaea', '2025-03-10', [[tried(''), 3], [tried(undefined), 1]])]]).toJson();
+    assert.deepEqual(json.top.credentials, [{ value: 'sa / (empty)', count: 3 }, { value: 'sa / ', count: 1 }]);
   });
 
   it('beyond the values it can track, labels its figures as ranges whose bounds hold, in every format', () => {
