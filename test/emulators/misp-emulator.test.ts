@@ -103,6 +103,29 @@ describe('MISP emulator', () => {
     assert.equal(event.Object.find((o) => o.uuid === uuid(10))?.comment, 'seen again');
   });
 
+  it("edits an object's attributes as MISP's editObject does: what an edit leaves out (to_ids, a deletion, tags) stays", async () => {
+    const EVENT = '11111111-2222-4333-8444-000000000060';
+    assert.equal((await call('POST', '/events/add', { Event: { uuid: EVENT, info: 'T-Pot Dionaea attacks 2025-03-14', date: '2025-03-14', distribution: '0', threat_level_id: '3', analysis: '2' } })).status, 200);
+    const attribute = (n: number, extra: Record<string, unknown> = {}) => ({ uuid: uuid(n), object_relation: 'ip-src', type: 'ip-src', value: `192.0.2.${n}`, to_ids: true, ...extra });
+    const object = (n: number, attributes: unknown[]) => ({ uuid: uuid(n), name: 'ip-port', template_uuid: '9f8cea74-16fe-4968-a2b4-026676949ac6', template_version: '10', Attribute: attributes });
+    const edit = async (objects: unknown[]) => assert.equal((await call('POST', `/events/edit/${EVENT}`, { Event: { Object: objects } })).status, 200);
+    const stored = (n: number) => misp.events().find((e) => e.uuid === EVENT)!.Object.find((o) => o.uuid === uuid(n))!;
+    await edit([object(60, [attribute(61, { Tag: [{ name: 'analyst:checked' }] })]), object(62, [attribute(63)])]);
+    // The analyst turns IDS export off in one object and soft-deletes the other.
+    stored(60).Attribute[0]!.to_ids = false;
+    stored(62).deleted = true;
+    stored(62).Attribute[0]!.deleted = true;
+    const { to_ids: _a, ...without61 } = attribute(61);
+    const { to_ids: _b, ...without63 } = attribute(63);
+    await edit([{ ...object(60, [without61]), comment: 'seen again' }, { ...object(62, [without63]), comment: 'seen again' }]);
+    assert.equal(stored(60).comment, 'seen again');
+    assert.deepEqual([stored(60).Attribute.length, stored(60).Attribute[0]!.to_ids, stored(60).Attribute[0]!.Tag.map((t) => t.name)], [1, false, ['analyst:checked']]);
+    assert.deepEqual([stored(62).deleted, stored(62).Attribute[0]!.deleted, stored(62).Attribute[0]!.to_ids], [true, true, true]);
+    // An attribute new to an object, without to_ids, gets its type's default (ip-src: exported for IDS).
+    await edit([object(60, [without61, { uuid: uuid(64), object_relation: 'ip-src', type: 'ip-src', value: '192.0.2.64' }])]);
+    assert.equal(stored(60).Attribute.find((a) => a.uuid === uuid(64))?.to_ids, true);
+  });
+
   it('stores values as MISP does and holds case, accent and blank twins as one value (the duplicate rule)', async () => {
     const twins = [
       { uuid: uuid(30), type: 'uri', category: 'Network activity', value: '/HNAP1/' },
