@@ -218,6 +218,18 @@ describe('PyMISP, the official MISP client, talks to the MISP emulator of bench:
     assert.ok(afterwards.misp_requests > before.misp_requests, 'PyMISP did reach the emulator');
   });
 
+  it("passes `tpot2misp check`: its Elasticsearch lists the generated set's daily logstash indices", async () => {
+    const work = mkdtempSync(join(tmpdir(), 'tpot2misp-serve-check-'));
+    try {
+      const result = await runCliAsync(['check'], { ELASTICSEARCH_URL: info.elasticsearch.url, MISP_URL: info.misp.url, MISP_KEY: info.misp.key, STATE_DB: join(work, 'state.db'), VALIDATION_REPORT_DIR: join(work, 'out') });
+      assert.equal(result.status, 0, result.stdout + result.stderr);
+      assert.doesNotMatch(result.stdout + result.stderr, /✗/, result.stdout + result.stderr);
+      assert.match(result.stdout, /^✓ {3}\d+ logstash-\* indices, 200 documents, newest logstash-\d{4}\.\d{2}\.\d{2}$/m);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
   it('is what a real tpot2misp run with enrichment on can be pointed at: its printed settings work as they are', async () => {
     const work = mkdtempSync(join(tmpdir(), 'tpot2misp-serve-'));
     try {

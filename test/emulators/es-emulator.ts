@@ -321,6 +321,13 @@ export async function startEsEmulator(options: EsEmulatorOptions = {}): Promise<
   }
 
   /** Generated documents are in time order already: find the start by bisection, then filter while paging. */
+  /** Every document the emulator holds: those indexed, then the generated set (made on the way when not kept). */
+  function* everyDoc(): Generator<StoredDoc> {
+    yield* docs;
+    const generated = options.generated;
+    if (generated !== undefined) for (let i = 0; i < generated.count; i++) yield generatedDoc(generated, i);
+  }
+
   function searchGenerated(generated: NonNullable<EsEmulatorOptions['generated']>, body: Json, size: number, includes: readonly string[] | undefined, pit: Json): [number, Json] {
     const query = body['query'] as Json | undefined;
     const tsAt = (i: number) => generatedDoc(generated, i).ts;
@@ -380,7 +387,7 @@ export async function startEsEmulator(options: EsEmulatorOptions = {}): Promise<
     if (method === 'GET' && catIndices) {
       const pattern = new RegExp(`^${decodeURIComponent(catIndices[1]!).replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
       const counts = new Map<string, number>();
-      for (const d of docs) if (pattern.test(d.index)) counts.set(d.index, (counts.get(d.index) ?? 0) + 1);
+      for (const d of everyDoc()) if (pattern.test(d.index)) counts.set(d.index, (counts.get(d.index) ?? 0) + 1);
       return [200, [...counts].map(([index, n]) => ({ index, 'docs.count': String(n) })) as unknown as Json];
     }
     if (/^\/[^/]+\/_search$/.test(path) && body?.['pit'] === undefined && body?.['aggs'] !== undefined) {
@@ -388,7 +395,7 @@ export async function startEsEmulator(options: EsEmulatorOptions = {}): Promise<
       const terms = ((body['aggs'] as Json)['types'] as Json | undefined)?.['terms'] as Json | undefined;
       const field = String(terms?.['field'] ?? 'type.keyword');
       const counts = new Map<string, number>();
-      for (const d of docs) {
+      for (const d of everyDoc()) {
         if (!matches(body['query'] as Json | undefined, d)) continue;
         for (const v of keywordValues(d.source, field)) counts.set(v, (counts.get(v) ?? 0) + 1);
       }
