@@ -3,23 +3,15 @@
 // next runs update counts and last seen, and must leave the analyst's to_ids and deletions as they are (MISP keeps the
 // fields an edit leaves out).
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { startMispEmulator, type MispEmulator } from '../emulators/misp-emulator.js';
+import { describe, it } from 'node:test';
 import { runCliAsync as runCli } from '../support/cli.js';
 import { cowrieLine } from '../support/cowrie-log.js';
+import { mispE2e } from '../support/misp-e2e.js';
 
-const work = mkdtempSync(join(tmpdir(), 'tpot2misp-analyst-edits-'));
-let misp: MispEmulator;
-before(async () => {
-  misp = await startMispEmulator();
-});
-after(async () => {
-  await misp.close();
-  rmSync(work, { recursive: true, force: true });
-});
+const e2e = mispE2e('tpot2misp-analyst-edits-');
+const { work } = e2e;
 
 const dataDir = join(work, 'data');
 const cowrieLog = join(dataDir, 'cowrie', 'log', 'cowrie.json');
@@ -29,7 +21,7 @@ const UNTOUCHED = '198.51.100.3';
 
 /** The login object of `ip` (Cowrie logs a failed login as its second line of a session here). */
 function loginObject(ip: string) {
-  const object = misp.events()[0]!.Object.find((o) => o.name === 'cowrie' && o.Attribute.some((a) => a.object_relation === 'src_ip' && a.value === ip));
+  const object = e2e.misp.events()[0]!.Object.find((o) => o.name === 'cowrie' && o.Attribute.some((a) => a.object_relation === 'src_ip' && a.value === ip));
   assert.ok(object, `a login object for ${ip}`);
   return object;
 }
@@ -37,7 +29,7 @@ function loginObject(ip: string) {
 const attempt = (ip: string, time: string) => cowrieLine(ip, time) + cowrieLine(ip, time, { eventid: 'cowrie.login.failed', username: 'root', password: '123456' });
 
 function sourceAttribute(ip: string) {
-  const events = misp.events();
+  const events = e2e.misp.events();
   assert.equal(events.length, 1, 'one daily event');
   const attribute = events[0]!.Attribute.find((a) => a.type === 'ip-src' && a.value === ip);
   assert.ok(attribute, `an ip-src attribute for ${ip}`);
@@ -46,7 +38,7 @@ function sourceAttribute(ip: string) {
 
 describe("an analyst's edits to today's event in MISP (files → MISP emulator)", () => {
   const args = ['run', '--once', '--mode', 'files', '--data-dir', dataDir, '--output', 'misp', '--state-db', join(work, 'state.db')];
-  const env = () => ({ MISP_URL: misp.url, MISP_KEY: misp.apiKey, TPOT_HONEYPOTS: 'Cowrie', VALIDATION_REPORT_ENABLED: 'false' });
+  const env = () => ({ MISP_URL: e2e.misp.url, MISP_KEY: e2e.misp.apiKey, TPOT_HONEYPOTS: 'Cowrie', VALIDATION_REPORT_ENABLED: 'false' });
 
   it('keep their to_ids and soft deletion while later runs move counts forward', async () => {
     mkdirSync(join(dataDir, 'cowrie', 'log'), { recursive: true });
@@ -90,7 +82,7 @@ describe("an analyst's edits to today's event in MISP (files → MISP emulator)"
       assert.match(untouched.comment, new RegExp(`^${hits}`));
       assert.deepEqual([untouched.to_ids, untouched.deleted], [true, false]);
     }
-    assert.deepEqual(misp.specViolations, []);
-    assert.deepEqual(misp.unreported, []);
+    assert.deepEqual(e2e.misp.specViolations, []);
+    assert.deepEqual(e2e.misp.unreported, []);
   });
 });

@@ -2,49 +2,41 @@
 // event is published once its day has ended and it was quiet for PUBLISH_DELAY, again after later
 // additions, never on every run, and never while its day is still going on.
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { startMispEmulator, type MispEmulator } from '../emulators/misp-emulator.js';
+import { describe, it } from 'node:test';
 import { runCliAsync as runCli } from '../support/cli.js';
 import { cowrieLine } from '../support/cowrie-log.js';
+import { mispE2e } from '../support/misp-e2e.js';
 
-const work = mkdtempSync(join(tmpdir(), 'tpot2misp-publish-'));
-let misp: MispEmulator;
-before(async () => {
-  misp = await startMispEmulator();
-});
-after(async () => {
-  await misp.close();
-  rmSync(work, { recursive: true, force: true });
-});
+const e2e = mispE2e('tpot2misp-publish-');
+const { work } = e2e;
 
 const dataDir = join(work, 'data');
 const cowrieLog = join(dataDir, 'cowrie', 'log', 'cowrie.json');
 const today = new Date().toISOString().slice(0, 10);
 
 function publishRequests(): number {
-  return misp.requestCounts()['POST /events/publish/{id}'] ?? 0;
+  return e2e.misp.requestCounts()['POST /events/publish/{id}'] ?? 0;
 }
 
 function eventFor(day: string) {
-  return misp.events().find((e) => e.date === day);
+  return e2e.misp.events().find((e) => e.date === day);
 }
 
 describe('AUTO_PUBLISH policy (files → MISP emulator)', () => {
   const stateDb = join(work, 'state.db');
   const args = ['run', '--once', '--mode', 'files', '--data-dir', dataDir, '--output', 'misp', '--state-db', stateDb];
-  const env = (extra: Record<string, string> = {}) => ({ MISP_URL: misp.url, MISP_KEY: misp.apiKey, VALIDATION_REPORT_ENABLED: 'false', TPOT_HONEYPOTS: 'Cowrie', ...extra });
+  const env = (extra: Record<string, string> = {}) => ({ MISP_URL: e2e.misp.url, MISP_KEY: e2e.misp.apiKey, VALIDATION_REPORT_ENABLED: 'false', TPOT_HONEYPOTS: 'Cowrie', ...extra });
 
   it('leaves events unpublished by default', async () => {
     mkdirSync(join(dataDir, 'cowrie', 'log'), { recursive: true });
     writeFileSync(cowrieLog, cowrieLine('198.51.100.7', '2025-03-14T10:00:00.000000Z') + cowrieLine('198.51.100.8', `${today}T00:00:00.000000Z`));
     const result = await runCli(args, env());
     assert.equal(result.status, 0, result.stderr);
-    assert.equal(misp.events().length, 2);
+    assert.equal(e2e.misp.events().length, 2);
     assert.equal(publishRequests(), 0);
-    assert.ok(misp.events().every((e) => !e.published));
+    assert.ok(e2e.misp.events().every((e) => !e.published));
   });
 
   it('waits for PUBLISH_DELAY seconds of quiet', async () => {
@@ -78,7 +70,7 @@ describe('AUTO_PUBLISH policy (files → MISP emulator)', () => {
     assert.equal(quiet.status, 0, quiet.stderr);
     assert.equal(eventFor('2025-03-14')?.published, true);
     assert.equal(publishRequests(), 2);
-    assert.deepEqual(misp.specViolations, []);
-    assert.deepEqual(misp.unreported, []);
+    assert.deepEqual(e2e.misp.specViolations, []);
+    assert.deepEqual(e2e.misp.unreported, []);
   });
 });

@@ -2,32 +2,24 @@
 // that and keep going: the other events are still delivered, the deleted one is neither re-created nor retried on
 // every run, nor published, and the report says what was not sent.
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { RunReportJson } from '../../src/report.js';
 import { startEnrichmentEmulator } from '../emulators/enrichment-emulator.js';
-import { startMispEmulator, type MispEmulator } from '../emulators/misp-emulator.js';
 import { runCliAsync as runCli } from '../support/cli.js';
 import { cowrieLine } from '../support/cowrie-log.js';
+import { mispE2e } from '../support/misp-e2e.js';
 
-const work = mkdtempSync(join(tmpdir(), 'tpot2misp-deleted-'));
-let misp: MispEmulator;
-before(async () => {
-  misp = await startMispEmulator();
-});
-after(async () => {
-  await misp.close();
-  rmSync(work, { recursive: true, force: true });
-});
+const e2e = mispE2e('tpot2misp-deleted-');
+const { work } = e2e;
 
 const dataDir = join(work, 'data');
 const cowrieLog = join(dataDir, 'cowrie', 'log', 'cowrie.json');
 const reportDir = join(work, 'report');
 
 function eventOn(day: string) {
-  return misp.events().find((e) => e.date === day);
+  return e2e.misp.events().find((e) => e.date === day);
 }
 
 function sourcesOn(day: string): string[] {
@@ -38,7 +30,7 @@ function sourcesOn(day: string): string[] {
 async function analystDeletes(day: string): Promise<void> {
   const event = eventOn(day);
   assert.ok(event, `an event for ${day}`);
-  const response = await fetch(`${misp.url}/events/delete/${event.id}`, { method: 'DELETE', headers: { Authorization: misp.apiKey, Accept: 'application/json' } });
+  const response = await fetch(`${e2e.misp.url}/events/delete/${event.id}`, { method: 'DELETE', headers: { Authorization: e2e.misp.apiKey, Accept: 'application/json' } });
   assert.equal(response.status, 200, await response.text());
 }
 
@@ -49,7 +41,7 @@ function report(): RunReportJson {
 describe('an event deleted in MISP by an analyst (files → MISP emulator)', () => {
   const args = (stateDb: string) => ['run', '--once', '--mode', 'files', '--data-dir', dataDir, '--output', 'misp', '--state-db', stateDb];
   const env = (extra: Record<string, string> = {}) => ({
-    MISP_URL: misp.url, MISP_KEY: misp.apiKey, TPOT_HONEYPOTS: 'Cowrie', VALIDATION_REPORT_DIR: reportDir, VALIDATION_REPORT_FORMAT: 'json,txt', ...extra,
+    MISP_URL: e2e.misp.url, MISP_KEY: e2e.misp.apiKey, TPOT_HONEYPOTS: 'Cowrie', VALIDATION_REPORT_DIR: reportDir, VALIDATION_REPORT_FORMAT: 'json,txt', ...extra,
   });
   const stateDb = join(work, 'state.db');
 
@@ -78,15 +70,15 @@ describe('an event deleted in MISP by an analyst (files → MISP emulator)', () 
   });
 
   it('is not tried again on later runs, nor published', async () => {
-    const writesBefore = misp.writeRequests();
+    const writesBefore = e2e.misp.writeRequests();
     appendFileSync(cowrieLog, cowrieLine('198.51.100.6', '2025-03-14T12:00:00.000000Z'));
     const third = await runCli(args(stateDb), env({ AUTO_PUBLISH: 'true', PUBLISH_DELAY: '0' }));
     assert.equal(third.status, 0, third.stderr);
     assert.equal(eventOn('2025-03-14'), undefined);
     assert.equal(report().totals.eventsDeleted, 1, 'the report still says its new attacks were not sent');
-    const publishes = misp.requestCounts()['POST /events/publish/{id}'] ?? 0;
+    const publishes = e2e.misp.requestCounts()['POST /events/publish/{id}'] ?? 0;
     assert.equal(publishes, 2, 'the two events MISP holds are published, the deleted one is not asked for');
-    assert.equal(misp.writeRequests() - writesBefore, publishes, 'nothing was sent to the deleted event');
+    assert.equal(e2e.misp.writeRequests() - writesBefore, publishes, 'nothing was sent to the deleted event');
   });
 
   it('spends no enrichment quota on its new attackers', async () => {

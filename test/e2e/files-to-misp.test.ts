@@ -1,20 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { startMispEmulator, type MispEmulator } from '../emulators/misp-emulator.js';
+import { describe, it } from 'node:test';
 import { runCliAsync as runCli } from '../support/cli.js';
+import { mispE2e } from '../support/misp-e2e.js';
 
-const work = mkdtempSync(join(tmpdir(), 'tpot2misp-e2e-misp-'));
-let misp: MispEmulator;
-before(async () => {
-  misp = await startMispEmulator();
-});
-after(async () => {
-  await misp.close();
-  rmSync(work, { recursive: true, force: true });
-});
+const e2e = mispE2e('tpot2misp-e2e-misp-');
+const { work } = e2e;
 
 const UNIQUE_IPS = 20_000;
 const BATCH = 500;
@@ -41,13 +33,13 @@ describe('files → MISP REST API (emulated), end to end', () => {
   const dataDir = join(work, 'data');
   const stateDb = join(work, 'state.db');
   const args = ['run', '--once', '--mode', 'files', '--data-dir', dataDir, '--output', 'misp', '--state-db', stateDb];
-  const env = () => ({ MISP_URL: misp.url, MISP_KEY: misp.apiKey, MISP_BATCH_SIZE: String(BATCH), VALIDATION_REPORT_ENABLED: 'false', TPOT_HONEYPOTS: 'Cowrie' });
+  const env = () => ({ MISP_URL: e2e.misp.url, MISP_KEY: e2e.misp.apiKey, MISP_BATCH_SIZE: String(BATCH), VALIDATION_REPORT_ENABLED: 'false', TPOT_HONEYPOTS: 'Cowrie' });
 
   it('puts 20,000 unique attackers into one event with a handful of batched requests', async () => {
     writeCowrieDay(dataDir);
     const result = await runCli(args, env());
     assert.equal(result.status, 0, result.stderr);
-    const events = misp.events();
+    const events = e2e.misp.events();
     assert.equal(events.length, 1);
     const event = events[0]!;
     assert.equal(event.info, 'T-Pot Cowrie attacks 2025-03-15');
@@ -55,17 +47,17 @@ describe('files → MISP REST API (emulated), end to end', () => {
     assert.equal(ips.length, UNIQUE_IPS);
     assert.equal(new Set(ips).size, UNIQUE_IPS);
     const items = UNIQUE_IPS + event.Object.length;
-    const writes = misp.writeRequests();
+    const writes = e2e.misp.writeRequests();
     assert.ok(writes <= 3 + Math.ceil(items / BATCH), `${writes} write requests for ${items} attributes and objects`);
-    assert.deepEqual(misp.specViolations, []);
-    assert.deepEqual(misp.unreported, []);
+    assert.deepEqual(e2e.misp.specViolations, []);
+    assert.deepEqual(e2e.misp.unreported, []);
   });
 
   it('sends no write request at all when run again with no new data', async () => {
-    const before = misp.writeRequests();
+    const before = e2e.misp.writeRequests();
     const result = await runCli(args, env());
     assert.equal(result.status, 0, result.stderr);
-    assert.equal(misp.writeRequests(), before);
+    assert.equal(e2e.misp.writeRequests(), before);
   });
 
   it('converges without duplicates when the state file is lost', async () => {
@@ -74,12 +66,12 @@ describe('files → MISP REST API (emulated), end to end', () => {
     rmSync(`${stateDb}-shm`, { force: true });
     const result = await runCli(args, env());
     assert.equal(result.status, 0, result.stderr);
-    const event = misp.events()[0]!;
+    const event = e2e.misp.events()[0]!;
     const ips = event.Attribute.filter((a) => a.type === 'ip-src').map((a) => a.value);
     assert.equal(ips.length, UNIQUE_IPS);
-    assert.equal(misp.events().length, 1);
-    assert.deepEqual(misp.specViolations, []);
-    assert.deepEqual(misp.unreported, []);
+    assert.equal(e2e.misp.events().length, 1);
+    assert.deepEqual(e2e.misp.specViolations, []);
+    assert.deepEqual(e2e.misp.unreported, []);
   });
 
   it('stops with one clear line when the key is wrong, and leaves the checkpoint where it was', async () => {
@@ -94,7 +86,7 @@ describe('files → MISP REST API (emulated), end to end', () => {
     assert.ok(!denied.stderr.includes('x'.repeat(40)), 'the key is never printed');
     const retried = await runCli(args, env());
     assert.equal(retried.status, 0, retried.stderr);
-    const ips = misp.events()[0]!.Attribute.filter((a) => a.type === 'ip-src').map((a) => a.value);
+    const ips = e2e.misp.events()[0]!.Attribute.filter((a) => a.type === 'ip-src').map((a) => a.value);
     assert.ok(ips.includes('192.0.2.77'), 'the line that failed to deliver is sent by the next run');
   });
 });

@@ -1,24 +1,16 @@
 // STATE_RETENTION_DAYS: the state file forgets what MISP holds of old events, so that it stops growing. A late
 // attack for a forgotten day must still reach MISP correctly: no duplicate, no refused request, nothing lost.
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { startMispEmulator, type MispEmulator } from '../emulators/misp-emulator.js';
 import { runCliAsync as runCli } from '../support/cli.js';
 import { cowrieLine } from '../support/cowrie-log.js';
+import { mispE2e } from '../support/misp-e2e.js';
 
-const work = mkdtempSync(join(tmpdir(), 'tpot2misp-retention-'));
-let misp: MispEmulator;
-before(async () => {
-  misp = await startMispEmulator();
-});
-after(async () => {
-  await misp.close();
-  rmSync(work, { recursive: true, force: true });
-});
+const e2e = mispE2e('tpot2misp-retention-');
+const { work } = e2e;
 
 const dataDir = join(work, 'data');
 const cowrieLog = join(dataDir, 'cowrie', 'log', 'cowrie.json');
@@ -37,7 +29,7 @@ function itemsOf(day: string): number {
 
 describe('STATE_RETENTION_DAYS (files → MISP emulator)', () => {
   const run = () => runCli(['run', '--once', '--mode', 'files', '--data-dir', dataDir, '--output', 'misp', '--state-db', stateDb], {
-    MISP_URL: misp.url, MISP_KEY: misp.apiKey, TPOT_HONEYPOTS: 'Cowrie', VALIDATION_REPORT_ENABLED: 'false', STATE_RETENTION_DAYS: '2', LOG_LEVEL: 'info',
+    MISP_URL: e2e.misp.url, MISP_KEY: e2e.misp.apiKey, TPOT_HONEYPOTS: 'Cowrie', VALIDATION_REPORT_ENABLED: 'false', STATE_RETENTION_DAYS: '2', LOG_LEVEL: 'info',
   });
 
   it('forgets the items of days older than the newest delivered one, and still delivers a late attack for them correctly', async () => {
@@ -53,12 +45,12 @@ describe('STATE_RETENTION_DAYS (files → MISP emulator)', () => {
     const late = await run();
     assert.equal(late.status, 0, late.stderr);
     assert.match(late.stderr + late.stdout, /"forgotten":[1-9].*forgot what MISP holds of events older than STATE_RETENTION_DAYS/);
-    const event = misp.events().find((e) => e.date === '2025-03-10')!;
+    const event = e2e.misp.events().find((e) => e.date === '2025-03-10')!;
     const sources = event.Attribute.filter((a) => a.type === 'ip-src').map((a) => a.value).sort();
     assert.deepEqual(sources, ['198.51.100.1', '198.51.100.3'], 'one attribute per address: the known one updated, the new one added');
     assert.equal(event.Object.filter((o) => o.name === 'cowrie').length, 2, 'one login object per address');
-    assert.deepEqual(misp.specViolations, []);
-    assert.deepEqual(misp.unreported, []);
+    assert.deepEqual(e2e.misp.specViolations, []);
+    assert.deepEqual(e2e.misp.unreported, []);
     assert.ok(itemsOf('2025-03-14') > 0, 'recent days are remembered');
   });
 });
