@@ -18,6 +18,13 @@ import { HpfeedsClient, hpfeedsConnection, type HpfeedsStatus } from './sources/
 export interface Finding {
   readonly ok: boolean;
   readonly line: string;
+  /** Works, but deserves a look (no attacks lately, TLS verification off, a missing permission): shown, not failed. */
+  readonly warn?: true;
+}
+
+/** How `check` marks a finding: ✓ works, ! works but deserves a look, ✗ cannot work. */
+export function findingMark(finding: Finding): string {
+  return !finding.ok ? '✗' : finding.warn ? '!' : '✓';
 }
 
 const INDEX_PATTERN = 'logstash-*';
@@ -47,7 +54,7 @@ async function checkElasticsearch(config: Config): Promise<Finding[]> {
   const findings: Finding[] = [];
   try {
     const info = await client.info();
-    findings.push({ ok: true, line: `${where}: ${info.product} ${info.version}${es.verifySsl ? '' : ' (TLS verification OFF)'}` });
+    findings.push({ ok: true, line: `${where}: ${info.product} ${info.version}${es.verifySsl ? '' : ' (TLS verification OFF)'}`, ...(!es.verifySsl && { warn: true as const }) });
     const indices = await client.indices(INDEX_PATTERN);
     if (indices.length === 0) {
       findings.push({ ok: false, line: `${where}: no ${INDEX_PATTERN} index — fix: is this T-Pot's Elasticsearch, and is Logstash running?` });
@@ -59,12 +66,11 @@ async function checkElasticsearch(config: Config): Promise<Finding[]> {
     const wanted = new Set<string>(config.honeypots);
     const rows = [...byType].sort((a, b) => b[1] - a[1]);
     const known = new Set(allHoneypots().map((h) => h.type as string));
-    findings.push({
-      ok: true,
-      line: rows.length === 0
-        ? '  last 24 h: no documents (is T-Pot receiving attacks?)'
-        : `  last 24 h: ${rows.map(([type, n]) => `${type} ${n.toLocaleString('en')}${!known.has(type) ? ' (unknown type)' : wanted.has(type) ? '' : ' (not in TPOT_HONEYPOTS)'}`).join(', ')}`,
-    });
+    findings.push(
+      rows.length === 0
+        ? { ok: true, warn: true, line: '  last 24 h: no documents (is T-Pot receiving attacks, and is its clock right?)' }
+        : { ok: true, line: `  last 24 h: ${rows.map(([type, n]) => `${type} ${n.toLocaleString('en')}${!known.has(type) ? ' (unknown type)' : wanted.has(type) ? '' : ' (not in TPOT_HONEYPOTS)'}`).join(', ')}` },
+    );
   } catch (error) {
     findings.push(failure(where, error));
   } finally {
@@ -88,10 +94,14 @@ async function checkMisp(config: Config): Promise<Finding[]> {
     const me = await client.request('GET', '/users/view/me');
     const role = (me.body as { Role?: { name?: string; perm_add?: boolean; perm_tag_editor?: boolean } } | undefined)?.Role;
     const canAdd = role?.perm_add === true;
-    const findings: Finding[] = [{ ok: true, line: `${where}: MISP ${versionText}${misp.verifySsl ? '' : ' (TLS verification OFF)'}` }];
+    const findings: Finding[] = [{ ok: true, line: `${where}: MISP ${versionText}${misp.verifySsl ? '' : ' (TLS verification OFF)'}`, ...(!misp.verifySsl && { warn: true as const }) }];
     findings.push(
       canAdd
-        ? { ok: true, line: `  the key's role (${role?.name ?? '?'}) may create events${role?.perm_tag_editor ? '' : '; it may not create tags, so new tags (tpot:honeypot=…) must exist already'}` }
+        ? {
+            ok: true,
+            line: `  the key's role (${role?.name ?? '?'}) may create events${role?.perm_tag_editor ? '' : '; it may not create tags, so new tags (tpot:honeypot=…) must exist already'}`,
+            ...(role?.perm_tag_editor !== true && { warn: true as const }),
+          }
         : { ok: false, line: `  the key's role (${role?.name ?? '?'}) may not create events — fix: give the user a role with "Add events" (perm_add), e.g. User or Org Admin` },
     );
     return findings;

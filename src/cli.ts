@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import type { Logger } from 'pino';
-import { runChecks } from './check.js';
+import { findingMark, runChecks } from './check.js';
 import { loadConfig, parseDateFlag, type Config } from './config.js';
 import { createEnricher } from './enrichment/setup.js';
 import { ConfigError, Tpot2MispError } from './errors.js';
@@ -209,7 +209,7 @@ async function main(argv: readonly string[]): Promise<number> {
         const { config, warnings } = loadConfig({ flags: flagsFor(options), ...settingsFile(options, command) });
         for (const warning of warnings) process.stdout.write(`! ${warning}\n`);
         const findings = await runChecks(config);
-        for (const finding of findings) process.stdout.write(`${finding.ok ? '✓' : '✗'} ${finding.line}\n`);
+        for (const finding of findings) process.stdout.write(`${findingMark(finding)} ${finding.line}\n`);
         exitCode = findings.every((f) => f.ok) ? 0 : 1;
       } catch (error) {
         exitCode = reportFailure(error, false);

@@ -139,6 +139,29 @@ describe('connecting to T-Pot\'s Elasticsearch the way users reach it', () => {
     }
   });
 
+  it('`tpot2misp check` marks what works but deserves a look with "!" (no attack in 24 h, TLS verification off) and still passes', async () => {
+    const quiet = await startEsEmulator({ nginx: { user: USER, password: PASSWORD }, tls: { ...tpotCertificate() } });
+    try {
+      quiet.add([{ ...DOC, '@timestamp': new Date(Date.now() - 3 * 86_400_000).toISOString() }]);
+      const env = {
+        ELASTICSEARCH_URL: quiet.url,
+        ELASTICSEARCH_USER: USER,
+        ELASTICSEARCH_PASSWORD: PASSWORD,
+        ELASTICSEARCH_VERIFY_SSL: 'false',
+        MISP_FEED_DIR: join(work, 'quiet-feed'),
+        STATE_DB: join(work, 'quiet.db'),
+        VALIDATION_REPORT_ENABLED: 'false',
+      };
+      const result = await runCli(['check', '--mode', 'batch', '--output', 'feed'], env);
+      assert.equal(result.status, 0, result.stdout + result.stderr);
+      assert.match(result.stdout, /^! Elasticsearch .*\(TLS verification OFF\)$/m);
+      assert.match(result.stdout, /^✓ +1 logstash-\* indices/m);
+      assert.match(result.stdout, /^! +last 24 h: no documents/m);
+    } finally {
+      await quiet.close();
+    }
+  });
+
   it('`tpot2misp check` with nothing reachable: non-zero, one actionable line per component', async () => {
     const dead = await new Promise<number>((resolve) => {
       const server = createServer().listen(0, '127.0.0.1', () => {
