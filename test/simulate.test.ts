@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import pino from 'pino';
 import { isSkip } from '../src/attack-event.js';
-import { honeypotFor } from '../src/honeypots/registry.js';
+import { allHoneypots, honeypotFor } from '../src/honeypots/registry.js';
 import { cowrieSessionMessage, nativeRecord } from '../src/simulate/simulate.js';
 import { generateTpotDocs, tpotDoc, type GenerateOptions } from '../src/simulate/synthetic-tpot.js';
 import { HpfeedsClient } from '../src/sources/hpfeeds/client.js';
@@ -45,12 +45,14 @@ describe('tpot2misp simulate', () => {
   it('writes native records that the honeypot modules read back as the same attacks', () => {
     const options = { docs: 2_000, uniqueIps: 100, days: 1, seed: 9 };
     let checked = 0;
+    const types = new Set<string>();
     for (let i = 0; i < options.docs; i++) {
-      const { doc } = tpotDoc(options, i);
-      const native = nativeRecord(doc);
+      const generated = tpotDoc(options, i);
+      const { doc } = generated;
+      const native = generated.native?.record ?? nativeRecord(doc);
       if (native === undefined) continue;
       const module = honeypotFor(String(doc['type']))!;
-      const fromNative = module.fromNative(native, module.logs[0]!.path);
+      const fromNative = module.fromNative(native, generated.native?.path ?? module.logs[0]!.path);
       assert.ok(fromNative !== undefined, `${String(doc['type'])} record ${i} is kept by fromNative`);
       const viaFiles = module.normalize({ ...fromNative, type: module.type, 't-pot_ip_ext': doc['t-pot_ip_ext'], 't-pot_ip_int': doc['t-pot_ip_int'] });
       const viaEs = module.normalize(doc);
@@ -62,8 +64,12 @@ describe('tpot2misp simulate', () => {
       const { origin: _o, ...esWithoutGeo } = viaEs;
       assert.deepEqual(viaFiles, esWithoutGeo, `record ${i} (${String(doc['type'])})`);
       checked++;
+      types.add(module.type);
     }
     assert.ok(checked > 1_000, `${checked} attacks compared`);
+    // Every honeypot type whose sample logs JSON or text lines, beside the generated ones (Heralding logs CSV).
+    const expectedTypes = allHoneypots().filter((h) => h.role === 'honeypot' && h.type !== 'Heralding').map((h) => h.type);
+    assert.deepEqual([...types].sort(), [...expectedTypes, 'Suricata'].sort());
   });
 
   it('--to files: the files collector then puts exactly the simulated attackers into their events', async () => {

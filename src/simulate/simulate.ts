@@ -49,6 +49,12 @@ export function nativeRecord(doc: Readonly<Record<string, unknown>>): Record<str
   }
 }
 
+/** A native record as its log writes it: a JSON line, or a text log's message. */
+function nativeLine(record: Record<string, unknown> | undefined, format: 'json' | 'text'): string | undefined {
+  if (record === undefined) return undefined;
+  return `${format === 'text' ? String(record['message']) : JSON.stringify(record)}\n`;
+}
+
 export interface SimulationResult {
   /** Documents or messages written. */
   readonly written: number;
@@ -69,14 +75,14 @@ export function simulateToDataDir(dataDir: string, options: GenerateOptions): Si
     }
   };
   for (let i = 0; i < options.docs; i++) {
-    const { doc } = tpotDoc(options, i);
-    const record = nativeRecord(doc);
-    const log = honeypotFor(String(doc['type']))?.logs.find((l) => l.format === 'json');
-    if (record === undefined || log === undefined) continue;
-    const path = join(dataDir, log.path);
+    const { doc, native } = tpotDoc(options, i);
+    const line = native !== undefined ? nativeLine(native.record, native.format) : nativeLine(nativeRecord(doc), 'json');
+    const relPath = native?.path ?? honeypotFor(String(doc['type']))?.logs.find((l) => l.format === 'json')?.path;
+    if (line === undefined || relPath === undefined) continue;
+    const path = join(dataDir, relPath);
     let lines = files.get(path);
     if (lines === undefined) files.set(path, (lines = []));
-    lines.push(`${JSON.stringify(record)}\n`);
+    lines.push(line);
     written++;
     if (i % 10_000 === 9_999) flush();
   }
@@ -124,6 +130,7 @@ export function cowrieSessionMessage(doc: Readonly<Record<string, unknown>>): Re
   const time = String(doc['timestamp'] ?? doc['@timestamp']);
   const login = doc['eventid'] === 'cowrie.login.failed';
   const command = doc['eventid'] === 'cowrie.command.input';
+  const download = doc['eventid'] === 'cowrie.session.file_download';
   return {
     session: doc['session'],
     startTime: time,
@@ -136,10 +143,10 @@ export function cowrieSessionMessage(doc: Readonly<Record<string, unknown>>): Re
     credentials: login ? [[doc['username'], doc['password']]] : [],
     commands: command ? [doc['input']] : [],
     unknownCommands: [],
-    urls: [],
+    urls: download ? [doc['url']] : [],
     version: 'SSH-2.0-Go',
     ttylog: null,
-    hashes: [],
+    hashes: download ? [doc['shasum']] : [],
     protocol: doc['protocol'] ?? 'ssh',
   };
 }

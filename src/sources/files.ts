@@ -74,7 +74,8 @@ async function fingerprintOf(path: string, gzip: boolean, length = FINGERPRINT_B
   return { hash: createHash('sha1').update(head).digest('hex'), bytes: head.length };
 }
 
-function globToRegExp(pattern: string): RegExp {
+/** A log path pattern (`*`: any run of characters within a file name) as a regular expression. */
+export function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`);
 }
 
