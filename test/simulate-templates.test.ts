@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { honeypotFor } from '../src/honeypots/registry.js';
-import { instantiate, loadTemplates } from '../src/simulate/templates.js';
+import { instantiate, loadTemplates, nativeLine } from '../src/simulate/templates.js';
 
 const work = mkdtempSync(join(tmpdir(), 'tpot2misp-templates-'));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -50,14 +50,20 @@ describe('attack templates from the bundled sample', () => {
     assert.equal(attack.time, time);
   });
 
-  it('keeps only lines that are attacks, and leaves out CSV logs', () => {
+  it("keeps only lines that are attacks; a CSV log's row is re-issued in its header's order, quoted where needed", () => {
     const adbhoney = honeypotFor('Adbhoney')!;
     const heralding = honeypotFor('Heralding')!;
     const dir = sampleDir({
       [adbhoney.logs[0]!.path]: ['{"eventid":"adbhoney.session.connect","timestamp":"2025-03-14T08:01:02"}', 'not json', '', JSON.stringify(ADBHONEY)],
-      [heralding.logs[0]!.path]: ['timestamp,auth_id,session_id,source_ip,source_port,destination_ip,destination_port,protocol,username,password', '2025-03-14 08:00:00.000000,a,b,203.0.113.7,4000,172.20.0.2,21,ftp,root,root'],
+      [heralding.logs[0]!.path]: [
+        'timestamp,auth_id,session_id,source_ip,source_port,destination_ip,destination_port,protocol,username,password',
+        '2025-03-14 08:00:00.000000,a,b,203.0.113.7,4000,172.20.0.2,21,ftp,root,"pass,""word"""',
+      ],
     });
     const templates = loadTemplates([adbhoney, heralding], dir);
-    assert.deepEqual(templates.map((t) => [t.honeypot.type, t.srcIp]), [['Adbhoney', '203.0.113.7']]);
+    assert.deepEqual(templates.map((t) => [t.honeypot.type, t.srcIp]), [['Adbhoney', '203.0.113.7'], ['Heralding', '203.0.113.7']]);
+    const csv = templates[1]!;
+    const row = nativeLine(instantiate(csv, '192.0.2.9', Date.parse('2025-04-01T00:00:09Z')), csv.format, csv.header);
+    assert.equal(row, '2025-04-01 00:00:09.000000,a,b,192.0.2.9,4000,172.20.0.2,21,ftp,root,"pass,""word"""');
   });
 });

@@ -67,8 +67,8 @@ describe('tpot2misp simulate', () => {
       types.add(module.type);
     }
     assert.ok(checked > 1_000, `${checked} attacks compared`);
-    // Every honeypot type whose sample logs JSON or text lines, beside the generated ones (Heralding logs CSV).
-    const expectedTypes = allHoneypots().filter((h) => h.role === 'honeypot' && h.type !== 'Heralding').map((h) => h.type);
+    // Every honeypot type (and Suricata, a network sensor whose alerts are attacks).
+    const expectedTypes = allHoneypots().filter((h) => h.role === 'honeypot').map((h) => h.type);
     assert.deepEqual([...types].sort(), [...expectedTypes, 'Suricata'].sort());
   });
 

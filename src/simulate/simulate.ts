@@ -12,6 +12,7 @@ import { esClientFor, type EsClient } from '../sources/elasticsearch/es-client.j
 import { HpfeedsClient, hpfeedsConnection } from '../sources/hpfeeds/client.js';
 import { ELK_ENVIRONMENT } from '../sources/sensor-environment.js';
 import { SENSOR_EXT, SENSOR_INT, tpotDoc, type GenerateOptions } from './synthetic-tpot.js';
+import { nativeLine } from './templates.js';
 
 /** What Logstash adds to a honeypot's own record; a native log line never has these. */
 const LOGSTASH_FIELDS = ['@timestamp', '@version', 'type', 'path', 'host', 't-pot_hostname', 't-pot_ip_ext', 't-pot_ip_int', 'geoip', 'geoip_ext', 'ip_rep'];
@@ -49,12 +50,6 @@ export function nativeRecord(doc: Readonly<Record<string, unknown>>): Record<str
   }
 }
 
-/** A native record as its log writes it: a JSON line, or a text log's message. */
-function nativeLine(record: Record<string, unknown> | undefined, format: 'json' | 'text'): string | undefined {
-  if (record === undefined) return undefined;
-  return `${format === 'text' ? String(record['message']) : JSON.stringify(record)}\n`;
-}
-
 export interface SimulationResult {
   /** Documents or messages written. */
   readonly written: number;
@@ -76,13 +71,17 @@ export function simulateToDataDir(dataDir: string, options: GenerateOptions): Si
   };
   for (let i = 0; i < options.docs; i++) {
     const { doc, native } = tpotDoc(options, i);
-    const line = native !== undefined ? nativeLine(native.record, native.format) : nativeLine(nativeRecord(doc), 'json');
+    const record = native?.record ?? nativeRecord(doc);
     const relPath = native?.path ?? honeypotFor(String(doc['type']))?.logs.find((l) => l.format === 'json')?.path;
-    if (line === undefined || relPath === undefined) continue;
+    if (record === undefined || relPath === undefined) continue;
     const path = join(dataDir, relPath);
     let lines = files.get(path);
-    if (lines === undefined) files.set(path, (lines = []));
-    lines.push(line);
+    if (lines === undefined) {
+      files.set(path, (lines = []));
+      // A new CSV log starts with its header line, as the honeypot writes it.
+      if (native?.header !== undefined && !existsSync(path)) lines.push(`${native.header.join(',')}\n`);
+    }
+    lines.push(`${nativeLine(record, native?.format ?? 'json', native?.header)}\n`);
     written++;
     if (i % 10_000 === 9_999) flush();
   }

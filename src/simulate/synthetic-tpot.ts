@@ -62,7 +62,7 @@ export function attackerIp(i: number): string {
 export interface SyntheticDoc {
   readonly doc: Record<string, unknown>;
   /** For a document re-issued from a sample line: that line's native record, as its honeypot logs it. */
-  readonly native?: { readonly path: string; readonly format: 'json' | 'text'; readonly record: Record<string, unknown> };
+  readonly native?: { readonly path: string; readonly format: 'json' | 'text' | 'csv'; readonly header?: readonly string[]; readonly record: Record<string, unknown> };
   /** The attacker this document must put into MISP, with its event key; absent for non-attacks. */
   readonly attacker?: { readonly key: string; readonly ip: string };
 }
@@ -135,7 +135,7 @@ export function tpotDoc(options: GenerateOptions, i: number): SyntheticDoc {
       const shaped = template.honeypot.fromNative(record, template.path) ?? {};
       // Logstash's own fields last: @timestamp exactly `ts`, so that it never decreases with i.
       const doc = { ...shaped, ...common(template.honeypot.type, ts, typeof shaped['path'] === 'string' ? shaped['path'] : `/data/${template.path}`), ...geo };
-      return { doc, native: { path: template.path, format: template.format, record }, ...(valid && { attacker: { key: `${template.honeypot.type}|${day}`, ip: address } }) };
+      return { doc, native: { path: template.path, format: template.format, ...(template.header && { header: template.header }), record }, ...(valid && { attacker: { key: `${template.honeypot.type}|${day}`, ip: address } }) };
     } else if (pick < 0.95) {
       return out({ ...common('P0f', ts, '/data/p0f/log/p0f.json'), src_ip: ip, src_port: 40001, dest_ip: SENSOR_INT, dest_port: 22, mod: 'syn', subject: 'cli', os: 'Linux 2.2.x-3.x' });
     } else {

@@ -2,6 +2,7 @@
 // hostile strings included), each of which can be re-issued with another attacker address and time. They give the
 // generator every honeypot type in the shape its own log has, without a hand-written generator per type.
 import { readdirSync, readFileSync } from 'node:fs';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AttackerIpPolicy } from '../attacker-ip-policy.js';
@@ -16,8 +17,10 @@ export interface AttackTemplate {
   readonly honeypot: Honeypot;
   /** The log file, relative to a T-Pot data directory. */
   readonly path: string;
-  readonly format: 'json' | 'text';
-  /** The native record (`{ message }` for a text log). */
+  readonly format: 'json' | 'text' | 'csv';
+  /** A CSV log's header line's names, in order. */
+  readonly header?: readonly string[];
+  /** The native record (`{ message }` for a text log, header names → values for CSV). */
   readonly record: Doc;
   readonly srcIp: string;
   /** `srcIp` as a whole token only: 192.0.2.4 must not touch 192.0.2.45 (a port may follow it). */
@@ -50,6 +53,17 @@ function shiftDateTimes(text: string, shiftMs: number): string {
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A record as its log writes it: a JSON line, a text log's message, or a CSV row in the header's order. */
+export function nativeLine(record: Doc, format: 'json' | 'text' | 'csv', header: readonly string[] = []): string {
+  if (format === 'text') return String(record['message']);
+  if (format === 'json') return JSON.stringify(record);
+  return header.map((name) => csvField(String(record[name] ?? ''))).join(',');
+}
+
+function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
 
 /**
  * The template's record with its attacker address replaced by `ip` and its times moved so that the attack is at
@@ -88,21 +102,22 @@ function reissues(template: AttackTemplate, ip: string, time: number): boolean {
 
 /**
  * Every sample line of the given honeypots that is an attack and survives re-issuing (a probe with another address
- * and time gives exactly that address and time, and no other source address), in file order. CSV logs (Heralding)
- * are left out.
+ * and time gives exactly that address and time, and no other source address), in file order.
  */
 export function loadTemplates(honeypots: readonly Honeypot[] = allHoneypots(), sampleDir = SAMPLE_DIR): AttackTemplate[] {
   const templates: AttackTemplate[] = [];
   for (const honeypot of honeypots) {
     for (const log of honeypot.logs) {
-      if (log.format === 'csv') continue;
       for (const path of samplePaths(sampleDir, log.path)) {
-        for (const line of readFileSync(join(sampleDir, path), 'utf8').split('\n')) {
-          const record = parseRecord(line, log.format);
+        const lines = readFileSync(join(sampleDir, path), 'utf8').split('\n');
+        // A CSV log's first line names its columns (sample CSV rows hold no line breaks).
+        const header = log.format === 'csv' ? lines.shift()?.split(',').map((name) => name.trim()) : undefined;
+        for (const line of lines) {
+          const record = parseRecord(line, log.format, header);
           const attack = record === undefined ? undefined : attackOf(honeypot, path, record);
           if (record === undefined || attack === undefined || !attack.srcIp.includes('.')) continue;
           const srcIpToken = new RegExp(`(?<![\\w.])${escapeRegExp(attack.srcIp)}(?![\\w.])`, 'g');
-          const template = { honeypot, path, format: log.format, record, srcIp: attack.srcIp, srcIpToken, time: attack.time, v4Only: false };
+          const template = { honeypot, path, format: log.format, ...(header && { header }), record, srcIp: attack.srcIp, srcIpToken, time: attack.time, v4Only: false };
           const probeTime = Math.floor(attack.time / 1000) * 1000 + 3 * 86_400_000 + 3_723_000;
           if (!reissues(template, PROBE_V4, probeTime)) continue;
           // A sample that writes an IPv4 address IPv6-mapped (Dionaea's `::ffff:192.0.2.1`) takes IPv4 attackers only.
@@ -114,9 +129,13 @@ export function loadTemplates(honeypots: readonly Honeypot[] = allHoneypots(), s
   return templates;
 }
 
-function parseRecord(line: string, format: 'json' | 'text'): Doc | undefined {
+function parseRecord(line: string, format: 'json' | 'text' | 'csv', header: readonly string[] | undefined): Doc | undefined {
   if (line.trim() === '') return undefined;
   if (format === 'text') return { message: line };
+  if (format === 'csv') {
+    const [row] = parseCsv(line, { relax_column_count: true }) as string[][];
+    return header === undefined || row === undefined ? undefined : Object.fromEntries(header.map((name, i) => [name, row[i] ?? '']));
+  }
   try {
     const record: unknown = JSON.parse(line);
     return record !== null && typeof record === 'object' && !Array.isArray(record) ? (record as Doc) : undefined;
