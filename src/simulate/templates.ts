@@ -132,11 +132,11 @@ export function loadTemplates(honeypots: readonly Honeypot[] = allHoneypots(), s
 function parseRecord(line: string, format: 'json' | 'text' | 'csv', header: readonly string[] | undefined): Doc | undefined {
   if (line.trim() === '') return undefined;
   if (format === 'text') return { message: line };
-  if (format === 'csv') {
-    const [row] = parseCsv(line, { relax_column_count: true }) as string[][];
-    return header === undefined || row === undefined ? undefined : Object.fromEntries(header.map((name, i) => [name, row[i] ?? '']));
-  }
   try {
+    if (format === 'csv') {
+      const [row] = parseCsv(line, { relax_column_count: true }) as string[][];
+      return header === undefined || row === undefined ? undefined : Object.fromEntries(header.map((name, i) => [name, row[i] ?? '']));
+    }
     const record: unknown = JSON.parse(line);
     return record !== null && typeof record === 'object' && !Array.isArray(record) ? (record as Doc) : undefined;
   } catch {
