@@ -10,8 +10,8 @@ import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { simulateToDataDir } from '../src/simulate/simulate.js';
-import { ELK_ENVIRONMENT } from '../src/sources/sensor-environment.js';
 import { tpotDoc, type GenerateOptions } from '../src/simulate/synthetic-tpot.js';
+import { ELK_ENVIRONMENT } from '../src/sources/sensor-environment.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
