@@ -3,16 +3,18 @@
 // directories that a run would create are judged by the nearest one that exists.
 import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import pino from 'pino';
 import type { Config } from './config.js';
 import { providerClients } from './enrichment/setup.js';
 import { Tpot2MispError } from './errors.js';
+import type { Honeypot } from './honeypots/honeypot.js';
 import { allHoneypots } from './honeypots/registry.js';
 import { MispHttpClient, mispMessage } from './misp/http-client.js';
 import { displayUrl } from './observability/display-url.js';
 import { listenAddress, listenProblem } from './observability/metrics.js';
 import { esClientFor } from './sources/elasticsearch/es-client.js';
+import { globToRegExp } from './sources/files.js';
 import { HpfeedsClient, hpfeedsConnection, type HpfeedsStatus } from './sources/hpfeeds/client.js';
 
 export interface Finding {
@@ -28,6 +30,7 @@ export function findingMark(finding: Finding): string {
 }
 
 const INDEX_PATTERN = 'logstash-*';
+const DAY_MS = 86_400_000;
 
 /**
  * An error's hint as advice for `check`: without what a run does about the failure ("the data is kept and sent again
@@ -62,7 +65,7 @@ async function checkElasticsearch(config: Config): Promise<Finding[]> {
     }
     const docs = indices.reduce((n, i) => n + i.docs, 0);
     findings.push({ ok: true, line: `  ${indices.length} ${INDEX_PATTERN} indices, ${docs.toLocaleString('en')} documents, newest ${indices[0]!.index}` });
-    const byType = await client.countByType(INDEX_PATTERN, Date.now() - 86_400_000);
+    const byType = await client.countByType(INDEX_PATTERN, Date.now() - DAY_MS);
     const wanted = new Set<string>(config.honeypots);
     const rows = [...byType].sort((a, b) => b[1] - a[1]);
     const known = new Set(allHoneypots().map((h) => h.type as string));
@@ -156,7 +159,38 @@ function checkDataDir(config: Config): Finding[] {
   const present = new Set(readdirSync(dir));
   const found = allHoneypots().filter((h) => h.logs.some((log) => present.has(log.path.split('/')[0]!)));
   if (found.length === 0) return [{ ok: false, line: `T-Pot data directory ${dir}: no honeypot folder in it — fix: point TPOT_DATA_DIR at ~/tpotce/data` }];
-  return [{ ok: true, line: `T-Pot data directory ${join(dir)}: ${found.map((h) => h.type).join(', ')}` }];
+  const findings: Finding[] = [{ ok: true, line: `T-Pot data directory ${join(dir)}: ${found.map((h) => h.type).join(', ')}` }];
+  const newest = newestLogWrite(dir, found);
+  if (newest === undefined) findings.push({ ok: true, warn: true, line: '  no honeypot log file in it yet (is T-Pot running?)' });
+  else {
+    const stale = Date.now() - newest.time > DAY_MS;
+    findings.push({ ok: true, ...(stale && { warn: true as const }), line: `  newest log write: ${new Date(newest.time).toISOString()} (${newest.path})${stale ? ', over 24 h ago (are the honeypots running?)' : ''}` });
+  }
+  return findings;
+}
+
+/** The most recent modification among the honeypots' live log files (a `*` in a log path's file name matches any run). */
+function newestLogWrite(dir: string, honeypots: readonly Honeypot[]): { path: string; time: number } | undefined {
+  let newest: { path: string; time: number } | undefined;
+  for (const log of honeypots.flatMap((h) => h.logs)) {
+    const folder = dirname(log.path);
+    const name = globToRegExp(basename(log.path));
+    let files: string[];
+    try {
+      files = readdirSync(join(dir, folder)).filter((file) => name.test(file));
+    } catch {
+      continue;
+    }
+    for (const file of files) {
+      try {
+        const time = statSync(join(dir, folder, file)).mtimeMs;
+        if (newest === undefined || time > newest.time) newest = { path: join(folder, file), time };
+      } catch {
+        // Rotated away meanwhile.
+      }
+    }
+  }
+  return newest;
 }
 
 /** The directory itself, or the nearest ancestor that exists (a run creates the rest), and whether it is a directory. */

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { checkHint, checkMetricsPort, runChecks } from '../src/check.js';
+import { checkHint, checkMetricsPort, findingMark, runChecks } from '../src/check.js';
 import { loadConfig } from '../src/config.js';
 
 const work = mkdtempSync(join(tmpdir(), 'tpot2misp-check-'));
@@ -59,6 +59,32 @@ describe('tpot2misp check', () => {
     assert.equal(lineAbout(quiet, 'report directory'), undefined);
     assert.equal(lineAbout(quiet, 'log file'), undefined);
     assert.equal(lineAbout(quiet, 'Prometheus'), undefined);
+  });
+
+  it('files mode: says when the honeypots last wrote a log, with "!" when nothing was written for 24 h', async () => {
+    const dataDir = join(work, 'tpot-data');
+    mkdirSync(join(dataDir, 'cowrie', 'log'), { recursive: true });
+    mkdirSync(join(dataDir, 'conpot', 'log'), { recursive: true });
+    const newestOf = async () => (await runChecks(configWith({ TPOT_DATA_DIR: dataDir }))).find((f) => /^ {2}(no honeypot log|newest log write)/.test(f.line))!;
+    // Folders but no log yet (a fresh T-Pot, or the wrong directory level).
+    let newest = await newestOf();
+    assert.equal(findingMark(newest), '!');
+    assert.match(newest.line, /no honeypot log file in it yet/);
+    // Conpot logs to conpot_<protocol>.json: the pattern counts too.
+    const cowrie = join(dataDir, 'cowrie', 'log', 'cowrie.json');
+    const conpot = join(dataDir, 'conpot', 'log', 'conpot_IEC104.json');
+    writeFileSync(cowrie, '{}\n');
+    writeFileSync(conpot, '{}\n');
+    const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
+    utimesSync(cowrie, daysAgo(3), daysAgo(3));
+    utimesSync(conpot, daysAgo(2), daysAgo(2));
+    newest = await newestOf();
+    assert.equal(findingMark(newest), '!');
+    assert.match(newest.line, /newest log write: .*\(conpot\/log\/conpot_IEC104\.json\), over 24 h ago/);
+    utimesSync(cowrie, new Date(), new Date());
+    newest = await newestOf();
+    assert.equal(findingMark(newest), '✓');
+    assert.match(newest.line, /newest log write: .*\(cowrie\/log\/cowrie\.json\)$/);
   });
 
   it('says whether PROMETHEUS_PORT is free when metrics are enabled', async () => {
