@@ -127,7 +127,8 @@ export function tpotDoc(options: GenerateOptions, i: number): SyntheticDoc {
         ...(alert && { alert: { action: 'allowed', gid: 1, signature_id: 2034647, rev: 2, signature: 'ET EXPLOIT Apache log4j RCE Attempt (http ldap) (CVE-2021-44228)', category: 'Attempted Administrator Privilege Gain', severity: 1, cve_id: 'CVE-2021-44228' } }),
         app_proto: 'http',
       }, alert && valid ? 'Suricata' : undefined);
-    } else if (pick < 0.9) {
+    } else if (pick < 0.9 && sampleTemplates().length > 0) {
+      // (Without the bundled sample, e.g. a copy without examples/, these documents are P0f's.)
       const all = sampleTemplates();
       const template = all[Math.floor(next() * all.length)]!;
       const address = template.v4Only && ip.includes(':') ? attackerIp(attacker % 720) : ip;
