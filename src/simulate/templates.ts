@@ -2,9 +2,9 @@
 // hostile strings included), each of which can be re-issued with another attacker address and time. They give the
 // generator every honeypot type in the shape its own log has, without a hand-written generator per type.
 import { readdirSync, readFileSync } from 'node:fs';
-import { parse as parseCsv } from 'csv-parse/sync';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { AttackerIpPolicy } from '../attacker-ip-policy.js';
 import { isSkip, type AttackEvent } from '../attack-event.js';
 import type { Doc } from '../honeypots/fields.js';
