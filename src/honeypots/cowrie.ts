@@ -1,7 +1,7 @@
 // Cowrie (SSH/Telnet, medium interaction): logins, commands, downloads, client fingerprints.
 import type { CredentialAttempt, FileTransfer } from '../attack-event.js';
 import { commonEvent, renamed, withTimestamp } from './common-event.js';
-import { field, fileNameOf, text, type Doc } from './fields.js';
+import { fileNameOf, text, textOrEmpty, type Doc } from './fields.js';
 import type { Honeypot } from './honeypot.js';
 
 const PROTOCOL_PORTS: Readonly<Record<string, number>> = { ssh: 22, telnet: 23 };
@@ -40,7 +40,7 @@ export const cowrie: Honeypot = {
       case 'cowrie.login.failed': {
         const username = text(doc, 'username');
         // Cowrie logs an empty password as "" (a guess of its own): kept, unlike a login that logged none.
-        const password = text(doc, 'password') ?? (field(doc, 'password') === '' ? '' : undefined);
+        const password = textOrEmpty(doc, 'password');
         if (username !== undefined || password !== undefined) {
           credentials.push({ username, password, success: eventId === 'cowrie.login.success' });
         }

@@ -1,7 +1,7 @@
 // Dionaea (low interaction, many services): probed services, credentials tried on them.
 import type { CredentialAttempt } from '../attack-event.js';
 import { commonEvent, renamed, withTimestamp } from './common-event.js';
-import { text, texts, type Doc } from './fields.js';
+import { text, textOrEmpty, texts, type Doc } from './fields.js';
 import type { Honeypot } from './honeypot.js';
 
 function stripMapped(value: unknown): unknown {
@@ -14,7 +14,7 @@ function stripMapped(value: unknown): unknown {
  */
 function credentialsOf(doc: Doc): CredentialAttempt[] {
   const username = text(doc, 'username');
-  const password = text(doc, 'password') ?? (typeof doc['password'] === 'string' ? '' : undefined);
+  const password = textOrEmpty(doc, 'password');
   if (username === undefined && password === undefined) return [];
   const users = username?.split(',') ?? [];
   const passwords = password?.split(',') ?? [];

@@ -28,6 +28,12 @@ export function text(doc: Doc, path: string): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 
+/** A string field, empty included (an empty password is a guess of its own), or undefined when absent or not a string. */
+export function textOrEmpty(doc: Doc, path: string): string | undefined {
+  const value = field(doc, path);
+  return typeof value === 'string' ? value : undefined;
+}
+
 /** The first of several string fields that is present. */
 export function firstText(doc: Doc, ...paths: string[]): string | undefined {
   for (const path of paths) {

@@ -62,7 +62,7 @@ export function attackerIp(i: number): string {
 export interface SyntheticDoc {
   readonly doc: Record<string, unknown>;
   /** For a document re-issued from a sample line: that line's native record, as its honeypot logs it. */
-  readonly native?: { readonly path: string; readonly format: 'json' | 'text' | 'csv'; readonly header?: readonly string[]; readonly record: Record<string, unknown> };
+  readonly native?: Pick<AttackTemplate, 'path' | 'format' | 'header'> & { readonly record: Record<string, unknown> };
   /** The attacker this document must put into MISP, with its event key; absent for non-attacks. */
   readonly attacker?: { readonly key: string; readonly ip: string };
 }

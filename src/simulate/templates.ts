@@ -8,7 +8,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { AttackerIpPolicy } from '../attacker-ip-policy.js';
 import { isSkip, type AttackEvent } from '../attack-event.js';
 import type { Doc } from '../honeypots/fields.js';
-import type { Honeypot } from '../honeypots/honeypot.js';
+import type { Honeypot, NativeLog } from '../honeypots/honeypot.js';
 import { allHoneypots } from '../honeypots/registry.js';
 import { extractIndicators } from '../indicators.js';
 import { globToRegExp } from '../sources/files.js';
@@ -17,7 +17,7 @@ export interface AttackTemplate {
   readonly honeypot: Honeypot;
   /** The log file, relative to a T-Pot data directory. */
   readonly path: string;
-  readonly format: 'json' | 'text' | 'csv';
+  readonly format: NativeLog['format'];
   /** A CSV log's header line's names, in order. */
   readonly header?: readonly string[];
   /** The native record (`{ message }` for a text log, header names → values for CSV). */
@@ -55,7 +55,7 @@ function shiftDateTimes(text: string, shiftMs: number): string {
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** A record as its log writes it: a JSON line, a text log's message, or a CSV row in the header's order. */
-export function nativeLine(record: Doc, format: 'json' | 'text' | 'csv', header: readonly string[] = []): string {
+export function nativeLine(record: Doc, format: NativeLog['format'], header: readonly string[] = []): string {
   if (format === 'text') return String(record['message']);
   if (format === 'json') return JSON.stringify(record);
   return header.map((name) => csvField(String(record[name] ?? ''))).join(',');
@@ -129,7 +129,7 @@ export function loadTemplates(honeypots: readonly Honeypot[] = allHoneypots(), s
   return templates;
 }
 
-function parseRecord(line: string, format: 'json' | 'text' | 'csv', header: readonly string[] | undefined): Doc | undefined {
+function parseRecord(line: string, format: NativeLog['format'], header: readonly string[] | undefined): Doc | undefined {
   if (line.trim() === '') return undefined;
   if (format === 'text') return { message: line };
   try {
