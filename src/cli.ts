@@ -10,6 +10,7 @@ import { findingMark, runChecks } from './check.js';
 import { loadConfig, parseDateFlag, type Config } from './config.js';
 import { createEnricher } from './enrichment/setup.js';
 import { ConfigError, Tpot2MispError } from './errors.js';
+import { limitHeapGrowth } from './heap-growth.js';
 import { createLogger, openLogger, type LoggerHandle } from './observability/log.js';
 import { displayUrl } from './observability/display-url.js';
 import { Metrics } from './observability/metrics.js';
@@ -294,4 +295,5 @@ async function main(argv: readonly string[]): Promise<number> {
   return exitCode;
 }
 
+limitHeapGrowth();
 process.exitCode = await main(process.argv);
