@@ -3,7 +3,7 @@
 // directories that a run would create are judged by the nearest one that exists.
 import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pino from 'pino';
 import type { Config } from './config.js';
 import { providerClients } from './enrichment/setup.js';
@@ -14,7 +14,7 @@ import { MispHttpClient, mispMessage } from './misp/http-client.js';
 import { displayUrl } from './observability/display-url.js';
 import { listenAddress, listenProblem } from './observability/metrics.js';
 import { esClientFor } from './sources/elasticsearch/es-client.js';
-import { globToRegExp } from './sources/files.js';
+import { logFilesMatching } from './sources/log-glob.js';
 import { HpfeedsClient, hpfeedsConnection, type HpfeedsStatus } from './sources/hpfeeds/client.js';
 
 export interface Finding {
@@ -172,22 +172,12 @@ function checkDataDir(config: Config): Finding[] {
 /** The most recent modification among the honeypots' live log files (a `*` in a log path's file name matches any run). */
 function newestLogWrite(dir: string, honeypots: readonly Honeypot[]): { path: string; time: number } | undefined {
   let newest: { path: string; time: number } | undefined;
-  for (const log of honeypots.flatMap((h) => h.logs)) {
-    const folder = dirname(log.path);
-    const name = globToRegExp(basename(log.path));
-    let files: string[];
+  for (const path of honeypots.flatMap((h) => h.logs).flatMap((log) => logFilesMatching(dir, log.path))) {
     try {
-      files = readdirSync(join(dir, folder)).filter((file) => name.test(file));
+      const time = statSync(join(dir, path)).mtimeMs;
+      if (newest === undefined || time > newest.time) newest = { path, time };
     } catch {
-      continue;
-    }
-    for (const file of files) {
-      try {
-        const time = statSync(join(dir, folder, file)).mtimeMs;
-        if (newest === undefined || time > newest.time) newest = { path: join(folder, file), time };
-      } catch {
-        // Rotated away meanwhile.
-      }
+      // Not written yet, or rotated away meanwhile.
     }
   }
   return newest;

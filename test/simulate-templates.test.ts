@@ -66,4 +66,12 @@ describe('attack templates from the bundled sample', () => {
     const row = nativeLine(instantiate(csv, '192.0.2.9', Date.parse('2025-04-01T00:00:09Z')), csv.format, csv.header);
     assert.equal(row, '2025-04-01 00:00:09.000000,a,b,192.0.2.9,4000,172.20.0.2,21,ftp,root,"pass,""word"""');
   });
+
+  it('gives none, without failing, for a sample that lacks a log or is missing altogether (a copy without examples/)', () => {
+    const adbhoney = honeypotFor('Adbhoney')!;
+    const heralding = honeypotFor('Heralding')!;
+    const onlyAdbhoney = sampleDir({ [adbhoney.logs[0]!.path]: [JSON.stringify(ADBHONEY)] });
+    assert.deepEqual(loadTemplates([adbhoney, heralding], onlyAdbhoney).map((t) => t.honeypot.type), ['Adbhoney']);
+    assert.deepEqual(loadTemplates([adbhoney, heralding], join(work, 'no-such-sample')), []);
+  });
 });

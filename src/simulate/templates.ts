@@ -1,8 +1,8 @@
 // Attack templates for the synthetic data set: the bundled sample's log lines (examples/tpot-data, a few per honeypot,
 // hostile strings included), each of which can be re-issued with another attacker address and time. They give the
 // generator every honeypot type in the shape its own log has, without a hand-written generator per type.
-import { readdirSync, readFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { AttackerIpPolicy } from '../attacker-ip-policy.js';
@@ -11,7 +11,7 @@ import type { Doc } from '../honeypots/fields.js';
 import type { Honeypot, NativeLog } from '../honeypots/honeypot.js';
 import { allHoneypots } from '../honeypots/registry.js';
 import { extractIndicators } from '../indicators.js';
-import { globToRegExp } from '../sources/files.js';
+import { escapeRegExp, logFilesMatching } from '../sources/log-glob.js';
 
 export interface AttackTemplate {
   readonly honeypot: Honeypot;
@@ -51,8 +51,6 @@ function shiftDateTimes(text: string, shiftMs: number): string {
     return `${date}${ts}${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())}:${pad(t.getUTCSeconds())}${f === undefined ? '' : `${fs}${'0'.repeat(f.length)}`}`;
   });
 }
-
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** A record as its log writes it: a JSON line, a text log's message, or a CSV row in the header's order. */
 export function nativeLine(record: Doc, format: NativeLog['format'], header: readonly string[] = []): string {
@@ -108,8 +106,8 @@ export function loadTemplates(honeypots: readonly Honeypot[] = allHoneypots(), s
   const templates: AttackTemplate[] = [];
   for (const honeypot of honeypots) {
     for (const log of honeypot.logs) {
-      for (const path of samplePaths(sampleDir, log.path)) {
-        const lines = readFileSync(join(sampleDir, path), 'utf8').split('\n');
+      for (const path of logFilesMatching(sampleDir, log.path)) {
+        const lines = readSample(join(sampleDir, path));
         // A CSV log's first line names its columns (sample CSV rows hold no line breaks).
         const header = log.format === 'csv' ? lines.shift()?.split(',').map((name) => name.trim()) : undefined;
         for (const line of lines) {
@@ -144,13 +142,10 @@ function parseRecord(line: string, format: NativeLog['format'], header: readonly
   }
 }
 
-/** The sample files a log path names (a `*` in the file name matches any run of characters). */
-function samplePaths(sampleDir: string, pattern: string): string[] {
-  if (!pattern.includes('*')) return [pattern];
-  const dir = dirname(pattern);
-  const name = globToRegExp(basename(pattern));
+/** A sample file's lines; none when it is missing (a copy without examples/, a log the sample has no line of). */
+function readSample(path: string): string[] {
   try {
-    return readdirSync(join(sampleDir, dir)).filter((file) => name.test(file)).sort().map((file) => join(dir, file));
+    return readFileSync(path, 'utf8').split('\n');
   } catch {
     return [];
   }

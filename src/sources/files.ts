@@ -18,6 +18,7 @@ import type { Honeypot, NativeLog } from '../honeypots/honeypot.js';
 import { readLines } from './files/line-reader.js';
 import { readSensorEnvironment, type SensorEnvironment } from './sensor-environment.js';
 import type { JsonValue, Source, SourceBatch, SourceRecord } from './source.js';
+import { escapeRegExp, globToRegExp } from './log-glob.js';
 
 // Blank lines are skipped; tested without trimming (a copy of every line otherwise).
 const BLANK = /^\s*$/;
@@ -74,11 +75,6 @@ async function fingerprintOf(path: string, gzip: boolean, length = FINGERPRINT_B
   return { hash: createHash('sha1').update(head).digest('hex'), bytes: head.length };
 }
 
-/** A log path pattern (`*`: any run of characters within a file name) as a regular expression. */
-export function globToRegExp(pattern: string): RegExp {
-  return new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`);
-}
-
 async function listDir(dir: string): Promise<string[]> {
   try {
     return (await readdir(dir)).sort();
@@ -101,8 +97,7 @@ interface RotatedFile {
 function lumberjackBackup(name: string): RegExp | undefined {
   const dot = name.lastIndexOf('.');
   if (dot <= 0) return undefined;
-  const quote = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`^${quote(name.slice(0, dot))}-\\d{4}-\\d{2}-\\d{2}T\\d{2}-\\d{2}-\\d{2}\\.\\d{3}${quote(name.slice(dot))}(?:\\.gz)?$`);
+  return new RegExp(`^${escapeRegExp(name.slice(0, dot))}-\\d{4}-\\d{2}-\\d{2}T\\d{2}-\\d{2}-\\d{2}\\.\\d{3}${escapeRegExp(name.slice(dot))}(?:\\.gz)?$`);
 }
 
 /**
