@@ -20,7 +20,12 @@ export class DailyBucket {
   readonly day: string;
   /** Documents that produced an attack event in this bucket. */
   events = 0;
-  readonly #items = new Map<string, HeldIndicator>();
+  // By attribute type (or object template), then by the value's identity: the inner key is a string the indicator
+  // holds already (its value, mostly), where one composite key per indicator ("attribute|ip-src|…") would cost a
+  // copy of every value. Together they are indicatorKey's identity.
+  readonly #attributes = new Map<string, Map<string, HeldIndicator>>();
+  readonly #objects = new Map<string, Map<string, HeldIndicator>>();
+  #size = 0;
 
   constructor(honeypot: HoneypotType, day: string) {
     this.honeypot = honeypot;
@@ -30,19 +35,22 @@ export class DailyBucket {
   add(observation: Observation, time: number): void {
     this.events++;
     for (const indicator of observation.indicators) {
-      const key = indicatorKey(indicator);
-      // Sessions matter only to objects that carry one (cowrie); leaving them out elsewhere keeps tallies small.
       const seen = {
         time,
         port: observation.port,
         protocol: observation.protocol,
+        // Sessions matter only to objects that carry one (cowrie); leaving them out elsewhere keeps tallies small.
         session: indicator.kind === 'object' && indicator.template === 'cowrie' ? observation.session : undefined,
         ids: isIdsSighting(indicator),
       };
-      const existing = this.#items.get(key);
+      const held = this.#held(indicator);
+      const identity = identityOf(indicator);
+      const existing = held.get(identity);
       // tallyOf makes a fresh object: the bucket owns it and updates it in place from then on.
-      if (existing === undefined) this.#items.set(key, { indicator, tally: tallyOf(seen) });
-      else {
+      if (existing === undefined) {
+        held.set(identity, { indicator, tally: tallyOf(seen) });
+        this.#size++;
+      } else {
         observeInPlace(existing.tally, seen);
         // One value seen both in a context kept out of IDS export (a source address the client may have written in a
         // header) and in one that is not (the TCP peer): the IDS-worthy sighting wins, whichever came first, so the
@@ -58,15 +66,50 @@ export class DailyBucket {
    * merges into the delivered one without changing it. No effect if the bucket already holds the indicator.
    */
   touch(indicator: Indicator): boolean {
-    const key = indicatorKey(indicator);
-    if (this.#items.has(key)) return false;
-    this.#items.set(key, { indicator, tally: emptyTally() });
+    const held = this.#held(indicator);
+    const identity = identityOf(indicator);
+    if (held.has(identity)) return false;
+    held.set(identity, { indicator, tally: emptyTally() });
+    this.#size++;
     return true;
   }
 
-  /** The bucket's indicators with their tallies (read-only views). */
-  get items(): ReadonlyMap<string, AggregatedIndicator> {
-    return this.#items;
+  /** Unique indicators held. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** The bucket's indicators with their tallies (read-only views): attributes by type, then objects by template. */
+  *values(): Generator<AggregatedIndicator> {
+    for (const held of this.#attributes.values()) yield* held.values();
+    for (const held of this.#objects.values()) yield* held.values();
+  }
+
+  /**
+   * The same, each let go as it is handed out: a flush builds a bucket part by part, and what it has built need not
+   * stay (the ledger rows it keeps until its commit are a fraction of the size). The bucket is empty afterwards; a
+   * failed flush does not come back to it (the data is read again).
+   */
+  *drain(): Generator<AggregatedIndicator> {
+    for (const groups of [this.#attributes, this.#objects]) {
+      for (const held of groups.values()) {
+        for (const [identity, item] of held) {
+          held.delete(identity);
+          this.#size--;
+          yield item;
+        }
+      }
+      groups.clear();
+    }
+  }
+
+  /** The map of `indicator`'s attribute type or object template, keyed by identityOf. */
+  #held(indicator: Indicator): Map<string, HeldIndicator> {
+    const groups = indicator.kind === 'attribute' ? this.#attributes : this.#objects;
+    const name = indicator.kind === 'attribute' ? indicator.type : indicator.template;
+    let held = groups.get(name);
+    if (held === undefined) groups.set(name, (held = new Map()));
+    return held;
   }
 }
 
@@ -90,9 +133,12 @@ function isIdsSighting(indicator: Indicator): boolean | undefined {
  * one attribute, whichever spelling came first), template and tuple for objects.
  */
 export function indicatorKey(indicator: Indicator): string {
-  return indicator.kind === 'attribute'
-    ? `attribute|${indicator.type}|${mispValueKey(indicator.type, indicator.value)}`
-    : `object|${indicator.template}|${indicator.key}`;
+  return indicator.kind === 'attribute' ? `attribute|${indicator.type}|${identityOf(indicator)}` : `object|${indicator.template}|${identityOf(indicator)}`;
+}
+
+/** An indicator's identity among those of its attribute type or object template. */
+function identityOf(indicator: Indicator): string {
+  return indicator.kind === 'attribute' ? mispValueKey(indicator.type, indicator.value) : indicator.key;
 }
 
 /** All buckets touched since the last flush; memory grows with unique indicators, not documents. */
@@ -102,9 +148,9 @@ export class Aggregator {
 
   add(honeypot: HoneypotType, time: number, observation: Observation): void {
     const bucket = this.#bucket(honeypot, utcDay(time));
-    const before = bucket.items.size;
+    const before = bucket.size;
     bucket.add(observation, time);
-    this.#items += bucket.items.size - before;
+    this.#items += bucket.size - before;
   }
 
   /** See DailyBucket.touch. */

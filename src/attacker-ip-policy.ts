@@ -53,9 +53,11 @@ export class AttackerIpPolicy {
   readonly #sensorTexts = new Set<string>();
   readonly #exclude: readonly Cidr[];
   readonly #allowPrivate: boolean;
-  // The same attacker appears in thousands of documents; classify each distinct string once per run.
+  // The same attacker appears in thousands of documents; classify each distinct string once per run. Documents of
+  // one attacker come together (a session), so a day's worth of recent attackers is enough: a larger cache only held
+  // memory on runs with more attackers than it had room for.
   readonly #cache = new Map<string, IpVerdict>();
-  static readonly #CACHE_LIMIT = 50_000;
+  static readonly #CACHE_LIMIT = 10_000;
 
   constructor(options: AttackerIpPolicyOptions = {}) {
     this.#sensor = new Set();

@@ -160,7 +160,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
           continue;
         }
         if (enricher !== undefined) {
-          for (const { indicator, tally } of bucket.items.values()) if (tally.count > 0) enricher.consider(bucket.honeypot, bucket.day, indicator, tally.count);
+          for (const { indicator, tally } of bucket.values()) if (tally.count > 0) enricher.consider(bucket.honeypot, bucket.day, indicator, tally.count);
         }
         const ledger = state.ledger(sink.id, uuid);
         for (const built of buildEventChangesInParts(bucket, ledger, options.build, sink.partSize ?? Number.POSITIVE_INFINITY, enricher)) {

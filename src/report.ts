@@ -334,7 +334,7 @@ export class RunReport {
     // take them when the part is committed. Nothing is cut here: a value's hits in every part add up.
     const count = (kind: TopKind, value: string, hits: number) => this.#pending[kind].set(value, (this.#pending[kind].get(value) ?? 0) + hits);
     let counted = false;
-    for (const { indicator, tally } of bucket.items.values()) {
+    for (const { indicator, tally } of bucket.values()) {
       // A zero count is a re-delivery with new enrichment, not an indicator of this run.
       if (tally.count === 0) continue;
       counted = true;

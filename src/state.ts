@@ -445,6 +445,9 @@ export class StateStore {
       // so the outbox must be; the other commits are one per flush. (NORMAL may lose the last commits there.)
       db.pragma('synchronous = FULL');
       db.pragma('busy_timeout = 5000');
+      // SQLite's own default page cache (2 MB; better-sqlite3 builds with 16 MB): lookups by UUID touch a few pages
+      // each, and the operating system caches the file anyway. Measured: 15 MB less RSS, no slower.
+      db.pragma('cache_size = -2000');
       db.exec(SCHEMA);
       migrate(db);
       const version = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").get();

@@ -32,11 +32,30 @@ export interface TallyObservation {
   readonly ids?: boolean;
 }
 
-function mergeList(a: readonly string[], aTruncated: boolean, b: readonly string[], bTruncated: boolean): [string[], boolean] {
+// Lists are never changed in place (a merge makes a new one), so tallies can share them. Most tallies list one port
+// and one protocol, from a few hundred distinct values: one shared list per value instead of one per tally saves
+// about a quarter of what each indicator held for a delivery costs (two arrays and a copy of the port's text).
+const EMPTY_LIST: readonly string[] = Object.freeze([]);
+const SINGLE_LISTS = new Map<string, readonly string[]>();
+// Ports and protocols come from attacker-written documents: bounded, a flood of odd values still cannot grow it.
+const SINGLE_LISTS_LIMIT = 10_000;
+
+function listOf(value: string | undefined): readonly string[] {
+  if (value === undefined) return EMPTY_LIST;
+  let list = SINGLE_LISTS.get(value);
+  if (list === undefined) {
+    list = Object.freeze([value]);
+    if (SINGLE_LISTS.size < SINGLE_LISTS_LIMIT) SINGLE_LISTS.set(value, list);
+  }
+  return list;
+}
+
+function mergeList(a: readonly string[], aTruncated: boolean, b: readonly string[], bTruncated: boolean): [readonly string[], boolean] {
   const union = [...new Set([...a, ...b])].sort();
   // Keeping the smallest N of a union of "smallest N" lists gives the smallest N of the full union, so the
   // result does not depend on how the data was split into runs.
-  return [union.slice(0, TALLY_LIST_LIMIT), aTruncated || bTruncated || union.length > TALLY_LIST_LIMIT];
+  const merged = union.length <= 1 ? listOf(union[0]) : union.slice(0, TALLY_LIST_LIMIT);
+  return [merged, aTruncated || bTruncated || union.length > TALLY_LIST_LIMIT];
 }
 
 function earlierSession(a: Tally, b: Tally): string | undefined {
@@ -51,9 +70,9 @@ export function tallyOf(observation: TallyObservation): Tally {
     firstSeen: observation.time,
     lastSeen: observation.time,
     count: 1,
-    ports: observation.port !== undefined ? [observation.port] : [],
+    ports: listOf(observation.port),
     portsTruncated: false,
-    protocols: observation.protocol !== undefined ? [observation.protocol] : [],
+    protocols: listOf(observation.protocol),
     protocolsTruncated: false,
     ...(observation.session !== undefined && { firstSession: observation.session }),
     ...(observation.ids === true && { ids: true }),
@@ -62,7 +81,7 @@ export function tallyOf(observation: TallyObservation): Tally {
 
 /** The identity of mergeTally: merging it changes nothing (a rebuild without a new sighting). */
 export function emptyTally(): MutableTally {
-  return { firstSeen: Number.POSITIVE_INFINITY, lastSeen: Number.NEGATIVE_INFINITY, count: 0, ports: [], portsTruncated: false, protocols: [], protocolsTruncated: false };
+  return { firstSeen: Number.POSITIVE_INFINITY, lastSeen: Number.NEGATIVE_INFINITY, count: 0, ports: EMPTY_LIST, portsTruncated: false, protocols: EMPTY_LIST, protocolsTruncated: false };
 }
 
 /** Commutative and associative: merge(a, merge(b, c)) equals merge(merge(a, b), c). */

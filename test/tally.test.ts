@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { mergeTally, observeInPlace, TALLY_LIST_LIMIT, tallyOf, type Tally } from '../src/tally.js';
+import { mergeTally, observeInPlace, TALLY_LIST_LIMIT, tallyOf, type MutableTally, type Tally } from '../src/tally.js';
 
 function fold(observations: Tally[]): Tally {
   return observations.reduce((a, b) => mergeTally(a, b));
@@ -26,6 +26,19 @@ describe('Tally', () => {
     const split = mergeTally(fold(observations.slice(25)), fold(observations.slice(0, 25)));
     assert.deepEqual(reversed, whole);
     assert.deepEqual(split, whole);
+  });
+
+  it('shares one-entry lists between tallies, and an update never changes what another tally holds', () => {
+    const a = tallyOf({ time: 1, port: '22/tcp', protocol: 'ssh' });
+    const b = tallyOf({ time: 2, port: '22/tcp', protocol: 'ssh' });
+    // Memory on long reads: most held indicators list one port and one protocol, from a few distinct values.
+    assert.equal(a.ports, b.ports);
+    assert.equal(a.protocols, b.protocols);
+    assert.equal(mergeTally(a, b).ports, a.ports);
+    observeInPlace(a as MutableTally, { time: 3, port: '2222/tcp', protocol: 'ssh' });
+    assert.deepEqual(a.ports, ['22/tcp', '2222/tcp']);
+    assert.deepEqual(b.ports, ['22/tcp']);
+    assert.deepEqual(tallyOf({ time: 4, port: '22/tcp' }).ports, ['22/tcp']);
   });
 
   it('bounds the port list and says when it was cut', () => {

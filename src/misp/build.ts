@@ -239,14 +239,14 @@ export function itemUuid(eventId: string, aggregated: Pick<AggregatedIndicator, 
 }
 
 export function buildEventChanges(bucket: DailyBucket, ledger: Ledger, settings: BuildSettings, enrichment?: EnrichmentView): EventChanges {
-  return changesFor(bucket, bucket.items.values(), !ledger.eventDelivered, ledger, settings, enrichment);
+  return changesFor(bucket, bucket.values(), !ledger.eventDelivered, ledger, settings, enrichment);
 }
 
 /**
  * The same changes, in parts of at most `chunkSize` indicators, so that a caller can deliver a large event without
  * holding all of its MISP JSON at once. Only parts with something to send; the first of them creates the event,
  * and an event with nothing in it is never created (a day of benign scanners left out, or enrichment re-delivered
- * to a sink that never held the event).
+ * to a sink that never held the event). The bucket is drained: each indicator is let go once its part is built.
  */
 export function* buildEventChangesInParts(bucket: DailyBucket, ledger: Ledger, settings: BuildSettings, chunkSize: number, enrichment?: EnrichmentView): Generator<EventChanges> {
   let createEvent = !ledger.eventDelivered;
@@ -258,7 +258,7 @@ export function* buildEventChangesInParts(bucket: DailyBucket, ledger: Ledger, s
     createEvent = false;
     yield changes;
   }
-  for (const aggregated of bucket.items.values()) {
+  for (const aggregated of bucket.drain()) {
     part.push(aggregated);
     if (part.length === chunkSize) yield* flushPart();
   }

@@ -134,7 +134,9 @@ function quotesBalanced(text: string): boolean {
 export function createFilesSource(options: FilesSourceOptions): Source {
   const dataDir = resolve(options.dataDir);
   const sensor = options.sensor ?? readSensorEnvironment(dataDir);
-  const batchSize = options.batchSize ?? 5000;
+  // Parsed documents are held until their batch is processed (about 1.3 KB each), and the pipeline checks for a
+  // delivery between batches: small batches keep both small.
+  const batchSize = options.batchSize ?? 1000;
   const maxLineBytes = options.maxLineBytes ?? 1024 * 1024;
   const common: Record<string, string> = {
     ...(sensor.extIp && { 't-pot_ip_ext': sensor.extIp }),

@@ -190,8 +190,8 @@ describe('the validation report of a run that did not end normally', () => {
     writeFileSync(join(reportDir, 'report.json'), '{"stale": true}\n');
     try {
       const env = { MISP_URL: misp.url, MISP_KEY: misp.apiKey, MISP_RETRIES: '0', MAX_PENDING_INDICATORS: '1000', TPOT_HONEYPOTS: 'Cowrie,Dionaea', VALIDATION_REPORT_DIR: reportDir, VALIDATION_REPORT_FORMAT: 'json,txt' };
-      // The first 5,000 Cowrie attackers (one source batch) are delivered and committed by an intermediate flush; the
-      // next flush (the rest of Cowrie, then Dionaea's event) fails.
+      // The 6,000 Cowrie attackers (six source batches of 1,000) are delivered and committed by intermediate flushes;
+      // the last flush (Dionaea's event) fails.
       const namespace = filesConfig(misp, 'namespace').uuidNamespace;
       const dionaea = eventUuid(namespace, 'Dionaea', '2025-03-14');
       misp.injectFaults({ count: 1_000, status: 503, pathPrefix: `/attributes/add/${dionaea}` });
@@ -204,7 +204,7 @@ describe('the validation report of a run that did not end normally', () => {
       assert.equal(report.stale, undefined, 'the previous report was left in place');
       const delivered = report.buckets.filter((b) => b.eventUuid !== undefined).map((b) => b.honeypot);
       assert.deepEqual(delivered, ['Cowrie'], 'the work committed before the failure is in the report');
-      assert.equal((report as unknown as { totals: { records: number } }).totals.records, 5_000);
+      assert.equal((report as unknown as { totals: { records: number } }).totals.records, 6_000);
       assert.ok(existsSync(join(reportDir, 'report.txt')));
     } finally {
       await misp.close();

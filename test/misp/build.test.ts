@@ -224,19 +224,19 @@ describe('buildEventChanges', () => {
     const ledger: Ledger = { eventDelivered: true, item: (uuid) => delivered.get(uuid) };
     // Six hours later both providers are asked again (TTL): same verdicts, only the fetch times moved.
     const touched = new DailyBucket('Cowrie', '2025-03-14');
-    for (const { indicator } of bucket.items.values()) touched.touch(indicator);
+    for (const { indicator } of bucket.values()) touched.touch(indicator);
     const again = buildEventChanges(touched, ledger, settings, answers(Date.UTC(2025, 2, 14, 18), Date.UTC(2025, 2, 14, 18)));
     assert.deepEqual([again.attributes.length, again.objects.length], [0, 0]);
   });
 
   it('never creates an event with nothing in it; the first part with content creates it', () => {
     const touchedOnly = new DailyBucket('Cowrie', '2025-03-14');
-    for (const { indicator } of bucketOf(sample).items.values()) touchedOnly.touch(indicator);
+    for (const { indicator } of bucketOf(sample).values()) touchedOnly.touch(indicator);
     // Enrichment re-delivered to a sink that never held the event (MISP_URL changed): nothing to say there.
     assert.deepEqual([...buildEventChangesInParts(touchedOnly, emptyLedger, settings, 2)], []);
     // The first part holds only such entries, the second a new attacker.
     const mixed = new DailyBucket('Cowrie', '2025-03-14');
-    for (const { indicator } of bucketOf(sample).items.values()) mixed.touch(indicator);
+    for (const { indicator } of bucketOf(sample).values()) mixed.touch(indicator);
     const event = { honeypot: 'Cowrie', srcIp: '203.0.113.9', time: Date.UTC(2025, 2, 14, 9), session: 's9' } as AttackEvent;
     const observation = extractIndicators(event, new AttackerIpPolicy());
     assert.ok(!('skip' in observation));
@@ -245,6 +245,24 @@ describe('buildEventChanges', () => {
     assert.equal(parts.length, 1);
     assert.equal(parts[0]!.createEvent, true);
     assert.deepEqual(parts[0]!.attributes.map((a) => a.item.value), ['203.0.113.9']);
+  });
+
+  it('lets go of what each part built, and the parts hold what one build holds', () => {
+    const whole = buildEventChanges(bucketOf(sample), emptyLedger, settings);
+    const bucket = bucketOf(sample);
+    const held = bucket.size;
+    assert.equal(held, whole.attributes.length + whole.objects.length);
+    const sizes: number[] = [];
+    const parts: ReturnType<typeof buildEventChanges>[] = [];
+    for (const part of buildEventChangesInParts(bucket, emptyLedger, settings, 2)) {
+      sizes.push(bucket.size);
+      parts.push(part);
+    }
+    // Memory on a long read: a part's indicators are gone from the bucket once it is built, not at the commit.
+    assert.deepEqual(sizes, Array.from({ length: parts.length }, (_v, i) => Math.max(0, held - 2 * (i + 1))));
+    assert.equal(bucket.size, 0);
+    const uuids = (changes: ReturnType<typeof buildEventChanges>[]) => changes.flatMap((c) => [...c.attributes, ...c.objects].map((i) => i.item.uuid)).sort();
+    assert.deepEqual(uuids(parts), uuids([whole]));
   });
 
   it('spellings MISP holds as one value (case, trailing blanks) are one attribute, in MISP too: nothing refused, nothing dropped', async () => {
