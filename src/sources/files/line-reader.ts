@@ -9,7 +9,9 @@ export interface Line {
   readonly end: number;
 }
 
-const CHUNK = 1024 * 1024;
+// Large enough that reading costs few system calls, small enough to matter little to memory: with 1 MB chunks, peak
+// RSS on the benchmark's 500,000-document run was 7 MB higher.
+const CHUNK = 256 * 1024;
 const NEWLINE = 0x0a;
 
 /**
