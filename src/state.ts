@@ -446,7 +446,8 @@ export class StateStore {
       db.pragma('synchronous = FULL');
       db.pragma('busy_timeout = 5000');
       // SQLite's own default page cache (2 MB; better-sqlite3 builds with 16 MB): lookups by UUID touch a few pages
-      // each, and the operating system caches the file anyway. Measured: 15 MB less RSS, no slower.
+      // each, and the operating system caches the file anyway. Measured on 500,000 documents: about 15 MB less peak
+      // RSS, no measurable time.
       db.pragma('cache_size = -2000');
       db.exec(SCHEMA);
       migrate(db);
