@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 import { limitHeapGrowth } from '../src/heap-growth.js';
 
-const HEAP_GROWTH = pathToFileURL(fileURLToPath(new URL('../src/heap-growth.ts', import.meta.url))).href;
+const HEAP_GROWTH = new URL('../src/heap-growth.ts', import.meta.url).href;
 
 // A child process sets tpot2misp's heap growth as the CLI does, then allocates what a batch run holds: many small
 // objects that survive. It prints the largest young generation V8 gave it, in MB.
