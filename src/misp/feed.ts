@@ -1,6 +1,6 @@
 // MISP feed sink: a directory any MISP can pull ("MISP Feed" format): manifest.json, <uuid>.json, hashes.csv.
 import { createHash } from 'node:crypto';
-import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Tpot2MispError } from '../errors.js';
 import type { EventChanges } from './build.js';
@@ -100,6 +100,54 @@ function writeAtomically(path: string, content: string): void {
   const temporary = `${path}.tmp-${process.pid}`;
   try {
     writeFileSync(temporary, content);
+    renameSync(temporary, path);
+  } catch (error) {
+    throw new Tpot2MispError('T2M_FEED_IO', `cannot write ${path}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+// Bytes gathered before each write of an event file.
+const WRITE_CHUNK = 1024 * 1024;
+
+/**
+ * Writes `{"Event": …}` and a newline, the same bytes as JSON.stringify, item by item through a temporary file and a
+ * rename. A busy day's event is tens of MB of JSON: built as one string and then encoded, it would need several
+ * times that in memory on top of the event itself.
+ */
+function writeEventAtomically(path: string, event: FeedEvent): void {
+  // Attribute and Object are FeedEvent's last fields: everything before them is the header's JSON.
+  const empty = JSON.stringify({ Event: { ...event, Attribute: [], Object: [] } });
+  const emptyItems = '"Attribute":[],"Object":[]}}';
+  if (!empty.endsWith(emptyItems)) throw new Error('FeedEvent must end with its Attribute and Object lists');
+  const temporary = `${path}.tmp-${process.pid}`;
+  try {
+    const fd = openSync(temporary, 'w');
+    try {
+      let pending: string[] = [];
+      let pendingLength = 0;
+      const flush = (): void => {
+        const bytes = Buffer.from(pending.join(''), 'utf8');
+        for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written);
+        pending = [];
+        pendingLength = 0;
+      };
+      const put = (text: string): void => {
+        pending.push(text);
+        pendingLength += text.length;
+        if (pendingLength >= WRITE_CHUNK) flush();
+      };
+      const putList = (items: readonly unknown[]): void => {
+        items.forEach((item, index) => put(`${index === 0 ? '' : ','}${JSON.stringify(item)}`));
+      };
+      put(`${empty.slice(0, -emptyItems.length)}"Attribute":[`);
+      putList(event.Attribute);
+      put('],"Object":[');
+      putList(event.Object);
+      put(']}}\n');
+      flush();
+    } finally {
+      closeSync(fd);
+    }
     renameSync(temporary, path);
   } catch (error) {
     throw new Tpot2MispError('T2M_FEED_IO', `cannot write ${path}: ${(error as Error).message}`, { cause: error });
@@ -387,7 +435,7 @@ export class FeedSink implements Sink {
         for (const a of o.Attribute) newest = Math.max(newest, seconds(a.timestamp));
       }
       feedEvent.timestamp = fresh && newest > 0 ? String(newest) : stamp(existing?.timestamp, newest);
-      writeAtomically(path, `${JSON.stringify({ Event: feedEvent })}\n`);
+      writeEventAtomically(path, feedEvent);
     }
 
     manifest[event.uuid] = manifestEntry(feedEvent);

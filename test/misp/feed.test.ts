@@ -72,6 +72,25 @@ describe('FeedSink', () => {
   const delivered = new Map<string, DeliveredItem>();
   const ledger = (): Ledger => ({ eventDelivered: delivered.size > 0, item: (uuid) => delivered.get(uuid) });
 
+  it('writes a busy event as the compact JSON of the event, in pieces of any size', async () => {
+    const busyDir = join(dir, 'busy');
+    const name = 'Équipe "SOC" <b>🛡</b>';
+    const busy = new FeedSink(busyDir, { name, uuid: org.uuid }, { now: () => clock.now });
+    const ips = Array.from({ length: 4000 }, (_v, i) => `2001:db8::${i.toString(16)}`);
+    const changes = buildEventChanges(bucket(ips, 1), { eventDelivered: false, item: () => undefined }, settings);
+    await busy.apply([changes]);
+    const text = readFileSync(join(busyDir, `${changes.event.uuid}.json`), 'utf8');
+    assert.ok(text.length > 2 * 1024 * 1024, 'more than one write of the file');
+    const parsed = JSON.parse(text) as { Event: { Orgc: { name: string }; Attribute: unknown[]; Object: unknown[] } };
+    // The same bytes as JSON.stringify of the whole event: what a MISP pulling the feed parses.
+    assert.equal(text, `${JSON.stringify(parsed)}\n`);
+    assert.equal(parsed.Event.Orgc.name, name);
+    assert.equal(parsed.Event.Attribute.length, changes.attributes.length);
+    assert.equal(parsed.Event.Object.length, changes.objects.length);
+    assert.ok(changes.attributes.length >= 4000 && changes.objects.length >= 4000);
+    assert.deepEqual(readdirSync(busyDir).filter((f) => f.includes('.tmp-')), []);
+  });
+
   it('writes manifest.json, <uuid>.json and hashes.csv in MISP feed format', async () => {
     const changes = buildEventChanges(bucket(['198.51.100.1', '198.51.100.2', '198.51.100.1'], 1), ledger(), settings);
     const [delivery] = await sink.apply([changes]);
