@@ -106,9 +106,9 @@ export class DailyBucket {
   /** The map of `indicator`'s attribute type or object template, keyed by identityOf. */
   #held(indicator: Indicator): Map<string, HeldIndicator> {
     const groups = indicator.kind === 'attribute' ? this.#attributes : this.#objects;
-    const name = indicator.kind === 'attribute' ? indicator.type : indicator.template;
-    let held = groups.get(name);
-    if (held === undefined) groups.set(name, (held = new Map()));
+    const group = groupOf(indicator);
+    let held = groups.get(group);
+    if (held === undefined) groups.set(group, (held = new Map()));
     return held;
   }
 }
@@ -133,7 +133,12 @@ function isIdsSighting(indicator: Indicator): boolean | undefined {
  * one attribute, whichever spelling came first), template and tuple for objects.
  */
 export function indicatorKey(indicator: Indicator): string {
-  return indicator.kind === 'attribute' ? `attribute|${indicator.type}|${identityOf(indicator)}` : `object|${indicator.template}|${identityOf(indicator)}`;
+  return `${indicator.kind}|${groupOf(indicator)}|${identityOf(indicator)}`;
+}
+
+/** An attribute's type, an object's template. */
+function groupOf(indicator: Indicator): string {
+  return indicator.kind === 'attribute' ? indicator.type : indicator.template;
 }
 
 /** An indicator's identity among those of its attribute type or object template. */

@@ -1,6 +1,6 @@
 // MISP feed sink: a directory any MISP can pull ("MISP Feed" format): manifest.json, <uuid>.json, hashes.csv.
 import { createHash } from 'node:crypto';
-import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Tpot2MispError } from '../errors.js';
 import type { EventChanges } from './build.js';
@@ -95,30 +95,14 @@ function contentOf(item: FeedAttribute | FeedObject): string {
   return JSON.stringify(item, (key, value: unknown) => (key === 'timestamp' ? undefined : value));
 }
 
-/** Writes through a temporary file and a rename, so a crash never leaves a half-written file. */
-function writeAtomically(path: string, content: string): void {
-  const temporary = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(temporary, content);
-    renameSync(temporary, path);
-  } catch (error) {
-    throw new Tpot2MispError('T2M_FEED_IO', `cannot write ${path}: ${(error as Error).message}`, { cause: error });
-  }
-}
-
-// Bytes gathered before each write of an event file.
+// Characters gathered before each write when a file comes in pieces.
 const WRITE_CHUNK = 1024 * 1024;
 
 /**
- * Writes `{"Event": …}` and a newline, the same bytes as JSON.stringify, item by item through a temporary file and a
- * rename. A busy day's event is tens of MB of JSON: built as one string and then encoded, it would need several
- * times that in memory on top of the event itself.
+ * Writes through a temporary file and a rename, so a crash never leaves a half-written file. Content may come in
+ * pieces (an event file, item by item), written about WRITE_CHUNK characters at a time.
  */
-function writeEventAtomically(path: string, event: FeedEvent): void {
-  // Attribute and Object are FeedEvent's last fields: everything before them is the header's JSON.
-  const empty = JSON.stringify({ Event: { ...event, Attribute: [], Object: [] } });
-  const emptyItems = '"Attribute":[],"Object":[]}}';
-  if (!empty.endsWith(emptyItems)) throw new Error('FeedEvent must end with its Attribute and Object lists');
+function writeAtomically(path: string, content: string | Iterable<string>): void {
   const temporary = `${path}.tmp-${process.pid}`;
   try {
     const fd = openSync(temporary, 'w');
@@ -131,19 +115,11 @@ function writeEventAtomically(path: string, event: FeedEvent): void {
         pending = [];
         pendingLength = 0;
       };
-      const put = (text: string): void => {
-        pending.push(text);
-        pendingLength += text.length;
+      for (const piece of typeof content === 'string' ? [content] : content) {
+        pending.push(piece);
+        pendingLength += piece.length;
         if (pendingLength >= WRITE_CHUNK) flush();
-      };
-      const putList = (items: readonly unknown[]): void => {
-        items.forEach((item, index) => put(`${index === 0 ? '' : ','}${JSON.stringify(item)}`));
-      };
-      put(`${empty.slice(0, -emptyItems.length)}"Attribute":[`);
-      putList(event.Attribute);
-      put('],"Object":[');
-      putList(event.Object);
-      put(']}}\n');
+      }
       flush();
     } finally {
       closeSync(fd);
@@ -152,6 +128,20 @@ function writeEventAtomically(path: string, event: FeedEvent): void {
   } catch (error) {
     throw new Tpot2MispError('T2M_FEED_IO', `cannot write ${path}: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/**
+ * An event file's JSON, `{"Event": …}` and a newline, item by item: a busy day's event is tens of MB of JSON, which
+ * built as one string and then encoded would need several times that in memory on top of the event itself.
+ */
+function* eventFileJson(event: FeedEvent): Generator<string> {
+  const { Attribute: attributes, Object: objects, ...header } = event;
+  // The header's JSON without its closing braces; the item lists follow, as in the event (they are its last fields).
+  yield `${JSON.stringify({ Event: header }).slice(0, -2)},"Attribute":[`;
+  for (const [index, attribute] of attributes.entries()) yield `${index === 0 ? '' : ','}${JSON.stringify(attribute)}`;
+  yield '],"Object":[';
+  for (const [index, object] of objects.entries()) yield `${index === 0 ? '' : ','}${JSON.stringify(object)}`;
+  yield ']}}\n';
 }
 
 function byUuid<T extends { uuid: string }>(items: readonly T[] | undefined): Map<string, T> {
@@ -435,7 +425,7 @@ export class FeedSink implements Sink {
         for (const a of o.Attribute) newest = Math.max(newest, seconds(a.timestamp));
       }
       feedEvent.timestamp = fresh && newest > 0 ? String(newest) : stamp(existing?.timestamp, newest);
-      writeEventAtomically(path, feedEvent);
+      writeAtomically(path, eventFileJson(feedEvent));
     }
 
     manifest[event.uuid] = manifestEntry(feedEvent);
