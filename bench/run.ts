@@ -22,6 +22,7 @@ const { values } = parseArgs({
     days: { type: 'string', default: '3' },
     seed: { type: 'string', default: '1' },
     'page-size': { type: 'string' },
+    'misp-write-ms': { type: 'string', default: '0' },
   },
 });
 const sources = values.source === 'both' ? ['files', 'elasticsearch'] : [values.source];
@@ -126,7 +127,7 @@ interface Emulators {
 
 /** The emulators in their own process: a fresh MISP per source, so each run starts from nothing. */
 async function startEmulators(): Promise<Emulators> {
-  const serve: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'serve.ts'), '--docs', String(set.docs), '--unique-ips', String(set.uniqueIps), '--days', String(set.days), '--seed', String(set.seed)], {
+  const serve: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'serve.ts'), '--docs', String(set.docs), '--unique-ips', String(set.uniqueIps), '--days', String(set.days), '--seed', String(set.seed), '--misp-write-ms', values['misp-write-ms']], {
     stdio: ['pipe', 'pipe', 'inherit'],
     // NODE_OPTIONS is a knob of the measured pipeline (e.g. a heap cap), not of the emulators holding all of MISP.
     env: Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'NODE_OPTIONS')),
@@ -156,7 +157,7 @@ async function runPipeline(args: readonly string[], env: Record<string, string>)
   const started = process.hrtime.bigint();
   const pipeline = spawn(process.execPath, [cli, 'run', '--once', ...args], {
     // Tuning knobs pass through from the bench's own environment, so their effect can be measured.
-    env: { PATH: process.env['PATH'] ?? '', VALIDATION_REPORT_ENABLED: 'false', LOG_LEVEL: 'warn', ...passThrough(['MAX_PENDING_INDICATORS', 'MISP_BATCH_SIZE', 'ELASTICSEARCH_PAGE_SIZE', 'NODE_OPTIONS']), ...env },
+    env: { PATH: process.env['PATH'] ?? '', VALIDATION_REPORT_ENABLED: 'false', LOG_LEVEL: 'warn', ...passThrough(['MAX_PENDING_INDICATORS', 'MISP_BATCH_SIZE', 'MISP_CONCURRENCY', 'ELASTICSEARCH_PAGE_SIZE', 'NODE_OPTIONS']), ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let peak = 0;

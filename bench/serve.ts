@@ -17,12 +17,14 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     'es-port': { type: 'string', default: '0' },
     'misp-port': { type: 'string', default: '0' },
+    // How long the MISP emulator takes to answer each write (0: at once); a real MISP takes seconds per batch.
+    'misp-write-ms': { type: 'string', default: '0' },
   },
 });
 
 const set: GenerateOptions = { docs: Number(values.docs), uniqueIps: Number(values['unique-ips']), days: Number(values.days), seed: Number(values.seed) };
 const es = await startEsEmulator({ generated: { count: set.docs, doc: (i) => tpotDoc(set, i).doc }, port: Number(values['es-port']) });
-const misp = await startMispEmulator({ port: Number(values['misp-port']) });
+const misp = await startMispEmulator({ port: Number(values['misp-port']), writeLatencyMs: Number(values['misp-write-ms']) });
 const enrichment = await startEnrichmentEmulator();
 // The enrichment block is ready to paste into a .env (ENRICHMENT_ENABLED=true plus these).
 const enrichmentSettings = {

@@ -32,7 +32,7 @@ export interface Config {
   readonly excludeIps: readonly string[];
   readonly allowPrivateIps: boolean;
   readonly misp: {
-    readonly url?: string; readonly key?: string; readonly verifySsl: boolean; readonly caFile?: string; readonly batchSize: number;
+    readonly url?: string; readonly key?: string; readonly verifySsl: boolean; readonly caFile?: string; readonly batchSize: number; readonly concurrency: number;
     readonly timeoutSeconds: number; readonly retries: number;
     readonly distribution: 0 | 1 | 2 | 3; readonly threatLevel: 1 | 2 | 3 | 4; readonly analysis: 0 | 1 | 2; readonly tags: readonly string[];
     readonly orgName: string; readonly orgUuid: string; readonly autoPublish: boolean; readonly publishDelaySeconds: number; readonly feedDir: string;
@@ -148,8 +148,9 @@ const DEFINITIONS = {
   MISP_VERIFY_SSL: D('MISP', 'Verify MISP\'s TLS certificate. `false` is for tests only and is logged loudly.', bool, 'true'),
   MISP_CA_FILE: D('MISP', 'PEM file of the CA that signed MISP\'s certificate (private CA).', readableFile),
   MISP_BATCH_SIZE: D('MISP', 'Attributes or objects per MISP request.', int(1, 10000), '500'),
+  MISP_CONCURRENCY: D('MISP', 'Requests to MISP at once: an event\'s batches of new attributes go out together, and different daily events are delivered side by side (an event\'s edits stay in order). MISP is the slow side: on a MISP with spare PHP workers, more is faster; each request in flight holds one of them.', int(1, 16), '2'),
   MISP_TIMEOUT: D('MISP', 'Seconds to wait for MISP\'s answer to one request (a large batch on a busy MISP can take minutes).', int(5, 3600), '120'),
-  MISP_RETRIES: D('MISP', 'Retries of a request MISP answered 429/5xx or did not answer (waits 0.5 s doubling to 30 s); then the run stops and the next one resends.', int(0, 20), '5'),
+  MISP_RETRIES: D('MISP', 'Retries of a request MISP answered 429, 500, 502, 503 or 504, or did not answer (waits 0.5 s doubling to 30 s); then the run stops and the next one resends.', int(0, 20), '5'),
   MISP_DISTRIBUTION: D('MISP', 'Event distribution: 0 your organisation, 1 this community, 2 connected communities, 3 all. (4, a sharing group, is not supported yet: it needs a sharing group id tpot2misp cannot set.)', int(0, 4).refine((n) => n !== 4, SHARING_GROUP_UNSUPPORTED), '0'),
   MISP_THREAT_LEVEL: D('MISP', 'Event threat level: 1 high, 2 medium, 3 low, 4 undefined.', int(1, 4), '3'),
   MISP_ANALYSIS: D('MISP', 'Event analysis: 0 initial, 1 ongoing, 2 completed.', int(0, 2), '2'),
@@ -426,6 +427,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       verifySsl: v('MISP_VERIFY_SSL'),
       ...optional('caFile', v('MISP_CA_FILE') as string | undefined),
       batchSize: v('MISP_BATCH_SIZE'),
+      concurrency: v('MISP_CONCURRENCY'),
       timeoutSeconds: v('MISP_TIMEOUT'),
       retries: v('MISP_RETRIES'),
       distribution: v('MISP_DISTRIBUTION'),

@@ -83,6 +83,7 @@ export function createSink(config: Config, metrics?: Metrics, log?: Logger): Sin
     key: config.misp.key ?? '',
     verifySsl: config.misp.verifySsl,
     batchSize: config.misp.batchSize,
+    concurrency: config.misp.concurrency,
     timeoutMs: config.misp.timeoutSeconds * 1000,
     retry: { maxRetries: config.misp.retries },
     ...(config.misp.caFile !== undefined && { caFile: config.misp.caFile }),

@@ -1,4 +1,5 @@
 // MISP REST sink: one event per (honeypot, day), attributes and objects in batches, idempotent by UUID.
+import pLimit, { type LimitFunction } from 'p-limit';
 import { Tpot2MispError } from '../errors.js';
 import type { EventChanges, ItemChange } from './build.js';
 import { MispHttpClient, mispMessage, type MispHttpOptions, type MispResponse } from './http-client.js';
@@ -8,6 +9,8 @@ import { isDefaultToIds } from './to-ids-defaults.js';
 
 export interface MispRestSinkOptions extends MispHttpOptions {
   readonly batchSize: number;
+  /** MISP_CONCURRENCY: requests to MISP at once, and parts of different events delivered side by side (default 1). */
+  readonly concurrency?: number;
 }
 
 // MISP's answer when it already holds the item: its UUID exists (a batch MISP saved but whose answer was lost, or a
@@ -70,6 +73,17 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+/**
+ * Every result once all have settled, or the first failure, thrown only then: nothing may still be writing to MISP
+ * once a delivery has failed, or a retry could overtake it.
+ */
+async function allSettledOrThrow<T>(work: readonly Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(work);
+  const failed = settled.find((outcome) => outcome.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+  return settled.map((outcome) => (outcome as PromiseFulfilledResult<T>).value);
+}
+
 function isNoSuchEvent(response: MispResponse): boolean {
   return response.status === 404 && NO_SUCH_EVENT.test(mispMessage(response.body) ?? '');
 }
@@ -81,17 +95,24 @@ function errorText(errors: unknown): string {
 
 export class MispRestSink implements Sink {
   readonly id: string;
-  // 8 full batches at the default MISP_BATCH_SIZE (4,000 items): few extra requests, and little memory for the part
-  // built while the previous one is on the wire (at 20 batches, the two parts added about 20 MB to peak RSS).
+  // 8 full batches at the default MISP_BATCH_SIZE (4,000 items): few extra requests, and little memory for the parts
+  // on the wire (one per event delivered side by side) and the one being built (at 20 batches, two parts added about
+  // 20 MB to peak RSS).
   readonly partSize: number;
+  readonly concurrency: number;
   readonly #client: MispHttpClient;
+  /** Every request goes through it: at most `concurrency` on the wire, whichever events they are for. */
+  readonly #limit: LimitFunction;
   readonly #batchSize: number;
-  #checked = false;
+  /** The access check, made once, whichever delivery comes first. */
+  #checked: Promise<void> | undefined;
 
   constructor(options: MispRestSinkOptions) {
     this.#client = new MispHttpClient(options);
     this.#batchSize = options.batchSize;
     this.partSize = options.batchSize * 8;
+    this.concurrency = options.concurrency ?? 1;
+    this.#limit = pLimit(this.concurrency);
     this.id = `misp:${this.#client.baseUrl}`;
   }
 
@@ -102,17 +123,27 @@ export class MispRestSink implements Sink {
   async apply(all: readonly EventChanges[]): Promise<EventDelivery[]> {
     const deliveries: EventDelivery[] = [];
     for (const changes of all) {
-      if (!this.#checked) await this.#checkAccess();
+      await this.#checkAccess();
       deliveries.push(await this.#applyEvent(changes));
     }
     return deliveries;
   }
 
+  #request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<MispResponse> {
+    return this.#limit(() => this.#client.request(method, path, body));
+  }
+
   /** One read before the first write: a wrong key or URL fails with a clear message instead of mid-batch. */
-  async #checkAccess(): Promise<void> {
-    const response = await this.#client.request('GET', '/servers/getVersion');
-    this.#throwUnlessOk(response, 'GET /servers/getVersion');
-    this.#checked = true;
+  #checkAccess(): Promise<void> {
+    if (this.#checked === undefined) {
+      const check = this.#request('GET', '/servers/getVersion').then((response) => this.#throwUnlessOk(response, 'GET /servers/getVersion'));
+      this.#checked = check;
+      // A check that failed (MISP unreachable for longer than the retries) is made again by the next delivery.
+      check.catch(() => {
+        if (this.#checked === check) this.#checked = undefined;
+      });
+    }
+    return this.#checked;
   }
 
   async #applyEvent(changes: EventChanges): Promise<EventDelivery> {
@@ -137,8 +168,9 @@ export class MispRestSink implements Sink {
     // New to us but already in MISP (a crash between MISP's answer and our commit, or a lost state file):
     // MISP's copy may hold an older count or last-seen, so these are sent again as updates.
     const presentInMisp: ItemChange<MispAttribute>[] = [];
-    for (const batch of chunks(newAttributes, this.#batchSize)) {
-      const result = await this.#addAttributes(eventUuid, batch);
+    // Batches of new attributes are independent of each other: they go out together, as many at once as the
+    // concurrency allows. (Edits stay in order: an object may reference one sent in an earlier batch.)
+    for (const result of await allSettledOrThrow(chunks(newAttributes, this.#batchSize).map((batch) => this.#addAttributes(eventUuid, batch)))) {
       attributesAdded += result.saved;
       alreadyPresent += result.alreadyPresent.length;
       presentInMisp.push(...result.alreadyPresent);
@@ -170,7 +202,7 @@ export class MispRestSink implements Sink {
 
   /** Creates the daily event; true when it was new, false when MISP already had this UUID. */
   async #createEvent(changes: EventChanges): Promise<boolean> {
-    const response = await this.#client.request('POST', '/events/add', { Event: changes.event });
+    const response = await this.#request('POST', '/events/add', { Event: changes.event });
     if (response.status === 200) return true;
     const message = mispMessage(response.body) ?? '';
     // MISP answers a known UUID with 404 + Location: the event exists, reuse it.
@@ -181,7 +213,7 @@ export class MispRestSink implements Sink {
   }
 
   async #addAttributes(eventUuid: string, batch: readonly ItemChange<MispAttribute>[]): Promise<{ saved: number; alreadyPresent: ItemChange<MispAttribute>[]; rejected: RejectedItem[] }> {
-    const response = await this.#client.request('POST', `/attributes/add/${eventUuid}`, batch.map((c) => restAttribute(c.item)));
+    const response = await this.#request('POST', `/attributes/add/${eventUuid}`, batch.map((c) => restAttribute(c.item)));
     const body = (response.body ?? {}) as Record<string, unknown>;
     this.#throwIfEventDeleted(response);
     if (response.status !== 200 && !(response.status === 403 && body['errors'] !== undefined && body['saved'] === false)) {
@@ -220,15 +252,15 @@ export class MispRestSink implements Sink {
    * at all (an administrator deleted it: 405 "Invalid Tag.") is already gone.
    */
   async #untag(uuid: string, tag: string): Promise<void> {
-    const response = await this.#client.request('POST', '/tags/removeTagFromObject', { uuid, tag });
+    const response = await this.#request('POST', '/tags/removeTagFromObject', { uuid, tag });
     if ((response.status === 404 || response.status === 405) && /not attached|^invalid tag\.?$/i.test(mispMessage(response.body) ?? '')) return;
     this.#throwUnlessOk(response, 'POST /tags/removeTagFromObject');
   }
 
   async publish(eventUuid: string): Promise<'published' | 'deleted'> {
-    if (!this.#checked) await this.#checkAccess();
+    await this.#checkAccess();
     const path = `/events/publish/${eventUuid}`;
-    const response = await this.#client.request('POST', path);
+    const response = await this.#request('POST', path);
     if (isNoSuchEvent(response)) return 'deleted';
     this.#throwUnlessOk(response, `POST ${path}`);
     return 'published';
@@ -237,7 +269,7 @@ export class MispRestSink implements Sink {
   async #editEvent(eventUuid: string, content: Record<string, unknown>): Promise<void> {
     // `metadata:1`: MISP answers with the event's metadata instead of the whole (possibly huge) event.
     const path = `/events/edit/${eventUuid}/metadata:1`;
-    const response = await this.#client.request('POST', path, { Event: { uuid: eventUuid, ...content } });
+    const response = await this.#request('POST', path, { Event: { uuid: eventUuid, ...content } });
     this.#throwIfEventDeleted(response);
     this.#throwUnlessOk(response, `POST ${path}`);
   }

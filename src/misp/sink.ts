@@ -40,6 +40,11 @@ export interface Sink {
    */
   readonly partSize?: number;
   /**
+   * Parts of different events the caller may have on the wire at once (one event's parts always go in order).
+   * Absent: one at a time (a sink that rewrites a shared file on every call, like the feed's manifest, wants that).
+   */
+  readonly concurrency?: number;
+  /**
    * Publishes an event the sink holds (sinks without a notion of publishing leave this out); `deleted` when the sink
    * no longer holds it (an analyst deleted it in MISP).
    */

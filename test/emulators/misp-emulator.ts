@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import { attributeErrors, collationKey, describeTypesResponse, objectTemplateError, storedValue, type FieldErrors } from './misp-rules.js';
 import { OpenApiValidator, type SchemaName } from './openapi-validator.js';
@@ -14,6 +15,11 @@ export interface MispEmulatorOptions {
   readonly version?: string;
   /** MISP.enableEventBlocklisting (on unless set to false): a deleted event's UUID is blocklisted, never re-created. */
   readonly eventBlocklisting?: boolean;
+  /**
+   * Each write is answered this long after it was applied (a real MISP validates, correlates and logs every item:
+   * seconds per batch), while reads answer at once and other requests run meanwhile, as on MISP's PHP workers.
+   */
+  readonly writeLatencyMs?: number;
 }
 
 export interface StoredAttribute {
@@ -89,6 +95,8 @@ export interface MispEmulator {
   totalRequests(): number;
   /** Requests that change something (everything but reads and searches). */
   writeRequests(): number;
+  /** The requests the emulator is answering now, and the most it was answering at one time. */
+  concurrentRequests(): { readonly now: number; readonly peak: number };
   /** Request bodies that did not validate against misp-openapi.yaml. Tests assert this stays empty. */
   readonly specViolations: readonly { endpoint: string; errors: string }[];
   /**
@@ -708,8 +716,12 @@ export async function startMispEmulator(options: MispEmulatorOptions = {}): Prom
     response.end(body);
   }
 
+  let answering = 0;
+  let peakAnswering = 0;
   const http = createServer(async (request, response) => {
     total++;
+    peakAnswering = Math.max(peakAnswering, ++answering);
+    response.once('close', () => answering--);
     const path = (request.url ?? '/').split('?')[0]!;
     if (outage !== undefined && Date.now() < outage.untilMs) {
       respond(response, new HttpAnswer(outage.status, { name: 'Service Unavailable', message: 'Service Unavailable', url: path }));
@@ -745,7 +757,10 @@ export async function startMispEmulator(options: MispEmulatorOptions = {}): Prom
     }
     const [endpoint, answer] = route(request.method ?? 'GET', path, body);
     counts[endpoint] = (counts[endpoint] ?? 0) + 1;
-    if (!READS.has(endpoint)) writes++;
+    if (!READS.has(endpoint)) {
+      writes++;
+      if (options.writeLatencyMs) await sleep(options.writeLatencyMs);
+    }
     respond(response, answer);
   });
 
@@ -757,6 +772,7 @@ export async function startMispEmulator(options: MispEmulatorOptions = {}): Prom
     requestCounts: () => ({ ...counts }),
     totalRequests: () => total,
     writeRequests: () => writes,
+    concurrentRequests: () => ({ now: answering, peak: peakAnswering }),
     specViolations: violations,
     unreported,
     events: () => [...events.values()],

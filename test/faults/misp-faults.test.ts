@@ -102,7 +102,8 @@ describe('faults: MISP misbehaves in the middle of a batch run', { concurrency: 
       assert.equal(failed.stderr.split('\n').filter((l) => /^tpot2misp: error \[T2M_MISP_HTTP\]/.test(l)).length, 1, failed.stderr);
       t.diagnostic(failed.stderr.trim().split('\n')[0]!);
       assert.ok(misp.events().length > 0, 'part of the content was delivered before the outage');
-      assert.ok(faulted(misp) <= 4, `${faulted(misp)} requests met the outage: one plus two retries (and a parallel one at most)`);
+      // Each request on the wire (MISP_CONCURRENCY, 2 by default) tries once and retries twice; none starts after.
+      assert.ok(faulted(misp) <= 2 * 3, `${faulted(misp)} requests met the outage: two requests, each one plus two retries, at most`);
       misp.outage(0);
       const rerun = await runCliAsync(batchArgs(work, 'long-outage.db'), batchEnv(es, misp.url, misp.apiKey));
       assert.equal(rerun.status, 0, rerun.stderr);
@@ -158,7 +159,8 @@ describe('faults: MISP misbehaves in the middle of a batch run', { concurrency: 
       await whileRunning(done, () => misp.writeRequests() >= referenceWrites / 2, 'half of the writes');
       const writesBefore = misp.writeRequests();
       await proxy.refuseFor(2_500);
-      assert.ok(misp.writeRequests() - writesBefore <= 1, 'nothing got through while the port was closed');
+      // At most the requests already on their way (MISP_CONCURRENCY, 2 by default) reach MISP.
+      assert.ok(misp.writeRequests() - writesBefore <= 2, 'nothing got through while the port was closed');
       const result = await done;
       assert.equal(result.status, 0, result.stderr);
       assert.ok(misp.writeRequests() > writesBefore, 'the run went on after the port opened again');

@@ -83,6 +83,53 @@ describe('MispRestSink', () => {
     }, '/misp');
   });
 
+  describe('MISP_CONCURRENCY', () => {
+    // 201 new attributes (one address, 200 paths): five batches of 50, independent of each other.
+    const changes = changesOf(Array.from({ length: 200 }, (_, i) => ({ requests: [{ method: 'GET', path: `/cgi-bin/probe-${i}` }] })));
+    // Another 200 paths for the same event, delivered after it.
+    const more = { ...changesOf(Array.from({ length: 200 }, (_, i) => ({ requests: [{ method: 'GET', path: `/cgi-bin/other-${i}` }] }))), createEvent: false };
+    const deliver = async (concurrency: number, fault?: { status: number }) => {
+      // Writes take a while, as on a real MISP, so that requests sent together overlap.
+      const misp = await startMispEmulator({ writeLatencyMs: 40 });
+      const sink = new MispRestSink({ url: misp.url, key: misp.apiKey, verifySsl: false, batchSize: 50, concurrency, timeoutMs: 5000, retry: { maxRetries: 0 } });
+      try {
+        if (fault !== undefined) {
+          // The first delivery opens the connections; the next one's batches then reach MISP together, the first of
+          // them refused at once while the others are still being written.
+          await sink.apply([changes]);
+          misp.injectFaults({ count: 1, status: fault.status, pathPrefix: '/attributes/add' });
+        }
+        const outcome = await sink.apply([fault === undefined ? changes : more]).then(
+          ([delivery]) => ({ delivery: delivery! }),
+          (error: unknown) => ({ error, answeringWhenFailed: misp.concurrentRequests().now }),
+        );
+        const attributes = misp.events().flatMap((e) => e.Attribute.map((a) => `${a.uuid} ${a.type} ${a.value} ${a.to_ids} ${a.comment}`)).sort();
+        return { outcome, attributes, peak: misp.concurrentRequests().peak, violations: misp.specViolations };
+      } finally {
+        await sink.close();
+        await misp.close();
+      }
+    };
+
+    it('sends the batches of new attributes together, at most MISP_CONCURRENCY at once, with the same result as one at a time', async () => {
+      const serial = await deliver(1);
+      const parallel = await deliver(3);
+      assert.equal(serial.peak, 1);
+      assert.equal(parallel.peak, 3);
+      assert.equal(parallel.attributes.length, 201);
+      assert.deepEqual(parallel.attributes, serial.attributes);
+      assert.deepEqual(parallel.outcome, serial.outcome);
+      assert.deepEqual(parallel.violations, []);
+    });
+
+    it('a batch that fails fails the delivery only once the others sent with it have been answered', async () => {
+      const failed = await deliver(3, { status: 500 });
+      assert.ok('error' in failed.outcome, 'the delivery failed');
+      assert.ok(failed.outcome.error instanceof Tpot2MispError, String(failed.outcome.error));
+      assert.equal(failed.outcome.answeringWhenFailed, 0, 'nothing may still be writing to MISP once a delivery has failed');
+    });
+  });
+
   it('treats a UUID MISP already holds as present, and updates it (a batch saved whose answer was lost)', async () => {
     await withSink(async (sink, misp) => {
       const once = changesOf([{ requests: [{ method: 'GET', path: '/wp-login.php' }] }]);
