@@ -148,7 +148,7 @@ const DEFINITIONS = {
   MISP_VERIFY_SSL: D('MISP', 'Verify MISP\'s TLS certificate. `false` is for tests only and is logged loudly.', bool, 'true'),
   MISP_CA_FILE: D('MISP', 'PEM file of the CA that signed MISP\'s certificate (private CA).', readableFile),
   MISP_BATCH_SIZE: D('MISP', 'Attributes or objects per MISP request.', int(1, 10000), '500'),
-  MISP_CONCURRENCY: D('MISP', 'Requests to MISP at once: an event\'s batches of new attributes go out together, and different daily events are delivered side by side (an event\'s edits stay in order). MISP is the slow side: on a MISP with spare PHP workers, more is faster; each request in flight holds one of them.', int(1, 16), '2'),
+  MISP_CONCURRENCY: D('MISP', 'Requests to MISP at once: an event\'s batches of new attributes go out together (its edits stay in order). MISP is the slow side: on a MISP with spare PHP workers, more is faster (2 or 4 for a backfill); each request in flight holds one of them.', int(1, 16), '1'),
   MISP_TIMEOUT: D('MISP', 'Seconds to wait for MISP\'s answer to one request (a large batch on a busy MISP can take minutes).', int(5, 3600), '120'),
   MISP_RETRIES: D('MISP', 'Retries of a request MISP answered 429, 500, 502, 503 or 504, or did not answer (waits 0.5 s doubling to 30 s); then the run stops and the next one resends.', int(0, 20), '5'),
   MISP_DISTRIBUTION: D('MISP', 'Event distribution: 0 your organisation, 1 this community, 2 connected communities, 3 all. (4, a sharing group, is not supported yet: it needs a sharing group id tpot2misp cannot set.)', int(0, 4).refine((n) => n !== 4, SHARING_GROUP_UNSUPPORTED), '0'),

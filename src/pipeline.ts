@@ -10,7 +10,6 @@ import type { Indicator } from './indicators.js';
 import { honeypotFor } from './honeypots/registry.js';
 import { extractIndicators } from './indicators.js';
 import { buildEventChangesInParts, eventUuid, type BuildSettings, type EventChanges } from './misp/build.js';
-import { DeliveryLanes } from './delivery-lanes.js';
 import type { EventDelivery, Sink } from './misp/sink.js';
 import { honeypotLabel, type Metrics, type Mode } from './observability/metrics.js';
 import type { RunReport } from './report.js';
@@ -114,11 +113,10 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   };
 
   const flush = async (): Promise<void> => {
-    // One part at a time: its MISP JSON is built, delivered and reduced to ledger rows, so memory holds a few parts,
-    // not the whole flush. The next part is built while earlier ones are on the wire (MISP is the slow side), up to
-    // the sink's concurrency of them, each of another event; one event's parts reach the sink in order, so the
-    // event exists before its later parts arrive. The ledger and the checkpoint are committed together, once, after
-    // the sink accepted everything.
+    // One part at a time: its MISP JSON is built, delivered and reduced to ledger rows, so memory holds one or two
+    // parts, not the whole flush. The next part is built while the previous one is on the wire (MISP is the slow
+    // side); parts still reach the sink in order, so an event exists before its later parts arrive. The ledger
+    // and the checkpoint are committed together, once, after the sink accepted everything.
     const delivered: DeliveredChanges[] = [];
     // Events the sink refused as deleted in MISP: recorded with this flush's commit, and nothing more is sent to them.
     const deleted = new Map<string, DeletedEvent>();
@@ -150,7 +148,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       objectsSent += built.objects.length;
       eventsTouched.add(built.event.uuid);
     };
-    const lanes = new DeliveryLanes(sink.concurrency ?? 1);
+    let inFlight: Promise<void> | undefined;
     enricher?.beginFlush();
     try {
       for (const bucket of aggregator.buckets()) {
@@ -166,19 +164,22 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
         }
         const ledger = state.ledger(sink.id, uuid);
         for (const built of buildEventChangesInParts(bucket, ledger, options.build, sink.partSize ?? Number.POSITIVE_INFINITY, enricher)) {
-          await lanes.ready(uuid);
+          await inFlight;
           // The previous part found the event deleted: the rest of it stays here too.
-          if (deleted.has(uuid)) break;
-          lanes.start(uuid, () => deliver(built));
+          if (deleted.has(built.event.uuid)) break;
+          inFlight = deliver(built);
+          // Awaited before the next part or the commit; this only keeps a failure from counting as unhandled meanwhile.
+          inFlight.catch(() => undefined);
         }
       }
     } catch (error) {
-      // A build that fails while parts are on the wire: they settle first (nothing may still be writing to MISP once
-      // the flush has failed, or a retry could overtake it), and a sink failure is the one reported.
-      await lanes.settle();
+      // A build that fails while a part is on the wire: that delivery settles first (nothing may still be writing to
+      // MISP once the flush has failed, or a retry could overtake it), and a sink failure is the one reported.
+      await inFlight;
       throw error;
     }
-    await lanes.settle();
+    await inFlight;
+    await sink.finishDelivery?.();
     state.commit(sink.id, delivered, pendingCursor === undefined ? undefined : { source: source.name, cursor: pendingCursor }, Date.now(), enricher?.takeNotes(), [...deleted.values()]);
     enricher?.endFlush();
     report.absorb(counts);

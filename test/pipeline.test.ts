@@ -79,6 +79,17 @@ describe('flush: the next part is built while the previous one is delivered', ()
     state.close();
   });
 
+  it('the sink finishes each delivery (the feed writes its manifest) after its last part and before the commit', async () => {
+    const sink = new SlowSink(false);
+    const state = StateStore.open(':memory:');
+    const seen: { calls: number; checkpoint: unknown }[] = [];
+    const finishing: Sink = { id: sink.id, apply: (changes) => sink.apply(changes), close: () => sink.close(), finishDelivery: async () => void seen.push({ calls: sink.calls, checkpoint: state.checkpoint('generated') }) };
+    const result = await run(finishing, state);
+    assert.deepEqual(seen, [{ calls: result.eventsDelivered, checkpoint: undefined }]);
+    assert.deepEqual(state.checkpoint('generated'), 1);
+    state.close();
+  });
+
   it('without failures every event is delivered, one part at a time, and the checkpoint moves', async () => {
     const sink = new SlowSink(false);
     const state = StateStore.open(':memory:');
@@ -93,98 +104,6 @@ describe('flush: the next part is built while the previous one is delivered', ()
     assert.equal(sink.calls, result.eventsDelivered);
     assert.equal(concurrent, 1, 'parts reach the sink one after the other');
     assert.deepEqual(state.checkpoint('generated'), 1);
-    state.close();
-  });
-});
-
-describe('flush: parts of different events on the wire at once (the sink\'s concurrency)', () => {
-  const docs = generateTpotDocs({ docs: 600, uniqueIps: 80, days: 1, seed: 9 }).docs;
-  const source: Source = {
-    name: 'generated',
-    async *batches() {
-      yield { records: docs.map((doc) => ({ doc })), cursor: 1 };
-    },
-    async close() {},
-  };
-  /** A sink taking `concurrency` parts of `partSize` at once, recording how its calls overlapped. */
-  class ConcurrentSink implements Sink {
-    readonly id = 'concurrent:1';
-    readonly partSize = 10;
-    running = 0;
-    peak = 0;
-    calls: EventChanges[] = [];
-    /** An event that had two parts on the wire at once. */
-    overlappedEvent: string | undefined;
-    readonly #runningEvents = new Set<string>();
-    constructor(
-      readonly concurrency: number,
-      readonly failCall?: number,
-    ) {}
-    async apply(changes: readonly EventChanges[]): Promise<EventDelivery[]> {
-      const [part] = changes as [EventChanges];
-      this.calls.push(part);
-      if (this.calls.length === this.failCall) throw new Error('MISP answered 500');
-      if (this.#runningEvents.has(part.event.uuid)) this.overlappedEvent = part.event.uuid;
-      this.#runningEvents.add(part.event.uuid);
-      this.peak = Math.max(this.peak, ++this.running);
-      await sleep(20 + (this.calls.length % 3) * 15);
-      this.running--;
-      this.#runningEvents.delete(part.event.uuid);
-      return [{ eventUuid: part.event.uuid, eventCreated: part.createEvent, attributesAdded: part.attributes.length, attributesUpdated: 0, objectsAdded: part.objects.length, objectsUpdated: 0, alreadyPresent: 0, rejected: [] }];
-    }
-    async close(): Promise<void> {}
-  }
-  const run = (sink: Sink, state: StateStore) =>
-    runPipeline({
-      source,
-      sink,
-      state,
-      report: new RunReport({ mode: 'files', output: 'misp', source: 'generated', sink: sink.id }),
-      log: pino({ level: 'silent' }),
-      honeypots: allHoneypots().map((h) => h.type),
-      build: { uuidNamespace: '6ba7b810-9dad-11d1-80b4-00c04fd430c8', distribution: 0, threatLevel: 4, analysis: 0, tags: [] },
-      ipPolicy: { sensorIps: [], excludeIps: [], allowPrivate: false },
-    });
-  /** Each delivered item's UUID, per event: what the sink was given, whatever the order. */
-  const itemsByEvent = (calls: readonly EventChanges[]) => {
-    const out = new Map<string, string[]>();
-    for (const c of calls) out.set(c.event.uuid, [...(out.get(c.event.uuid) ?? []), ...c.attributes.map((a) => a.item.uuid), ...c.objects.map((o) => o.item.uuid)]);
-    return new Map([...out].map(([k, v]) => [k, v.sort()]));
-  };
-
-  it('up to the concurrency of them, never two of one event, each event created by its first part; the same content as one at a time', async () => {
-    const serial = new ConcurrentSink(1);
-    const serialState = StateStore.open(':memory:');
-    await run(serial, serialState);
-    const sink = new ConcurrentSink(3);
-    const state = StateStore.open(':memory:');
-    await run(sink, state);
-    assert.equal(serial.peak, 1);
-    assert.equal(sink.peak, 3, 'three parts on the wire at once');
-    assert.equal(sink.overlappedEvent, undefined, 'one event\'s parts go one after another');
-    const seen = new Set<string>();
-    for (const part of sink.calls) {
-      assert.equal(part.createEvent, !seen.has(part.event.uuid), 'the first part of an event creates it');
-      seen.add(part.event.uuid);
-    }
-    assert.ok(sink.calls.length > seen.size, `several parts per event (${sink.calls.length} parts, ${seen.size} events)`);
-    assert.deepEqual(itemsByEvent(sink.calls), itemsByEvent(serial.calls));
-    assert.deepEqual(state.checkpoint('generated'), 1);
-    state.close();
-    serialState.close();
-  });
-
-  it('a failed part fails the flush once every part on the wire has settled; nothing is committed, and no part starts after it', async () => {
-    const total = new ConcurrentSink(1);
-    const totalState = StateStore.open(':memory:');
-    await run(total, totalState);
-    totalState.close();
-    const sink = new ConcurrentSink(3, 2);
-    const state = StateStore.open(':memory:');
-    await assert.rejects(run(sink, state), /MISP answered 500/);
-    assert.equal(sink.running, 0, 'nothing may still be writing to MISP once the run has failed');
-    assert.ok(sink.calls.length <= 4, `${sink.calls.length} parts started of ${total.calls.length}`);
-    assert.equal(state.checkpoint('generated'), undefined);
     state.close();
   });
 });

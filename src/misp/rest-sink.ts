@@ -9,7 +9,7 @@ import { isDefaultToIds } from './to-ids-defaults.js';
 
 export interface MispRestSinkOptions extends MispHttpOptions {
   readonly batchSize: number;
-  /** MISP_CONCURRENCY: requests to MISP at once, and parts of different events delivered side by side (default 1). */
+  /** MISP_CONCURRENCY: requests to MISP at once (default 1). */
   readonly concurrency?: number;
 }
 
@@ -95,13 +95,14 @@ function errorText(errors: unknown): string {
 
 export class MispRestSink implements Sink {
   readonly id: string;
-  // 8 full batches at the default MISP_BATCH_SIZE (4,000 items): few extra requests, and little memory for the parts
-  // on the wire (one per event delivered side by side) and the one being built (at 20 batches, two parts added about
-  // 20 MB to peak RSS).
+  // 8 full batches at the default MISP_BATCH_SIZE (4,000 items): few extra requests, and little memory for the part
+  // built while the previous one is on the wire (at 20 batches, the two parts added about 20 MB to peak RSS).
   readonly partSize: number;
-  readonly concurrency: number;
   readonly #client: MispHttpClient;
-  /** Every request goes through it: at most `concurrency` on the wire, whichever events they are for. */
+  /**
+   * Every request goes through it: at most MISP_CONCURRENCY on the wire. A part's batches of new attributes fill it
+   * (parts of different events side by side gained nothing more in the benchmark, and cost memory).
+   */
   readonly #limit: LimitFunction;
   readonly #batchSize: number;
   /** The access check, made once, whichever delivery comes first. */
@@ -111,8 +112,7 @@ export class MispRestSink implements Sink {
     this.#client = new MispHttpClient(options);
     this.#batchSize = options.batchSize;
     this.partSize = options.batchSize * 8;
-    this.concurrency = options.concurrency ?? 1;
-    this.#limit = pLimit(this.concurrency);
+    this.#limit = pLimit(options.concurrency ?? 1);
     this.id = `misp:${this.#client.baseUrl}`;
   }
 
@@ -129,8 +129,9 @@ export class MispRestSink implements Sink {
     return deliveries;
   }
 
-  #request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<MispResponse> {
-    return this.#limit(() => this.#client.request(method, path, body));
+  /** `body` is made when the request's turn comes: requests waiting for one do not hold theirs. */
+  #request(method: 'GET' | 'POST', path: string, body?: () => unknown): Promise<MispResponse> {
+    return this.#limit(() => this.#client.request(method, path, body?.()));
   }
 
   /** One read before the first write: a wrong key or URL fails with a clear message instead of mid-batch. */
@@ -202,7 +203,7 @@ export class MispRestSink implements Sink {
 
   /** Creates the daily event; true when it was new, false when MISP already had this UUID. */
   async #createEvent(changes: EventChanges): Promise<boolean> {
-    const response = await this.#request('POST', '/events/add', { Event: changes.event });
+    const response = await this.#request('POST', '/events/add', () => ({ Event: changes.event }));
     if (response.status === 200) return true;
     const message = mispMessage(response.body) ?? '';
     // MISP answers a known UUID with 404 + Location: the event exists, reuse it.
@@ -213,7 +214,7 @@ export class MispRestSink implements Sink {
   }
 
   async #addAttributes(eventUuid: string, batch: readonly ItemChange<MispAttribute>[]): Promise<{ saved: number; alreadyPresent: ItemChange<MispAttribute>[]; rejected: RejectedItem[] }> {
-    const response = await this.#request('POST', `/attributes/add/${eventUuid}`, batch.map((c) => restAttribute(c.item)));
+    const response = await this.#request('POST', `/attributes/add/${eventUuid}`, () => batch.map((c) => restAttribute(c.item)));
     const body = (response.body ?? {}) as Record<string, unknown>;
     this.#throwIfEventDeleted(response);
     if (response.status !== 200 && !(response.status === 403 && body['errors'] !== undefined && body['saved'] === false)) {
@@ -252,7 +253,7 @@ export class MispRestSink implements Sink {
    * at all (an administrator deleted it: 405 "Invalid Tag.") is already gone.
    */
   async #untag(uuid: string, tag: string): Promise<void> {
-    const response = await this.#request('POST', '/tags/removeTagFromObject', { uuid, tag });
+    const response = await this.#request('POST', '/tags/removeTagFromObject', () => ({ uuid, tag }));
     if ((response.status === 404 || response.status === 405) && /not attached|^invalid tag\.?$/i.test(mispMessage(response.body) ?? '')) return;
     this.#throwUnlessOk(response, 'POST /tags/removeTagFromObject');
   }
@@ -269,7 +270,7 @@ export class MispRestSink implements Sink {
   async #editEvent(eventUuid: string, content: Record<string, unknown>): Promise<void> {
     // `metadata:1`: MISP answers with the event's metadata instead of the whole (possibly huge) event.
     const path = `/events/edit/${eventUuid}/metadata:1`;
-    const response = await this.#request('POST', path, { Event: { uuid: eventUuid, ...content } });
+    const response = await this.#request('POST', path, () => ({ Event: { uuid: eventUuid, ...content } }));
     this.#throwIfEventDeleted(response);
     this.#throwUnlessOk(response, `POST ${path}`);
   }

@@ -30,20 +30,21 @@ export interface Sink {
   /** Ledger key: what this sink holds is tracked separately from other sinks (`feed:<dir>`, `misp:<url>`). */
   readonly id: string;
   /**
-   * Makes the sink hold every event's changes (durably, before it returns). Throws a Tpot2MispError when it
-   * cannot; the caller then commits nothing, and a later run sends the same changes again.
+   * Makes the sink hold every event's changes (durably, before it returns; an index of them may wait for
+   * `finishDelivery`). Throws a Tpot2MispError when it cannot; the caller then commits nothing, and a later run sends
+   * the same changes again.
    */
   apply(changes: readonly EventChanges[]): Promise<EventDelivery[]>;
+  /**
+   * Called once after the last `apply` of a delivery, before the caller commits it: writes what the sink keeps about
+   * all its events at once (the feed's manifest.json), instead of once per `apply`.
+   */
+  finishDelivery?(): Promise<void>;
   /**
    * At most this many indicators per `apply` call: the caller then never holds one big event's MISP JSON whole.
    * Absent: a whole event per call (a sink that rewrites the event on every call, like the feed, wants that).
    */
   readonly partSize?: number;
-  /**
-   * Parts of different events the caller may have on the wire at once (one event's parts always go in order).
-   * Absent: one at a time (a sink that rewrites a shared file on every call, like the feed's manifest, wants that).
-   */
-  readonly concurrency?: number;
   /**
    * Publishes an event the sink holds (sinks without a notion of publishing leave this out); `deleted` when the sink
    * no longer holds it (an analyst deleted it in MISP).

@@ -102,7 +102,7 @@ describe('faults: MISP misbehaves in the middle of a batch run', { concurrency: 
       assert.equal(failed.stderr.split('\n').filter((l) => /^tpot2misp: error \[T2M_MISP_HTTP\]/.test(l)).length, 1, failed.stderr);
       t.diagnostic(failed.stderr.trim().split('\n')[0]!);
       assert.ok(misp.events().length > 0, 'part of the content was delivered before the outage');
-      // Each request on the wire (MISP_CONCURRENCY, 2 by default) tries once and retries twice; none starts after.
+      // Each request on the wire (MISP_CONCURRENCY=2 here) tries once and retries twice; none starts after.
       assert.ok(faulted(misp) <= 2 * 3, `${faulted(misp)} requests met the outage: two requests, each one plus two retries, at most`);
       misp.outage(0);
       const rerun = await runCliAsync(batchArgs(work, 'long-outage.db'), batchEnv(es, misp.url, misp.apiKey));
@@ -159,7 +159,7 @@ describe('faults: MISP misbehaves in the middle of a batch run', { concurrency: 
       await whileRunning(done, () => misp.writeRequests() >= referenceWrites / 2, 'half of the writes');
       const writesBefore = misp.writeRequests();
       await proxy.refuseFor(2_500);
-      // At most the requests already on their way (MISP_CONCURRENCY, 2 by default) reach MISP.
+      // At most the requests already on their way (MISP_CONCURRENCY=2 here) reach MISP.
       assert.ok(misp.writeRequests() - writesBefore <= 2, 'nothing got through while the port was closed');
       const result = await done;
       assert.equal(result.status, 0, result.stderr);

@@ -43,6 +43,13 @@ function readEvent(feedDir: string, uuid: string): { timestamp: string; Attribut
   return JSON.parse(readFileSync(join(feedDir, `${uuid}.json`), 'utf8')).Event;
 }
 
+/** One whole delivery: the sink's `apply`, then `finishDelivery`, as the pipeline does before it commits. */
+async function applyAll(sink: FeedSink, changes: EventChanges[]) {
+  const deliveries = await sink.apply(changes);
+  await sink.finishDelivery();
+  return deliveries;
+}
+
 function readManifest(feedDir: string): Record<string, { timestamp: string; info: string; date: string }> {
   return JSON.parse(readFileSync(join(feedDir, 'manifest.json'), 'utf8'));
 }
@@ -53,7 +60,7 @@ function feedWithLedger(feedDir: string, clock: { now: number }, warnings: strin
   const delivered = new Map<string, DeliveredItem>();
   const ledger = (): Ledger => ({ eventDelivered: delivered.size > 0, item: (uuid) => delivered.get(uuid) });
   const deliver = async (changes: EventChanges) => {
-    const [delivery] = await sink.apply([changes]);
+    const [delivery] = await applyAll(sink, [changes]);
     for (const c of [...changes.attributes, ...changes.objects]) delivered.set(c.item.uuid, { fingerprint: c.fingerprint, tally: c.tally });
     return delivery;
   };
@@ -78,7 +85,7 @@ describe('FeedSink', () => {
     const busy = new FeedSink(busyDir, { name, uuid: org.uuid }, { now: () => clock.now });
     const ips = Array.from({ length: 4000 }, (_v, i) => `2001:db8::${i.toString(16)}`);
     const changes = buildEventChanges(bucket(ips, 1), { eventDelivered: false, item: () => undefined }, settings);
-    await busy.apply([changes]);
+    await applyAll(busy, [changes]);
     const text = readFileSync(join(busyDir, `${changes.event.uuid}.json`), 'utf8');
     assert.ok(text.length > 2 * 1024 * 1024, 'more than one write of the file');
     const parsed = JSON.parse(text) as { Event: { Orgc: { name: string }; Attribute: unknown[]; Object: unknown[] } };
@@ -93,7 +100,7 @@ describe('FeedSink', () => {
 
   it('writes manifest.json, <uuid>.json and hashes.csv in MISP feed format', async () => {
     const changes = buildEventChanges(bucket(['198.51.100.1', '198.51.100.2', '198.51.100.1'], 1), ledger(), settings);
-    const [delivery] = await sink.apply([changes]);
+    const [delivery] = await applyAll(sink, [changes]);
     for (const c of [...changes.attributes, ...changes.objects]) delivered.set(c.item.uuid, { fingerprint: c.fingerprint, tally: c.tally });
     assert.equal(delivery?.eventCreated, true);
     assert.equal(delivery?.attributesAdded, 2);
@@ -128,7 +135,7 @@ describe('FeedSink', () => {
       b.add(o, event.time);
     }
     const changes = buildEventChanges(b, { eventDelivered: false, item: () => undefined }, settings);
-    const [delivery] = await new FeedSink(busyDir, org).apply([changes]);
+    const [delivery] = await applyAll(new FeedSink(busyDir, org), [changes]);
     assert.equal(delivery?.attributesAdded, ips.length);
     assert.equal(readManifest(busyDir)[changes.event.uuid]?.timestamp, String(Math.floor((Date.parse('2025-03-14T00:00:00Z') + (ips.length - 1) * 100) / 1000)));
   });
@@ -137,7 +144,7 @@ describe('FeedSink', () => {
     const before = snapshot(feedDir);
     const mtimes = readdirSync(feedDir).map((f) => statSync(join(feedDir, f)).mtimeMs);
     const replay = buildEventChanges(bucket(['198.51.100.1', '198.51.100.2', '198.51.100.1'], 1), { eventDelivered: false, item: () => undefined }, settings);
-    const [delivery] = await sink.apply([replay]);
+    const [delivery] = await applyAll(sink, [replay]);
     assert.equal(delivery?.eventCreated, false);
     assert.equal(delivery?.alreadyPresent, 4);
     assert.deepEqual(snapshot(feedDir), before);
@@ -148,7 +155,7 @@ describe('FeedSink', () => {
     const first = readEvent(feedDir, buildEventChanges(bucket([], 0), ledger(), settings).event.uuid);
     clock.now += 3_600_000;
     const changes = buildEventChanges(bucket(['198.51.100.2', '198.51.100.3'], 5), ledger(), settings);
-    const [delivery] = await sink.apply([changes]);
+    const [delivery] = await applyAll(sink, [changes]);
     assert.equal(delivery?.attributesAdded, 1);
     assert.equal(delivery?.attributesUpdated, 1);
     const event = JSON.parse(readFileSync(join(feedDir, `${changes.event.uuid}.json`), 'utf8')).Event;
@@ -170,10 +177,10 @@ describe('FeedSink', () => {
     const retagSink = new FeedSink(retagDir, org, { now: () => retagClock.now });
     const same = bucket(['198.51.100.1', '198.51.100.2', '198.51.100.1'], 1);
     const none: Ledger = { eventDelivered: false, item: () => undefined };
-    const [first] = await retagSink.apply([buildEventChanges(same, none, settings)]);
+    const [first] = await applyAll(retagSink, [buildEventChanges(same, none, settings)]);
     const before = readEvent(retagDir, first!.eventUuid);
     retagClock.now += 600_000;
-    const [delivery] = await retagSink.apply([buildEventChanges(same, none, { ...settings, tags: [...settings.tags, 'workflow:state="incomplete"'] })]);
+    const [delivery] = await applyAll(retagSink, [buildEventChanges(same, none, { ...settings, tags: [...settings.tags, 'workflow:state="incomplete"'] })]);
     assert.equal(delivery?.alreadyPresent, 4, 'no item changed');
     const after = JSON.parse(readFileSync(join(retagDir, `${first!.eventUuid}.json`), 'utf8')).Event as { timestamp: string; Tag: { name: string }[]; Attribute: Item[] };
     assert.ok(after.Tag.some((t) => t.name === 'workflow:state="incomplete"'));
@@ -296,6 +303,34 @@ describe('FeedSink timestamps: data that arrives late still reaches a MISP that 
   });
 });
 
+describe('FeedSink: manifest.json is written once per delivery', () => {
+  const none: Ledger = { eventDelivered: false, item: () => undefined };
+  const days = ['2025-03-12', '2025-03-13', '2025-03-14'];
+  const events = days.map((day, i) => buildEventChanges(bucket([`198.51.100.${i + 1}`], 10, day), none, settings));
+
+  it('events written one apply at a time are listed when the delivery finishes, all in one write', async () => {
+    const feedDir = join(dir, 'manifest-once');
+    const sink = new FeedSink(feedDir, org, { now: () => Date.UTC(2025, 2, 16, 12) });
+    await applyAll(sink, [events[0]!]);
+    const before = readFileSync(join(feedDir, 'manifest.json'), 'utf8');
+    for (const changes of events.slice(1)) await sink.apply([changes]);
+    assert.ok(existsSync(join(feedDir, `${events[2]!.event.uuid}.json`)), 'the event files are written by apply');
+    assert.equal(readFileSync(join(feedDir, 'manifest.json'), 'utf8'), before, 'the manifest waits for the end of the delivery');
+    await sink.finishDelivery();
+    assert.deepEqual(Object.keys(readManifest(feedDir)).sort(), events.map((e) => e.event.uuid).sort());
+  });
+
+  it('a delivery that failed midway: closing the sink still lists the event files it wrote', async () => {
+    const feedDir = join(dir, 'manifest-on-close');
+    const sink = new FeedSink(feedDir, org);
+    await sink.apply([events[0]!]);
+    await sink.apply([events[1]!]);
+    assert.equal(existsSync(join(feedDir, 'manifest.json')), false);
+    await sink.close();
+    assert.deepEqual(Object.keys(readManifest(feedDir)).sort(), [events[0]!.event.uuid, events[1]!.event.uuid].sort());
+  });
+});
+
 describe('FeedSink: a missing or damaged manifest.json is rebuilt from the event files', () => {
   const none: Ledger = { eventDelivered: false, item: () => undefined };
   const clock = { now: Date.UTC(2025, 2, 16, 12) };
@@ -305,7 +340,7 @@ describe('FeedSink: a missing or damaged manifest.json is rebuilt from the event
     const days = ['2025-03-12', '2025-03-13', '2025-03-14'];
     const events = days.map((day, i) => buildEventChanges(bucket([`198.51.100.${i + 1}`], 10, day), none, settings));
     for (const changes of events) {
-      await sink.apply([changes]);
+      await applyAll(sink, [changes]);
       clock.now += 60_000;
     }
     return { sink, uuids: events.map((e) => e.event.uuid), manifest: readManifest(feedDir) };
@@ -322,7 +357,7 @@ describe('FeedSink: a missing or damaged manifest.json is rebuilt from the event
       const { sink, uuids, manifest } = await threeDays(feedDir, warnings);
       damage(join(feedDir, 'manifest.json'));
       const today = buildEventChanges(bucket(['198.51.100.9'], 11, '2025-03-15'), none, settings);
-      await sink.apply([today]);
+      await applyAll(sink, [today]);
       const rebuilt = readManifest(feedDir);
       assert.deepEqual(Object.keys(rebuilt).sort(), [...uuids, today.event.uuid].sort());
       for (const uuid of uuids) assert.deepEqual(rebuilt[uuid], manifest[uuid], 'an untouched event is listed as before (no re-pull)');
@@ -339,7 +374,7 @@ describe('FeedSink: a missing or damaged manifest.json is rebuilt from the event
     writeFileSync(join(feedDir, `${damaged}.json`), '{"Event":{"uuid":');
     writeFileSync(join(feedDir, 'manifest.json'), '');
     writeFileSync(join(feedDir, 'notes.json'), '{}'); // not an event file: ignored
-    await sink.apply([buildEventChanges(bucket(['198.51.100.9'], 11, '2025-03-15'), none, settings)]);
+    await applyAll(sink, [buildEventChanges(bucket(['198.51.100.9'], 11, '2025-03-15'), none, settings)]);
     const rebuilt = readManifest(feedDir);
     for (const uuid of intact) assert.ok(rebuilt[uuid] !== undefined);
     assert.equal(rebuilt[damaged], undefined, 'a file MISP could not read is not offered');

@@ -43,6 +43,8 @@ export function batchEnv(es: EsEmulator, mispUrl: string, apiKey: string, extra:
     ELASTICSEARCH_PAGE_SIZE: '500',
     MAX_PENDING_INDICATORS: '1000',
     MISP_BATCH_SIZE: '200',
+    // Two requests at once: a fault finds a batch of new attributes on the wire beside another.
+    MISP_CONCURRENCY: '2',
     MISP_URL: mispUrl,
     MISP_KEY: apiKey,
     VALIDATION_REPORT_ENABLED: 'false',
