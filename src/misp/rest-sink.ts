@@ -101,7 +101,7 @@ export class MispRestSink implements Sink {
   readonly #client: MispHttpClient;
   /**
    * Every request goes through it: at most MISP_CONCURRENCY on the wire. A part's batches of new attributes fill it
-   * (parts of different events side by side gained nothing more in the benchmark, and cost memory).
+   * (delivering parts of different events side by side as well gained nothing more in the benchmark).
    */
   readonly #limit: LimitFunction;
   readonly #batchSize: number;
