@@ -37,15 +37,18 @@ export interface TallyObservation {
 // arrays and a copy of the port's text (about 150 bytes).
 const EMPTY_LIST: readonly string[] = Object.freeze([]);
 const SINGLE_LISTS = new Map<string, readonly string[]>();
-// Ports and protocols come from attacker-written documents: bounded, a flood of odd values still cannot grow it.
+// Ports and protocols come from attacker-written documents, and the shared lists live as long as the process: only
+// short values are shared (a port label, a protocol name), and only so many, so that a flood of odd values (each may
+// be 64 KB) cannot hold memory beyond the delivery they belong to.
 const SINGLE_LISTS_LIMIT = 10_000;
+const SHARED_VALUE_MAX_LENGTH = 32;
 
 function listOf(value: string | undefined): readonly string[] {
   if (value === undefined) return EMPTY_LIST;
   let list = SINGLE_LISTS.get(value);
   if (list === undefined) {
     list = Object.freeze([value]);
-    if (SINGLE_LISTS.size < SINGLE_LISTS_LIMIT) SINGLE_LISTS.set(value, list);
+    if (value.length <= SHARED_VALUE_MAX_LENGTH && SINGLE_LISTS.size < SINGLE_LISTS_LIMIT) SINGLE_LISTS.set(value, list);
   }
   return list;
 }

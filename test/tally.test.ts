@@ -41,6 +41,15 @@ describe('Tally', () => {
     assert.deepEqual(tallyOf({ time: 4, port: '22/tcp' }).ports, ['22/tcp']);
   });
 
+  it('never keeps a long attacker-written protocol beyond the tallies that hold it', () => {
+    // The shared lists outlive every delivery: an attacker's 64 KB protocol names must not pile up in them.
+    const protocol = 'x'.repeat(65_000);
+    const a = tallyOf({ time: 1, protocol });
+    const b = tallyOf({ time: 2, protocol });
+    assert.deepEqual(a.protocols, [protocol]);
+    assert.notEqual(a.protocols, b.protocols);
+  });
+
   it('bounds the port list and says when it was cut', () => {
     const t = fold(observations);
     assert.equal(t.ports.length, TALLY_LIST_LIMIT);

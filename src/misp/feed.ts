@@ -215,9 +215,9 @@ export class FeedSink implements Sink {
   readonly #now: () => number;
   readonly #warn: (message: string) => void;
   /**
-   * manifest.json as the event files written since it was last read make it: written once per delivery
-   * (finishDelivery), not once per event: rewriting it for every event made a delivery touching N events write it N
-   * times (a year of daily events is about 10,000 entries, 5 MB; writing such a feed took 444 s instead of 18 s).
+   * manifest.json as the event files written since it was last read make it, written once per delivery
+   * (finishDelivery). Rewriting it for every event made a delivery touching N events write it N times (a year of
+   * daily events is about 10,000 entries, 5 MB; writing such a feed took 444 s instead of 18 s).
    * Always true to the event files, which are each whole, so that a delivery that failed midway leaves it right for
    * the next one.
    */
